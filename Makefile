@@ -1,0 +1,66 @@
+# Every target that needs Python depends on the virtual environment, so a fresh clone only needs
+# `make train` or `make test`.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+CONFIG ?= configs/default.yaml
+NAME := $(basename $(notdir $(CONFIG)))
+MODEL ?= artifacts/default
+SPLIT ?= test_2016_flickr
+BEAM ?= 5
+TEXT ?= Ein Mann fährt mit dem Fahrrad über eine Brücke.
+HOST ?= 127.0.0.1
+PORT ?= 8080
+WORKERS ?= 1
+THREADS ?= 32
+export MULTI30K_MIRROR ?= $(abspath ../shared/data/multi30k)
+
+.PHONY: install data train export evaluate translate heatmap serve bench bench-serve test lint format clean
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q torch==2.13.0
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+data: install  ## fetch and verify Multi30k for CONFIG's language pair
+	$(PY) -m training.corpus --config $(CONFIG)
+
+train: install  ## train CONFIG, export artifacts/<config name>/, print test_2016_flickr BLEU and chrF
+	$(PY) -m training.train --config $(CONFIG)
+
+export: install  ## re-export the best checkpoint of CONFIG to artifacts/<config name>/
+	$(PY) -m training.export --config runs/$(NAME)/config.yaml --checkpoint runs/$(NAME)/checkpoints/best.ckpt --out artifacts/$(NAME)
+
+evaluate: install  ## BLEU/chrF of MODEL on SPLIT (hypotheses and JSON report in runs/eval/)
+	mkdir -p runs/eval && $(PY) -m translator evaluate --model $(MODEL) --split $(SPLIT) --beam-size $(BEAM) \
+		--hyp-out runs/eval/$(notdir $(MODEL)).$(SPLIT).hyp --report runs/eval/$(notdir $(MODEL)).$(SPLIT).json
+
+translate: install  ## translate stdin with MODEL
+	$(PY) -m translator translate --model $(MODEL) --beam-size $(BEAM)
+
+heatmap: install  ## alignment heatmap of TEXT as heatmap.png
+	$(PY) -m translator heatmap --model $(MODEL) --text "$(TEXT)" --out heatmap.png
+
+serve: install  ## production server (gunicorn gthread) for MODEL on HOST:PORT
+	$(PY) -m serve --model $(MODEL) --host $(HOST) --port $(PORT) --workers $(WORKERS) --threads $(THREADS)
+
+bench-serve: install  ## load benchmark (1, 8, 32 clients) against a real server on 127.0.0.1; JSON in bench/results/
+	$(PY) bench/serve_bench.py --model $(MODEL) --workers $(WORKERS) --threads $(THREADS)
+
+test: install  ## the whole test suite (CPU)
+	$(PY) -m pytest -q
+
+lint: install  ## ruff lint and format check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: install
+	$(VENV)/bin/ruff format .
+	$(VENV)/bin/ruff check --fix .
+
+clean:
+	rm -rf runs artifacts .pytest_cache

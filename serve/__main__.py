@@ -1,0 +1,57 @@
+"""``python -m serve --model DIR --host 127.0.0.1 --port 8080 --workers N --threads M``: production server.
+
+Every setting of :class:`serve.settings.Settings` has a flag (``--max-batch-size``, ``--max-wait-ms``,
+...) and an environment variable (``SERVE_MAX_BATCH_SIZE``, ...); flags win. A model that does not
+load stops start-up with one ``error:`` line and exit status 1; bad settings exit with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import sys
+
+from serve.settings import Settings, SettingsError, load_settings
+
+SHORT_HELP = {
+    "model_dir": "model package directory (default artifacts/default)",
+    "host": "address to bind (default 127.0.0.1)",
+    "port": "port to bind (default 8080; 0 picks a free one)",
+    "workers": "gunicorn worker processes, each with its own copy of the model",
+    "threads": "request threads per worker (gthread)",
+    "torch_threads": "torch intra-op threads per worker (default 1; 0: cores / workers)",
+    "max_batch_size": "most sentences decoded together",
+    "max_wait_ms": "longest a request waits for others to batch with",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """One flag per setting, all defaulting to None (= environment or built-in default)."""
+    parser = argparse.ArgumentParser(prog="python -m serve", description="Serve translations over HTTP.")
+    for field in dataclasses.fields(Settings):
+        flag = "--model" if field.name == "model_dir" else "--" + field.name.replace("_", "-")
+        help_text = SHORT_HELP.get(field.name, f"default {field.default!r}; env SERVE_{field.name.upper()}")
+        parser.add_argument(flag, dest=field.name, default=None, metavar=str(field.type).upper(), help=help_text)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse flags, validate settings, check the model and run gunicorn."""
+    args = build_parser().parse_args(argv)
+    try:
+        settings = load_settings(vars(args))
+    except SettingsError as err:
+        print(f"error: invalid setting: {err}", file=sys.stderr)
+        return 2
+    from serve.server import ModelLoadError, run
+
+    try:
+        run(settings)
+    except ModelLoadError as err:
+        print(str(err) if str(err).startswith("error:") else f"error: {err}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""Word-level alignment: SentencePiece pieces merged back into whitespace-separated words.
+
+A piece that starts with the word-boundary mark ``▁`` (or comes first, or is a special token such as
+``<unk>``) opens a new word; other pieces continue the current word. Source columns of one word are
+summed and target rows of one word are averaged, so every row of the result still sums to 1.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from translator.translate import Translation
+
+BOUNDARY = "\u2581"
+
+
+def word_spans(pieces: list[str]) -> list[tuple[int, int]]:
+    """Piece index ranges [start, end) of the words formed by ``pieces``."""
+    spans: list[tuple[int, int]] = []
+    for i, piece in enumerate(pieces):
+        if not spans or piece.startswith(BOUNDARY) or _is_special(piece) or _is_special(pieces[i - 1]):
+            spans.append((i, i + 1))
+        else:
+            spans[-1] = (spans[-1][0], i + 1)
+    return spans
+
+
+def _is_special(piece: str) -> bool:
+    return piece.startswith("<") and piece.endswith(">") and len(piece) > 2
+
+
+def _word(pieces: list[str]) -> str:
+    text = "".join(pieces).replace(BOUNDARY, " ").strip()
+    return text or "".join(pieces)
+
+
+def merge_alignment(source_tokens: list[str], target_tokens: list[str], alignment: list[list[float]]) -> dict[str, Any]:
+    """Piece-level alignment -> ``{"source_words", "target_words", "alignment"}`` (target x source words)."""
+    src_spans, tgt_spans = word_spans(source_tokens), word_spans(target_tokens)
+    rows: list[list[float]] = []
+    for t_start, t_end in tgt_spans:
+        piece_rows = alignment[t_start:t_end]
+        merged = []
+        for s_start, s_end in src_spans:
+            total = sum(sum(row[s_start:s_end]) for row in piece_rows)
+            merged.append(total / len(piece_rows))
+        rows.append(merged)
+    return {
+        "source_words": [_word(source_tokens[a:b]) for a, b in src_spans],
+        "target_words": [_word(target_tokens[a:b]) for a, b in tgt_spans],
+        "alignment": rows,
+    }
+
+
+def translation_json(item: Translation, alignment: bool, word_alignment: bool) -> dict[str, Any]:
+    """One translation as the API returns it."""
+    out: dict[str, Any] = {
+        "translation": item.text,
+        "source_tokens": item.source_tokens,
+        "target_tokens": item.target_tokens,
+        "score": item.score,
+    }
+    if alignment:
+        out["alignment"] = item.alignment
+    if word_alignment:
+        out["word_alignment"] = merge_alignment(item.source_tokens, item.target_tokens, item.alignment)
+    return out

@@ -1,0 +1,217 @@
+"""A thread-safe micro-batcher: concurrent requests are decoded together in one ``translate`` call.
+
+Request threads call :meth:`MicroBatcher.submit` and get a :class:`~concurrent.futures.Future`. One
+worker thread takes the oldest pending request and translates it together with the other pending
+requests of the same beam size (up to ``max_batch_size`` sentences) in a single call.
+
+How long a group waits for companions adapts to the load: the batcher tracks the peak number of
+sentences in the system (waiting or being decoded) over the last few decode cycles and waits, at
+most ``max_wait_ms`` from the oldest request's arrival (or from the end of the previous decode, if
+later), only until that many are pending. A lone
+client thus never waits, while under steady load from N clients the N requests that come back
+after a batch are gathered into one group instead of being split.
+
+If a batched call fails, the group's requests are retried one by one so that an error reaches only
+the request that caused it. The translator is only read, never changed.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Sequence
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+TranslateFn = Callable[..., list[Any]]
+
+
+class QueueFullError(RuntimeError):
+    """Too many sentences are already waiting; the caller should retry later."""
+
+
+class BatcherClosedError(RuntimeError):
+    """The batcher has been stopped."""
+
+
+@dataclass
+class _Job:
+    """One request: its texts, beam size, the future for its results and when it arrived."""
+
+    texts: list[str]
+    beam_size: int | None
+    future: Future = field(default_factory=Future)
+    arrived: float = field(default_factory=time.monotonic)
+
+
+@dataclass
+class BatchStats:
+    """Counters for monitoring: groups decoded, sentences decoded, the largest group seen."""
+
+    batches: int = 0
+    sentences: int = 0
+    largest: int = 0
+
+
+class MicroBatcher:
+    """Groups concurrent translation requests into batched calls of ``translate(texts, beam_size=...)``."""
+
+    def __init__(
+        self, translate: TranslateFn, max_batch_size: int = 32, max_wait_ms: float = 20.0, max_queue: int = 2048
+    ) -> None:
+        if max_batch_size < 1 or max_wait_ms < 0 or max_queue < 1:
+            raise ValueError("max_batch_size >= 1, max_wait_ms >= 0 and max_queue >= 1 are required")
+        self._translate = translate
+        self.max_batch_size = max_batch_size
+        self.max_wait = max_wait_ms / 1000.0
+        self.max_queue = max_queue
+        self.stats = BatchStats()
+        self._pending: deque[_Job] = deque()
+        self._queued = 0  # sentences in _pending
+        self._active = 0  # sentences submitted and not yet answered
+        self._peak = 0  # recent peak of _active ...
+        self._peak_at = 0.0  # ... last reached at this time
+        self._cycle = 0.0  # seconds the last translate call took
+        self._free_since = 0.0  # when the last translate call ended
+        self._cond = threading.Condition()
+        self._closed = False
+        self._thread = threading.Thread(target=self._run, name="micro-batcher", daemon=True)
+        self._thread.start()
+
+    @property
+    def alive(self) -> bool:
+        """True while the worker thread runs and the batcher accepts work."""
+        return self._thread.is_alive() and not self._closed
+
+    def submit(self, texts: Sequence[str], beam_size: int | None = None) -> Future:
+        """Queue ``texts``; the future resolves to their translations in order (or to the error)."""
+        job = _Job(list(texts), beam_size)
+        with self._cond:
+            if self._closed:
+                raise BatcherClosedError("the translation service is shutting down")
+            if self._queued + len(job.texts) > self.max_queue:
+                raise QueueFullError(f"server busy: more than {self.max_queue} sentences waiting")
+            self._pending.append(job)
+            self._queued += len(job.texts)
+            self._active += len(job.texts)
+            self._update_peak()
+            self._cond.notify_all()
+        return job.future
+
+    def close(self, timeout: float = 5.0) -> None:
+        """Stop accepting work, fail what is still waiting, and join the worker thread."""
+        with self._cond:
+            self._closed = True
+            leftover = list(self._pending)
+            self._pending.clear()
+            self._active -= self._queued
+            self._queued = 0
+            self._cond.notify_all()
+        for job in leftover:
+            job.future.set_exception(BatcherClosedError("the translation service is shutting down"))
+        self._thread.join(timeout)
+
+    def _update_peak(self) -> None:
+        """Raise the peak to the current load, or let it fall once it is older than a few decode cycles."""
+        now = time.monotonic()
+        if self._active >= self._peak or now - self._peak_at > max(0.5, 4 * self._cycle):
+            self._peak, self._peak_at = self._active, now
+
+    def _expected(self) -> int:
+        """How many sentences a group should gather before it stops waiting."""
+        self._update_peak()
+        return max(1, min(self.max_batch_size, self._peak))
+
+    def _same_beam(self, beam: int | None) -> int:
+        return sum(len(j.texts) for j in self._pending if j.beam_size == beam)
+
+    def _next_group(self) -> list[_Job] | None:
+        """Block until there is work; return the next group (None once closed)."""
+        with self._cond:
+            while not self._pending and not self._closed:
+                self._cond.wait()
+            if self._closed:
+                return None
+            first = self._pending[0]
+            deadline = max(first.arrived, self._free_since) + self.max_wait
+            while not self._closed and self._same_beam(first.beam_size) < self._expected():
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    break
+                self._cond.wait(remaining)
+            if self._closed:
+                return None
+            return self._take(first.beam_size)
+
+    def _take(self, beam: int | None) -> list[_Job]:
+        """Remove and return the oldest jobs with beam size ``beam``, up to ``max_batch_size`` sentences
+        (always at least one job). Called with the lock held."""
+        group: list[_Job] = []
+        size = 0
+        keep: deque[_Job] = deque()
+        while self._pending:
+            job = self._pending.popleft()
+            fits = not group or size + len(job.texts) <= self.max_batch_size
+            if job.beam_size == beam and fits and size < self.max_batch_size:
+                group.append(job)
+                size += len(job.texts)
+            else:
+                keep.append(job)
+        self._pending = keep
+        self._queued -= size
+        return group
+
+    def _run(self) -> None:
+        """Worker loop: decode groups until closed; the load count drops before the answers go out."""
+        while True:
+            group = self._next_group()
+            if group is None:
+                return
+            live = [job for job in group if job.future.set_running_or_notify_cancel()]
+            started = time.monotonic()
+            outcomes = self._decode(live) if live else []
+            with self._cond:
+                self._active -= sum(len(job.texts) for job in group)
+                self._free_since = time.monotonic()
+                self._cycle = self._free_since - started
+            for job, outcome in outcomes:
+                if isinstance(outcome, BaseException):
+                    job.future.set_exception(outcome)
+                else:
+                    job.future.set_result(outcome)
+
+    def _decode(self, group: list[_Job]) -> list[tuple[_Job, list[Any] | BaseException]]:
+        """Translate a group in one call; on failure, retry each job alone to isolate the error."""
+        texts = [text for job in group for text in job.texts]
+        try:
+            results = self._translate(texts, beam_size=group[0].beam_size, batch_size=self.max_batch_size)
+        except Exception as err:  # noqa: BLE001 - any failure must reach the waiting requests
+            if len(group) == 1:
+                return [(group[0], err)]
+            log.warning("batched decode of %d requests failed (%s); retrying one by one", len(group), err)
+            return [(job, self._decode_one(job)) for job in group]
+        self._record(len(texts))
+        outcomes: list[tuple[_Job, list[Any] | BaseException]] = []
+        start = 0
+        for job in group:
+            outcomes.append((job, results[start : start + len(job.texts)]))
+            start += len(job.texts)
+        return outcomes
+
+    def _decode_one(self, job: _Job) -> list[Any] | BaseException:
+        try:
+            result = self._translate(job.texts, beam_size=job.beam_size, batch_size=self.max_batch_size)
+        except Exception as err:  # noqa: BLE001
+            return err
+        self._record(len(job.texts))
+        return result
+
+    def _record(self, sentences: int) -> None:
+        self.stats.batches += 1
+        self.stats.sentences += sentences
+        self.stats.largest = max(self.stats.largest, sentences)

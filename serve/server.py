@@ -1,0 +1,86 @@
+"""Production serving with gunicorn: gthread workers, each loading the model once after the fork.
+
+The master process never imports torch: :func:`check_model` loads the package in a short-lived
+child process first, so a broken package stops start-up with one clear line instead of workers
+crashing in a loop, and no OpenMP state is inherited across ``fork``. Each worker loads the app in
+its ``init_process`` before accepting connections; if that still fails, gunicorn halts (boot error).
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from typing import Any
+
+from gunicorn.app.base import BaseApplication
+
+from serve.settings import Settings
+
+CHECK_TIMEOUT_S = 600
+
+
+class ModelLoadError(RuntimeError):
+    """The model package cannot be loaded."""
+
+
+def check_model(model_dir: str) -> None:
+    """Load the package (and translate one sentence) in a child process; raise ModelLoadError if it fails."""
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-m", "serve.loadcheck", model_dir],
+            capture_output=True,
+            text=True,
+            timeout=CHECK_TIMEOUT_S,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        raise ModelLoadError(f"loading the model from {model_dir} took longer than {CHECK_TIMEOUT_S} s") from None
+    if proc.returncode != 0:
+        lines = [line for line in (proc.stderr or proc.stdout).strip().splitlines() if line.strip()]
+        raise ModelLoadError(lines[-1] if lines else f"loading {model_dir} failed (exit {proc.returncode})")
+
+
+class GunicornServer(BaseApplication):
+    """Runs ``create_app(settings.model_dir, settings)`` in each gunicorn worker."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        super().__init__()
+
+    def load_config(self) -> None:
+        """Map Settings onto gunicorn's config (no config file, no command-line parsing)."""
+        s = self.settings
+        options = {
+            "bind": [f"[{s.host}]:{s.port}" if ":" in s.host else f"{s.host}:{s.port}"],
+            "workers": s.workers,
+            "worker_class": "gthread",
+            "threads": s.threads,
+            "preload_app": False,
+            "timeout": max(60, int(s.request_timeout_s) + 30),
+            "graceful_timeout": 10,
+            "keepalive": 5,
+            "accesslog": "-" if s.access_log else None,
+            "errorlog": "-",
+            "loglevel": "info",
+            "proc_name": "translator-serve",
+            "control_socket_disable": True,
+            "limit_request_line": 8190,
+        }
+        for key, value in options.items():
+            if key in self.cfg.settings and value is not None:
+                self.cfg.set(key, value)
+
+    def load(self) -> Any:
+        """Called in each worker: set torch's threads, then build the app (loads the model)."""
+        import torch
+
+        torch.set_num_threads(self.settings.torch_threads_per_worker)
+        from serve.app import create_app
+
+        return create_app(self.settings.model_dir, self.settings)
+
+
+def run(settings: Settings) -> None:
+    """Check the model, then serve until interrupted (blocks)."""
+    check_model(settings.model_dir)
+    GunicornServer(settings).run()

@@ -1,0 +1,93 @@
+"""The translation service behind the HTTP routes: a loaded :class:`Translator`, its micro-batcher,
+the model description and heatmap rendering. Nothing here knows about HTTP except :class:`ApiError`."""
+
+from __future__ import annotations
+
+import io
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import asdict
+from typing import Any
+
+import torch
+
+from serve.alignment import merge_alignment
+from serve.batcher import BatcherClosedError, MicroBatcher, QueueFullError
+from serve.settings import Settings
+from serve.validation import ApiError, HeatmapRequest
+from translator.translate import Translation, Translator
+
+
+class TranslationService:
+    """Owns the (read-only) translator and the batcher that groups concurrent requests."""
+
+    def __init__(self, translator: Translator, settings: Settings) -> None:
+        self.translator = translator
+        self.settings = settings
+        self.batcher = MicroBatcher(
+            translator.translate, settings.max_batch_size, settings.max_wait_ms, settings.max_queue
+        )
+
+    @property
+    def ready(self) -> bool:
+        """True once the model is loaded and the batcher thread runs."""
+        return self.batcher.alive
+
+    def default_beam(self) -> int:
+        """The beam size used when a request gives none."""
+        return self.settings.default_beam or self.translator.package.decode_cfg.beam_size
+
+    def summary(self) -> dict[str, Any]:
+        """Name and languages, returned with every translation."""
+        meta = self.translator.metadata
+        return {key: meta.get(key) for key in ("name", "src_lang", "tgt_lang")}
+
+    def describe(self) -> dict[str, Any]:
+        """Package metadata (without file hashes) plus decoding defaults, architecture and server limits."""
+        package = self.translator.package
+        info = {key: value for key, value in self.translator.metadata.items() if key != "files"}
+        info.update(
+            decode={**asdict(package.decode_cfg), "beam_size": self.default_beam()},
+            architecture=asdict(package.model_cfg),
+            limits=self.settings.public(),
+            torch_threads=torch.get_num_threads(),
+        )
+        info.setdefault("parameters", package.model.num_parameters())
+        return info
+
+    def translate(self, texts: list[str], beam_size: int | None) -> list[Translation]:
+        """Translate through the batcher; queue/timeout problems become 503 ApiErrors."""
+        try:
+            future = self.batcher.submit(texts, beam_size)
+        except (QueueFullError, BatcherClosedError) as err:
+            raise ApiError(503, str(err)) from None
+        try:
+            return future.result(timeout=self.settings.request_timeout_s)
+        except FutureTimeout:
+            future.cancel()
+            raise ApiError(503, f"translation did not finish within {self.settings.request_timeout_s:g} s") from None
+        except BatcherClosedError as err:
+            raise ApiError(503, str(err)) from None
+
+    def heatmap_png(self, request: HeatmapRequest) -> bytes:
+        """Translate one sentence and draw its alignment (piece or word level) as PNG bytes."""
+        from translator.heatmap import render_heatmap  # matplotlib is imported only when needed
+
+        item = self.translate([request.text], request.beam_size)[0]
+        source, target, matrix = item.source_tokens, item.target_tokens, item.alignment
+        if request.level == "word":
+            words = merge_alignment(source, target, matrix)
+            source, target, matrix = words["source_words"], words["target_words"], words["alignment"]
+        limit = self.settings.max_heatmap_tokens
+        if max(len(source), len(target)) > limit:
+            raise ApiError(
+                400,
+                f"the alignment is {len(target)} x {len(source)} {request.level}s; a heatmap may have at most "
+                f"{limit} on either axis (use /v1/translate for the numbers)",
+            )
+        buffer = io.BytesIO()
+        render_heatmap(source, target, matrix, buffer, title=item.text[:80] or "(empty translation)")
+        return buffer.getvalue()
+
+    def close(self) -> None:
+        """Stop the batcher (tests; gunicorn workers simply exit)."""
+        self.batcher.close()

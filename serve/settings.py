@@ -1,0 +1,132 @@
+"""Server settings: one frozen, validated dataclass built from defaults, ``SERVE_*`` env vars and CLI flags.
+
+Every field can be set by the environment variable ``SERVE_<FIELD>`` in upper case (for example
+``SERVE_MAX_BATCH_SIZE=16``); ``python -m serve`` flags override the environment.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+ENV_PREFIX = "SERVE_"
+
+
+class SettingsError(ValueError):
+    """A setting is missing, of the wrong type or out of range."""
+
+
+def _default_torch_threads() -> int:
+    return max(1, os.cpu_count() or 1)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything the server can be configured with.
+
+    Limits: ``max_text_chars`` per text, ``max_texts`` per request, ``max_body_bytes`` per request body,
+    ``max_beam`` for ``beam_size``, ``max_heatmap_tokens`` for the pieces on either axis of a PNG heatmap;
+    ``default_beam`` (0: the package's) is used when a request gives none.
+
+    Batching: concurrent requests are decoded in groups of at most ``max_batch_size`` sentences; a group
+    waits at most ``max_wait_ms`` for companions, and only while recent load says more are coming.
+    ``max_queue`` bounds the sentences waiting (more is answered 503) and ``request_timeout_s`` how long
+    one request waits for its translation.
+
+    Processes: ``workers`` gunicorn processes (each loads the model once) with ``threads`` request
+    threads each; ``torch_threads`` intra-op threads per worker (0: cores divided by workers). The
+    default 1 suits this model size: OpenMP threads spin badly when cores are shared.
+    """
+
+    model_dir: str = "artifacts/default"
+    host: str = "127.0.0.1"
+    port: int = 8080
+    workers: int = 1
+    threads: int = 32
+    torch_threads: int = 1
+    max_text_chars: int = 1000
+    max_texts: int = 64
+    max_body_bytes: int = 1 << 20
+    max_beam: int = 16
+    max_heatmap_tokens: int = 100
+    default_beam: int = 0
+    max_batch_size: int = 32
+    max_wait_ms: float = 20.0
+    max_queue: int = 2048
+    request_timeout_s: float = 60.0
+    access_log: bool = False
+
+    def __post_init__(self) -> None:
+        checks = [
+            (bool(self.model_dir), "model_dir must not be empty"),
+            (bool(self.host), "host must not be empty"),
+            (0 <= self.port <= 65535, "port must be in [0, 65535]"),
+            (1 <= self.workers <= 64, "workers must be in [1, 64]"),
+            (1 <= self.threads <= 1024, "threads must be in [1, 1024]"),
+            (0 <= self.torch_threads <= 256, "torch_threads must be in [0, 256] (0: automatic)"),
+            (self.max_text_chars >= 1, "max_text_chars must be >= 1"),
+            (self.max_texts >= 1, "max_texts must be >= 1"),
+            (self.max_body_bytes >= 1024, "max_body_bytes must be >= 1024"),
+            (1 <= self.max_beam <= 64, "max_beam must be in [1, 64]"),
+            (self.max_heatmap_tokens >= 1, "max_heatmap_tokens must be >= 1"),
+            (0 <= self.default_beam <= self.max_beam, "default_beam must be in [0, max_beam] (0: the package's)"),
+            (self.max_batch_size >= 1, "max_batch_size must be >= 1"),
+            (0.0 <= self.max_wait_ms <= 10_000, "max_wait_ms must be in [0, 10000]"),
+            (self.max_queue >= self.max_texts, "max_queue must be >= max_texts"),
+            (self.request_timeout_s > 0, "request_timeout_s must be > 0"),
+        ]
+        for ok, message in checks:
+            if not ok:
+                raise SettingsError(message)
+
+    @property
+    def torch_threads_per_worker(self) -> int:
+        """Intra-op threads for each worker: the setting, or the cores shared out among the workers."""
+        return self.torch_threads or max(1, _default_torch_threads() // self.workers)
+
+    def public(self) -> dict[str, Any]:
+        """The limits a client may want to know (no paths or addresses)."""
+        keys = ("max_text_chars", "max_texts", "max_body_bytes", "max_beam", "max_batch_size", "max_wait_ms")
+        return {k: getattr(self, k) for k in keys}
+
+
+def _convert(name: str, raw: Any, kind: type) -> Any:
+    """Convert a string (env var / CLI) or a value to the field's type."""
+    if not isinstance(raw, str):
+        if kind is float and isinstance(raw, int) and not isinstance(raw, bool):
+            return float(raw)
+        if not isinstance(raw, kind) or (kind is int and isinstance(raw, bool)):
+            raise SettingsError(f"{name}: expected {kind.__name__}, got {raw!r}")
+        return raw
+    text = raw.strip()
+    try:
+        if kind is bool:
+            if text.lower() in ("1", "true", "yes", "on"):
+                return True
+            if text.lower() in ("0", "false", "no", "off", ""):
+                return False
+            raise ValueError(text)
+        return kind(text)
+    except ValueError:
+        raise SettingsError(f"{name}: {raw!r} is not a valid {kind.__name__}") from None
+
+
+def load_settings(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Settings:
+    """Defaults < ``SERVE_*`` environment variables < ``overrides`` (None values are ignored)."""
+    env = os.environ if env is None else env
+    kinds = {f.name: f.type for f in dataclasses.fields(Settings)}
+    types = {"str": str, "int": int, "float": float, "bool": bool}
+    values: dict[str, Any] = {}
+    for name, kind in kinds.items():
+        key = ENV_PREFIX + name.upper()
+        if key in env:
+            values[name] = _convert(key, env[key], types[str(kind)])
+    for name, value in (overrides or {}).items():
+        if name not in kinds:
+            raise SettingsError(f"unknown setting {name!r}; known: {sorted(kinds)}")
+        if value is not None:
+            values[name] = _convert(name, value, types[str(kinds[name])])
+    return Settings(**values)

@@ -1,0 +1,78 @@
+"""The page in headless Chromium (Debian's package, driven by Playwright): type a sentence, get the
+translation and a heatmap with one row per target piece, with a hover tooltip."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from serve_testlib import http_request
+
+CHROMIUM = Path("/usr/bin/chromium")
+ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+]
+SENTENCE = "Zwei Hunde spielen im Schnee."
+
+pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's chromium at /usr/bin/chromium")
+
+
+@pytest.fixture()
+def page(live_server: int) -> Iterator:  # noqa: ANN201 - a playwright Page
+    """A fresh page on the live server; the browser is closed afterwards."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGS, headless=True)
+        try:
+            context = browser.new_context(viewport={"width": 1200, "height": 900})
+            context.route("**/*", _loopback_only)
+            yield context.new_page()
+        finally:
+            browser.close()
+
+
+def _loopback_only(route) -> None:  # noqa: ANN001 - a playwright Route
+    """Refuse every request that is not to 127.0.0.1 (the page must need nothing else)."""
+    if route.request.url.startswith("http://127.0.0.1:"):
+        route.continue_()
+    else:
+        route.abort()
+
+
+def test_page_translates_and_draws_heatmap(page, live_server: int, tmp_path: Path) -> None:  # noqa: ANN001
+    failed: list[str] = []
+    page.on("requestfailed", lambda request: failed.append(request.url))
+    page.on("pageerror", lambda error: failed.append(str(error)))
+    page.goto(f"http://127.0.0.1:{live_server}/")
+    page.wait_for_function("document.getElementById('model-info').textContent.includes('de')")
+    page.fill("#source", SENTENCE)
+    page.select_option("#beam", "1")
+    page.click("#translate")
+    page.wait_for_selector("#result:not([hidden])", timeout=20_000)
+
+    body = json.dumps({"text": SENTENCE, "beam_size": 1}).encode()
+    expected = json.loads(http_request(live_server, "POST", "/v1/translate", body)[2])["translations"][0]
+    shown = page.text_content("#translation")
+    assert shown == (expected["translation"] or "(empty translation)")
+    rows = page.locator("#heatmap tr.hm-row")
+    assert rows.count() == len(expected["target_tokens"]) > 0
+    assert page.locator("#heatmap tr.hm-row").first.locator("td.cell").count() == len(expected["source_tokens"])
+
+    cell = page.locator("#heatmap td.cell").first
+    cell.hover()
+    tooltip = page.locator("#tooltip")
+    tooltip.wait_for(state="visible")
+    weight = f"{expected['alignment'][0][0]:.3f}"
+    assert tooltip.text_content() == f"{expected['source_tokens'][0]} → {expected['target_tokens'][0]}: {weight}"
+    page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
+    assert failed == []

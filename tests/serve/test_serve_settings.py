@@ -1,0 +1,41 @@
+"""Settings come from defaults, SERVE_* variables and flags, and are validated."""
+
+from __future__ import annotations
+
+import pytest
+
+from serve.__main__ import build_parser
+from serve.settings import Settings, SettingsError, load_settings
+
+
+def test_defaults_env_and_overrides() -> None:
+    assert load_settings(env={}) == Settings()
+    env = {"SERVE_MAX_BATCH_SIZE": "16", "SERVE_MAX_WAIT_MS": "2.5", "SERVE_ACCESS_LOG": "yes", "SERVE_PORT": "9000"}
+    settings = load_settings({"port": "9001", "workers": None}, env=env)
+    assert (settings.max_batch_size, settings.max_wait_ms, settings.access_log) == (16, 2.5, True)
+    assert settings.port == 9001 and settings.workers == 1
+
+
+@pytest.mark.parametrize(
+    ("overrides", "message"),
+    [
+        ({"port": "http"}, "not a valid int"),
+        ({"port": 70000}, "port"),
+        ({"workers": 0}, "workers"),
+        ({"max_wait_ms": -1}, "max_wait_ms"),
+        ({"max_beam": 100}, "max_beam"),
+        ({"access_log": "maybe"}, "not a valid bool"),
+        ({"max_queue": 2}, "max_queue"),
+        ({"nonsense": 1}, "unknown setting"),
+    ],
+)
+def test_invalid_settings(overrides: dict, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings(overrides, env={})
+
+
+def test_every_setting_has_a_flag() -> None:
+    args = build_parser().parse_args(["--model", "m", "--port", "1234", "--max-batch-size", "4", "--threads", "2"])
+    settings = load_settings(vars(args), env={})
+    assert (settings.model_dir, settings.port, settings.max_batch_size, settings.threads) == ("m", 1234, 4, 2)
+    assert Settings(workers=2, torch_threads=0).torch_threads_per_worker >= 1

@@ -1,0 +1,67 @@
+"""The translator command line: translate, evaluate (BLEU equals sacreBLEU), heatmap, bad input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+import sacrebleu
+
+from translator.evaluate import read_lines
+
+
+def run_cli(*args, stdin=""):
+    return subprocess.run(
+        [sys.executable, "-m", "translator", *map(str, args)], input=stdin, capture_output=True, text=True
+    )
+
+
+def test_translate_reads_stdin_and_prints_one_line_each(trained_run):
+    out = run_cli("translate", "--model", trained_run.package, "--beam-size", "2", stdin="Ein Hund.\n\nZwei Männer.\n")
+    assert out.returncode == 0, out.stderr
+    assert len(out.stdout.splitlines()) == 3
+
+
+def test_evaluate_bleu_equals_sacrebleu(trained_run, tmp_path):
+    data = trained_run.workdir / "data" / "multi30k"
+    src, ref = tmp_path / "src.de", tmp_path / "ref.en"
+    src.write_text("\n".join(read_lines(data / "val.de")[:40]) + "\n")
+    ref.write_text("\n".join(read_lines(data / "val.en")[:40]) + "\n")
+    hyp = tmp_path / "hyp.en"
+    out = run_cli("evaluate", "--model", trained_run.package, "--src", src, "--ref", ref, "--hyp-out", hyp, "--json")
+    assert out.returncode == 0, out.stderr
+    report = json.loads(out.stdout)
+    expected_bleu = sacrebleu.corpus_bleu(read_lines(hyp), [read_lines(ref)])
+    expected_chrf = sacrebleu.corpus_chrf(read_lines(hyp), [read_lines(ref)])
+    assert report["bleu"] == pytest.approx(expected_bleu.score, abs=0.005)
+    assert report["chrf"] == pytest.approx(expected_chrf.score, abs=0.005)
+    assert report["signature"].startswith("nrefs:1|case:mixed|eff:no|tok:13a")
+
+
+def test_heatmap_writes_a_png(trained_run, tmp_path):
+    png = tmp_path / "a.png"
+    out = run_cli("heatmap", "--model", trained_run.package, "--text", "Ein Mann schläft.", "--out", png)
+    assert out.returncode == 0, out.stderr
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["translate", "--model", "/no/such/package"], "not found"),
+        (["evaluate", "--model", "PKG", "--src", "/no/such.de", "--ref", "/no/such.en"], "file not found"),
+        (["evaluate", "--model", "PKG", "--src", "SRC", "--ref", "SHORT"], "lines"),
+        (["evaluate", "--model", "PKG"], "--split"),
+        (["heatmap", "--model", "PKG", "--text", "  ", "--out", "x.png"], "empty"),
+        (["translate", "--model", "PKG", "--beam-size", "0"], "beam size"),
+    ],
+)
+def test_bad_input_is_a_clear_error(trained_run, tmp_path, args, message):
+    src, short = tmp_path / "src.de", tmp_path / "short.en"
+    src.write_text("a\nb\nc\n")
+    short.write_text("a\n")
+    subst = {"PKG": trained_run.package, "SRC": src, "SHORT": short}
+    out = run_cli(*[subst.get(a, a) for a in args])
+    assert out.returncode == 2
+    assert message in out.stderr
+    assert "Traceback" not in out.stderr

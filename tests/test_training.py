@@ -1,0 +1,78 @@
+"""The smoke training run: loss falls, checkpoints and package are written, resume works."""
+
+import csv
+import json
+import os
+
+import pytest
+import torch
+
+from training.train import main
+
+
+def read_metric(run, name):
+    (metrics,) = (run.workdir / "runs" / "smoke" / "csv").glob("version_*/metrics.csv")
+    with metrics.open() as handle:
+        return [float(row[name]) for row in csv.DictReader(handle) if row.get(name)]
+
+
+def test_training_finishes_and_loss_falls(trained_run):
+    assert trained_run.exit_code == 0
+    losses = read_metric(trained_run, "train_loss")
+    assert len(losses) >= 4
+    assert sum(losses[-2:]) / 2 < sum(losses[:2]) / 2
+    assert len(read_metric(trained_run, "val_bleu")) == 2, "validation BLEU is logged every epoch"
+
+
+def test_checkpoints_logs_and_package_are_written(trained_run):
+    ckpts = trained_run.workdir / "runs" / "smoke" / "checkpoints"
+    assert (ckpts / "best.ckpt").is_file() and (ckpts / "last.ckpt").is_file()
+    assert list((trained_run.workdir / "runs" / "smoke" / "tensorboard").rglob("events.out.tfevents*"))
+    meta = json.loads((trained_run.package / "metadata.json").read_text())
+    assert meta["src_lang"] == "de" and meta["tgt_lang"] == "en"
+    scores = meta["scores"]["test_2016_flickr"]
+    assert {"bleu", "chrf", "signature"} <= set(scores)
+    assert scores["signature"].startswith("nrefs:1|case:mixed")
+
+
+def test_last_checkpoint_holds_the_final_step(trained_run):
+    last = torch.load(trained_run.workdir / "runs/smoke/checkpoints/last.ckpt", map_location="cpu", weights_only=False)
+    assert last["global_step"] > 0
+    assert last["epoch"] >= 1
+
+
+def test_rerun_resumes_from_the_last_checkpoint(trained_run, capfd):
+    """A second `make train` continues from last.ckpt: max_epochs is already reached, so no step repeats."""
+    last_path = trained_run.workdir / "runs/smoke/checkpoints/last.ckpt"
+    before = torch.load(last_path, map_location="cpu", weights_only=False)["global_step"]
+    previous = os.getcwd()
+    os.chdir(trained_run.workdir)
+    try:
+        code = main(["--config", str(trained_run.config), "--out", "artifacts/resumed"])
+    finally:
+        os.chdir(previous)
+    assert code == 0
+    assert "resuming from" in capfd.readouterr().err
+    after = torch.load(last_path, map_location="cpu", weights_only=False)["global_step"]
+    assert after == before
+
+
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        ("data: {src_lang: de, tgt_lang: de}", "differ"),
+        ("model: {hiden_size: 3}", "unknown config key"),
+        ("[1, 2", "YAML"),
+    ],
+)
+def test_bad_config_is_a_clear_error(tmp_path, capsys, content, message):
+    path = tmp_path / "bad.yaml"
+    path.write_text(content)
+    assert main(["--config", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error:") and message in err and "Traceback" not in err
+
+
+def test_missing_config_file(capsys):
+    assert main(["--config", "does/not/exist.yaml"]) == 2
+    assert "config file not found" in capsys.readouterr().err

@@ -1,0 +1,134 @@
+"""The full experiment config: data, model, training and decoding sections, loaded from YAML.
+
+Unknown keys anywhere are an error; the resolved config (with vocabulary sizes filled in) is saved
+beside the weights in every checkpoint directory and model package.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+import yaml
+
+from translator.config import ConfigError, DecodeConfig, ModelConfig, _require, from_dict, to_dict
+
+LANGS = ("en", "de", "fr", "cs")
+UPSTREAM_MIRROR = "https://raw.githubusercontent.com/multi30k/dataset/master/data/task1/raw"
+
+
+@dataclass(frozen=True)
+class DataConfig:
+    """Which corpus and language pair, and how it is split into subwords.
+
+    ``mirror`` is a local folder or an http(s) base URL holding ``<split>.<lang>.gz``; when null the
+    environment variable ``MULTI30K_MIRROR`` is used, else the upstream URL. ``max_train_pairs``
+    keeps only the first N training pairs (tiny runs); ``max_val_pairs`` likewise for validation.
+    """
+
+    src_lang: Literal["en", "de", "fr", "cs"] = "de"
+    tgt_lang: Literal["en", "de", "fr", "cs"] = "en"
+    mirror: str | None = None
+    data_dir: str = "data/multi30k"
+    vocab_size: int = 8000
+    joint_vocab: bool = True
+    spm_model_type: Literal["unigram", "bpe"] = "unigram"
+    max_train_pairs: int | None = None
+    max_val_pairs: int | None = None
+    max_len: int = 100
+
+    def __post_init__(self) -> None:
+        _require(self.src_lang != self.tgt_lang, "src_lang and tgt_lang must differ")
+        _require(self.vocab_size >= 16, "vocab_size must be >= 16")
+        _require(self.max_len >= 2, "max_len must be >= 2")
+        for name in ("max_train_pairs", "max_val_pairs"):
+            value = getattr(self, name)
+            _require(value is None or value >= 1, f"{name} must be >= 1 or null")
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """Optimisation and trainer settings.
+
+    ``batch_tokens`` bounds the padded target tokens of one batch (token bucketing);
+    ``schedule`` is ``inverse_sqrt`` (linear warm-up then 1/sqrt decay) or ``plateau`` (halve the
+    rate when validation BLEU stops improving). ``accelerator``/``devices``/``strategy``/``precision``
+    go to Lightning's Trainer; ``auto`` precision means bf16-mixed on GPU and 32 on CPU.
+    """
+
+    seed: int = 1234
+    batch_tokens: int = 4096
+    max_batch_sentences: int = 256
+    lr: float = 0.002
+    weight_decay: float = 0.0001
+    betas: tuple[float, float] = (0.9, 0.98)
+    schedule: Literal["inverse_sqrt", "plateau"] = "inverse_sqrt"
+    warmup_steps: int = 800
+    min_lr: float = 0.00005
+    label_smoothing: float = 0.1
+    grad_clip: float = 1.0
+    max_epochs: int = 30
+    max_steps: int = -1
+    patience: int = 5
+    val_beam_size: int = 1
+    val_every_n_epochs: int = 1
+    checkpoint_every_n_steps: int = 200
+    accelerator: str = "auto"
+    devices: str | int = "auto"
+    strategy: str = "auto"
+    precision: str = "auto"
+    num_workers: int = 0
+    log_every_n_steps: int = 50
+    threads: int = 0
+
+    def __post_init__(self) -> None:
+        _require(self.batch_tokens >= 16, "batch_tokens must be >= 16")
+        _require(self.lr > 0 and self.min_lr >= 0, "lr must be > 0 and min_lr >= 0")
+        _require(isinstance(self.betas, (list, tuple)) and len(self.betas) == 2, "betas must have two values")
+        object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
+        _require(0.0 <= self.label_smoothing < 1.0, "label_smoothing must be in [0, 1)")
+        _require(self.max_epochs >= 1, "max_epochs must be >= 1")
+        _require(self.patience >= 1, "patience must be >= 1")
+        _require(self.checkpoint_every_n_steps >= 1, "checkpoint_every_n_steps must be >= 1")
+        _require(self.val_beam_size >= 1, "val_beam_size must be >= 1")
+
+
+@dataclass(frozen=True)
+class Config:
+    """One experiment: ``name`` names the output folders (``runs/<name>``, ``artifacts/<name>``)."""
+
+    name: str = "default"
+    data: DataConfig = field(default_factory=DataConfig)
+    model: ModelConfig = field(default_factory=ModelConfig)
+    train: TrainConfig = field(default_factory=TrainConfig)
+    decode: DecodeConfig = field(default_factory=DecodeConfig)
+
+    def __post_init__(self) -> None:
+        _require(bool(self.name) and "/" not in self.name, "name must be a non-empty file name")
+        _require(
+            not self.model.tie_src_tgt or self.data.joint_vocab,
+            "model.tie_src_tgt needs data.joint_vocab: true",
+        )
+
+
+def load_config(path: str | Path, name: str | None = None) -> Config:
+    """Read a YAML config; ``name`` defaults to the file's stem (``configs/tiny.yaml`` -> ``tiny``)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"config file not found: {path}")
+    try:
+        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except yaml.YAMLError as err:
+        raise ConfigError(f"{path}: not valid YAML: {err}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"{path}: the top level must be a mapping")
+    raw.setdefault("name", name or path.stem)
+    return from_dict(Config, raw)
+
+
+def save_config(cfg: Config, path: str | Path) -> None:
+    """Write the resolved config as YAML."""
+    data = to_dict(cfg)
+    data["train"]["betas"] = list(data["train"]["betas"])
+    Path(path).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")

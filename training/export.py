@@ -1,0 +1,98 @@
+"""Export a Lightning checkpoint to a self-contained model package (see ``translator.package``)."""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from training.config import Config, load_config, save_config
+from training.corpus import resolve_mirror
+from training.paths import run_dir
+from translator.config import to_dict
+from translator.model import Seq2Seq
+from translator.package import METADATA, save_package
+from translator.tokenizer import Tokenizer
+
+
+def git_commit() -> str:
+    """The current commit hash (with ``+dirty`` when the tree has changes), or ``unknown``."""
+    try:
+        head = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True, check=True).stdout
+        return head + ("+dirty" if dirty.strip() else "")
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+
+
+def load_checkpoint_model(cfg: Config, ckpt_path: str | Path) -> Seq2Seq:
+    """Rebuild the model from a Lightning checkpoint (weights under the ``model.`` prefix)."""
+    state = torch.load(ckpt_path, map_location="cpu", weights_only=False)["state_dict"]
+    model = Seq2Seq(cfg.model)
+    model.load_state_dict({k.removeprefix("model."): v for k, v in state.items() if k.startswith("model.")})
+    return model.eval()
+
+
+def export(cfg: Config, ckpt_path: str | Path, out_dir: str | Path, extra: dict[str, Any] | None = None) -> Path:
+    """Write ``out_dir`` from the checkpoint, the run's SentencePiece model(s) and the resolved config."""
+    model = load_checkpoint_model(cfg, ckpt_path)
+    tokenizer = Tokenizer.load(run_dir(cfg) / "spm")
+    config = to_dict(cfg)
+    config["train"]["betas"] = list(config["train"]["betas"])
+    metadata = {
+        "name": cfg.name,
+        "src_lang": cfg.data.src_lang,
+        "tgt_lang": cfg.data.tgt_lang,
+        "training_data": {
+            "corpus": "Multi30k task 1 (raw)",
+            "mirror": resolve_mirror(cfg.data),
+            "train_split": "train",
+            "max_train_pairs": cfg.data.max_train_pairs,
+            "validation_split": "val",
+        },
+        "checkpoint": Path(ckpt_path).name,
+        "commit": git_commit(),
+        "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
+        "torch": torch.__version__,
+        "host": platform.node(),
+        "scores": {},
+    }
+    metadata.update(extra or {})
+    return save_package(out_dir, model, tokenizer, config, metadata)
+
+
+def update_scores(package_dir: str | Path, scores: dict[str, Any]) -> None:
+    """Merge ``scores`` into the package's metadata.json (the one file not covered by its hashes)."""
+    path = Path(package_dir) / METADATA
+    meta = json.loads(path.read_text(encoding="utf-8"))
+    meta.setdefault("scores", {}).update(scores)
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
+    tmp.replace(path)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Export a checkpoint to a model package.")
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--checkpoint", required=True)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args(argv)
+    cfg = load_config(args.config)
+    if not Path(args.checkpoint).is_file():
+        print(f"error: checkpoint not found: {args.checkpoint}", file=sys.stderr)
+        return 2
+    out = export(cfg, args.checkpoint, args.out)
+    save_config(cfg, run_dir(cfg) / "config.yaml")
+    print(out)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""Entry point of ``make train``: fit (resuming from the last checkpoint), export the best
+checkpoint to ``artifacts/<name>/`` and evaluate it on test_2016_flickr.
+
+    python -m training.train --config configs/default.yaml [--accelerator cpu] [--devices 2] [--fresh]
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import sys
+import time
+from pathlib import Path
+
+import pytorch_lightning as pl
+import torch
+from pytorch_lightning.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
+from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger
+
+from training.config import Config, load_config, save_config
+from training.datamodule import TranslationDataModule
+from training.export import export, update_scores
+from training.module import TranslationModule
+from training.paths import run_dir
+from translator.config import ConfigError
+from translator.evaluate import evaluate_files
+
+
+def resolve_vocab(cfg: Config, datamodule: TranslationDataModule) -> Config:
+    """Fill the model's vocabulary sizes from the trained SentencePiece model(s)."""
+    tok = datamodule.tokenizer
+    model = dataclasses.replace(cfg.model, src_vocab_size=tok.src_vocab_size, tgt_vocab_size=tok.tgt_vocab_size)
+    return dataclasses.replace(cfg, model=model)
+
+
+def resolve_precision(precision: str) -> str:
+    """``auto``: bf16 mixed precision where the hardware computes in bf16 natively (CUDA GPUs with
+    bf16, CPUs with AVX512-BF16/AMX), full fp32 elsewhere."""
+    if precision != "auto":
+        return precision
+    if torch.cuda.is_available():
+        return "bf16-mixed" if torch.cuda.is_bf16_supported() else "16-mixed"
+    try:
+        native_bf16 = torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
+    except (AttributeError, RuntimeError):
+        native_bf16 = False
+    return "bf16-mixed" if native_bf16 else "32-true"
+
+
+def build_trainer(cfg: Config, out: Path) -> tuple[pl.Trainer, ModelCheckpoint]:
+    """A Trainer with best-by-BLEU and periodic 'last' checkpoints, early stopping and two loggers."""
+    train = cfg.train
+    precision = resolve_precision(train.precision)
+    best = ModelCheckpoint(
+        dirpath=out / "checkpoints",
+        filename="best",
+        monitor="val_bleu",
+        mode="max",
+        save_top_k=1,
+        enable_version_counter=False,
+    )
+    # last.ckpt every N steps (a killed run loses at most N steps) and at every epoch end
+    epoch_end = ModelCheckpoint(dirpath=out / "checkpoints", filename="last", enable_version_counter=False)
+    last = ModelCheckpoint(
+        dirpath=out / "checkpoints", save_top_k=0, save_last=True, every_n_train_steps=train.checkpoint_every_n_steps
+    )
+    trainer = pl.Trainer(
+        accelerator=train.accelerator,
+        devices=train.devices,
+        strategy=train.strategy,
+        precision=precision,
+        max_epochs=train.max_epochs,
+        max_steps=train.max_steps,
+        gradient_clip_val=train.grad_clip,
+        check_val_every_n_epoch=train.val_every_n_epochs,
+        log_every_n_steps=train.log_every_n_steps,
+        use_distributed_sampler=False,
+        callbacks=[
+            best,
+            last,
+            epoch_end,
+            EarlyStopping("val_bleu", mode="max", patience=train.patience),
+            LearningRateMonitor(),
+        ],
+        logger=[TensorBoardLogger(out, name="tensorboard"), CSVLogger(out, name="csv")],
+        default_root_dir=out,
+    )
+    return trainer, best
+
+
+@dataclasses.dataclass(frozen=True)
+class FitResult:
+    """What a finished fit leaves: resolved config, best checkpoint, its val BLEU, seconds, process rank."""
+
+    cfg: Config
+    best_path: Path
+    best_bleu: float
+    seconds: float
+    rank: int
+
+
+def fit(cfg: Config, fresh: bool = False) -> FitResult:
+    """Train (resuming from runs/<name>/checkpoints/last.ckpt unless ``fresh``)."""
+    pl.seed_everything(cfg.train.seed, workers=True)
+    if cfg.train.threads > 0:
+        torch.set_num_threads(cfg.train.threads)
+    out = run_dir(cfg)
+    datamodule = TranslationDataModule(cfg)
+    datamodule.prepare_data()
+    datamodule.setup("fit")
+    cfg = resolve_vocab(cfg, datamodule)
+    datamodule.cfg = cfg
+    out.mkdir(parents=True, exist_ok=True)
+    save_config(cfg, out / "config.yaml")
+    trainer, best = build_trainer(cfg, out)
+    last = out / "checkpoints" / "last.ckpt"
+    resume = None if fresh or not last.is_file() else str(last)
+    if resume:
+        print(f"resuming from {resume}", file=sys.stderr)
+    start = time.time()
+    trainer.fit(TranslationModule(cfg), datamodule=datamodule, ckpt_path=resume)
+    seconds = time.time() - start
+    best_path = Path(best.best_model_path or out / "checkpoints" / "best.ckpt")
+    if not best_path.is_file():
+        raise RuntimeError(f"training produced no best checkpoint in {out / 'checkpoints'}")
+    score = float(best.best_model_score) if best.best_model_score is not None else float("nan")
+    return FitResult(cfg, best_path, score, seconds, trainer.global_rank)
+
+
+def evaluate_test(cfg: Config, package: Path, split: str = "test_2016_flickr") -> dict:
+    """BLEU/chrF of the package on a split; hypotheses and the JSON report go to runs/<name>/eval/."""
+    data_dir = Path(cfg.data.data_dir)
+    eval_dir = run_dir(cfg) / "eval"
+    eval_dir.mkdir(parents=True, exist_ok=True)
+    report = evaluate_files(
+        package,
+        data_dir / f"{split}.{cfg.data.src_lang}",
+        data_dir / f"{split}.{cfg.data.tgt_lang}",
+        beam_size=cfg.decode.beam_size,
+        hyp_out=eval_dir / f"{split}.hyp.{cfg.data.tgt_lang}",
+    )
+    (eval_dir / f"{split}.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    return report
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description="Train, export and evaluate a translation model.")
+    parser.add_argument("--config", default="configs/default.yaml")
+    parser.add_argument("--accelerator", help="override train.accelerator (cpu, gpu, auto)")
+    parser.add_argument("--devices", help="override train.devices (e.g. 2)")
+    parser.add_argument("--threads", type=int, help="override train.threads (CPU threads, 0 = torch default)")
+    parser.add_argument("--fresh", action="store_true", help="ignore an existing last checkpoint")
+    parser.add_argument("--out", help="package directory (default artifacts/<config name>)")
+    args = parser.parse_args(argv)
+    try:
+        cfg = load_config(args.config)
+        pairs = (("accelerator", args.accelerator), ("devices", args.devices), ("threads", args.threads))
+        overrides = {k: v for k, v in pairs if v is not None}
+        if str(overrides.get("devices", "")).isdigit():
+            overrides["devices"] = int(overrides["devices"])
+        cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, **overrides))
+        result = fit(cfg, args.fresh)
+    except (ConfigError, ValueError, OSError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    if result.rank != 0:
+        return 0
+    cfg = result.cfg
+    package = Path(args.out or Path("artifacts") / cfg.name)
+    hardware = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"cpu x{torch.get_num_threads()}"
+    export(cfg, result.best_path, package, {"train_seconds": round(result.seconds, 1), "hardware": hardware})
+    report = evaluate_test(cfg, package)
+    scores = {k: report[k] for k in ("bleu", "chrf", "signature", "chrf_signature")}
+    update_scores(package, {"test_2016_flickr": scores, "val_bleu": result.best_bleu})
+    print(f"package: {package}")
+    print(f"test_2016_flickr BLEU {report['bleu']:.2f}  chrF {report['chrf']:.2f}")
+    print(f"signature: {report['signature']}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

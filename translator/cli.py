@@ -1,0 +1,98 @@
+"""Command line: ``python -m translator {translate,evaluate,heatmap}``.
+
+Every error (missing or corrupt package, missing files, mismatched corpora, bad arguments) prints
+one ``error: ...`` line on stderr and exits with status 2.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from translator.evaluate import EvaluationError, evaluate_files
+from translator.heatmap import render_heatmap
+from translator.package import PackageError
+from translator.translate import Translator
+
+
+def _beam(value: str) -> int:
+    beam = int(value)
+    if not 1 <= beam <= 64:
+        raise argparse.ArgumentTypeError("beam size must be between 1 and 64")
+    return beam
+
+
+def _translate(args: argparse.Namespace) -> int:
+    translator = Translator.load(args.model)
+    try:
+        lines = sys.stdin.read().splitlines()
+    except UnicodeDecodeError:
+        raise EvaluationError("standard input is not UTF-8 text") from None
+    for start in range(0, len(lines), 1000):
+        for result in translator.translate(lines[start : start + 1000], beam_size=args.beam_size):
+            print(json.dumps(result.to_dict(), ensure_ascii=False) if args.json else result.text, flush=False)
+    sys.stdout.flush()
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    src, ref = args.src, args.ref
+    if args.split:
+        meta = Translator.load(args.model).metadata
+        data = Path(args.data_dir)
+        src, ref = data / f"{args.split}.{meta['src_lang']}", data / f"{args.split}.{meta['tgt_lang']}"
+    if not src or not ref:
+        raise EvaluationError("give --src and --ref, or --split")
+    report = evaluate_files(args.model, src, ref, beam_size=args.beam_size, hyp_out=args.hyp_out)
+    if args.report:
+        Path(args.report).write_text(json.dumps(report, indent=2), encoding="utf-8")
+    if args.json:
+        print(json.dumps(report))
+    else:
+        print(f"BLEU {report['bleu']:.2f}  chrF {report['chrf']:.2f}  ({report['sentences']} sentences)")
+        print(f"BLEU signature: {report['signature']}")
+        print(f"chrF signature: {report['chrf_signature']}")
+    return 0
+
+
+def _heatmap(args: argparse.Namespace) -> int:
+    if not args.text.strip():
+        raise EvaluationError("--text is empty")
+    result = Translator.load(args.model).translate([args.text], beam_size=args.beam_size)[0]
+    render_heatmap(result.source_tokens, result.target_tokens, result.alignment, args.out, title=result.text)
+    print(f"{result.text}\nwrote {args.out}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m translator", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    tr = sub.add_parser("translate", help="translate sentences from stdin, one per line")
+    tr.add_argument("--json", action="store_true", help="one JSON object per line, with tokens and alignment")
+    ev = sub.add_parser("evaluate", help="BLEU and chrF of a package on a parallel corpus")
+    ev.add_argument("--src", help="source file, one sentence per line")
+    ev.add_argument("--ref", help="reference file, one sentence per line")
+    ev.add_argument("--split", help="a Multi30k split name (e.g. test_2016_flickr) read from --data-dir")
+    ev.add_argument("--data-dir", default="data/multi30k")
+    ev.add_argument("--hyp-out", help="write the hypotheses here")
+    ev.add_argument("--report", help="write the JSON report here")
+    ev.add_argument("--json", action="store_true", help="print the report as one JSON object")
+    hm = sub.add_parser("heatmap", help="write the alignment of one sentence as a PNG")
+    hm.add_argument("--text", required=True)
+    hm.add_argument("--out", required=True)
+    for command in (tr, ev, hm):
+        command.add_argument("--model", required=True, help="model package directory")
+        command.add_argument("--beam-size", type=_beam, default=None)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    handlers = {"translate": _translate, "evaluate": _evaluate, "heatmap": _heatmap}
+    try:
+        return handlers[args.command](args)
+    except (PackageError, EvaluationError, OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2

@@ -1,0 +1,140 @@
+"""Typed, frozen configuration for the model and for decoding.
+
+Every config is a frozen dataclass validated in ``__post_init__``. ``from_dict`` builds one from a
+plain mapping (a YAML section) and rejects unknown keys, so a typo in a config file is an error
+instead of a silently ignored setting.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, Literal, TypeVar
+
+T = TypeVar("T")
+
+CELLS = ("lstm", "gru")
+ATTENTIONS = ("dot", "general", "additive")
+
+
+class ConfigError(ValueError):
+    """A configuration value or key is invalid."""
+
+
+def _check_type(name: str, value: Any, hint: Any) -> Any:
+    """Check ``value`` against a simple type hint; ints are accepted (and converted) for floats."""
+    origin = typing.get_origin(hint)
+    if origin is Literal:
+        if value not in typing.get_args(hint):
+            raise ConfigError(f"{name}: {value!r} is not one of {list(typing.get_args(hint))}")
+        return value
+    if origin in (typing.Union, types.UnionType):
+        args = typing.get_args(hint)
+        if value is None and type(None) in args:
+            return None
+        errors = []
+        for inner in (a for a in args if a is not type(None)):
+            try:
+                return _check_type(name, value, inner)
+            except ConfigError as err:
+                errors.append(str(err))
+        raise ConfigError("; ".join(errors))
+    if dataclasses.is_dataclass(hint):
+        if isinstance(value, hint):
+            return value
+        if not isinstance(value, dict):
+            raise ConfigError(f"{name}: expected a mapping, got {type(value).__name__}")
+        return from_dict(hint, value, prefix=f"{name}.")
+    if hint is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if hint in (int, float, str, bool) and (not isinstance(value, hint) or (hint is int and isinstance(value, bool))):
+        raise ConfigError(f"{name}: expected {hint.__name__}, got {value!r}")
+    return value
+
+
+def from_dict(cls: type[T], data: dict[str, Any] | None, prefix: str = "") -> T:
+    """Build the dataclass ``cls`` from ``data``; unknown keys and wrong types raise ConfigError."""
+    if data is not None and not isinstance(data, dict):
+        raise ConfigError(f"{prefix or cls.__name__}: expected a mapping, got {type(data).__name__}")
+    data = dict(data or {})
+    hints = typing.get_type_hints(cls)
+    fields = {f.name for f in dataclasses.fields(cls)}
+    unknown = sorted(set(data) - fields)
+    if unknown:
+        raise ConfigError(f"unknown config key(s) {[prefix + k for k in unknown]}; allowed: {sorted(fields)}")
+    values = {k: _check_type(prefix + k, v, hints[k]) for k, v in data.items()}
+    try:
+        return cls(**values)
+    except TypeError as err:  # a required field is missing
+        raise ConfigError(f"{prefix or cls.__name__}: {err}") from None
+
+
+def to_dict(cfg: Any) -> dict[str, Any]:
+    """The config as plain nested dicts (for YAML)."""
+    return dataclasses.asdict(cfg)
+
+
+def _require(cond: bool, message: str) -> None:
+    if not cond:
+        raise ConfigError(message)
+
+
+@dataclass(frozen=True)
+class ModelConfig:
+    """Architecture of the encoder-decoder.
+
+    The encoder is a bidirectional RNN whose states have ``hidden_size`` features (``hidden_size // 2``
+    per direction); the decoder is a stack of ``dec_layers`` RNN layers of ``hidden_size`` units
+    with residual connections from layer 2 upward. The output layer is always tied to the target
+    embedding; ``tie_src_tgt`` also ties the source embedding (needs a joint vocabulary).
+    """
+
+    src_vocab_size: int = 8000
+    tgt_vocab_size: int = 8000
+    emb_dim: int = 256
+    hidden_size: int = 512
+    enc_layers: int = 2
+    dec_layers: int = 2
+    cell: Literal["lstm", "gru"] = "lstm"
+    attention: Literal["dot", "general", "additive"] = "general"
+    dropout: float = 0.3
+    emb_dropout: float = 0.1
+    input_feeding: bool = True
+    tie_src_tgt: bool = False
+    pad_id: int = 0
+    unk_id: int = 1
+    bos_id: int = 2
+    eos_id: int = 3
+
+    def __post_init__(self) -> None:
+        _require(self.src_vocab_size > 4 and self.tgt_vocab_size > 4, "vocab sizes must be > 4")
+        _require(self.emb_dim > 0, "emb_dim must be > 0")
+        _require(self.hidden_size > 0 and self.hidden_size % 2 == 0, "hidden_size must be even and > 0")
+        _require(self.enc_layers >= 1 and self.dec_layers >= 1, "enc_layers and dec_layers must be >= 1")
+        _require(0.0 <= self.dropout < 1.0 and 0.0 <= self.emb_dropout < 1.0, "dropout must be in [0, 1)")
+        _require(
+            not self.tie_src_tgt or self.src_vocab_size == self.tgt_vocab_size,
+            "tie_src_tgt needs a joint vocabulary (src_vocab_size == tgt_vocab_size)",
+        )
+        ids = {self.pad_id, self.unk_id, self.bos_id, self.eos_id}
+        _require(len(ids) == 4, "pad/unk/bos/eos ids must be distinct")
+
+
+@dataclass(frozen=True)
+class DecodeConfig:
+    """Search settings: beam size, GNMT length penalty alpha, and the maximum output length,
+    ``ceil(max_len_ratio * source_length + max_len_offset)`` pieces per sentence."""
+
+    beam_size: int = 5
+    length_penalty: float = 0.6
+    max_len_ratio: float = 1.5
+    max_len_offset: int = 10
+    batch_size: int = 64
+
+    def __post_init__(self) -> None:
+        _require(1 <= self.beam_size <= 64, "beam_size must be in [1, 64]")
+        _require(self.length_penalty >= 0.0, "length_penalty must be >= 0")
+        _require(self.max_len_ratio > 0 and self.max_len_offset >= 0, "max_len_ratio > 0, max_len_offset >= 0")
+        _require(self.batch_size >= 1, "batch_size must be >= 1")

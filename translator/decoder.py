@@ -1,0 +1,137 @@
+"""Attention decoder: stacked LSTM/GRU with residual connections, input feeding, tied output layer.
+
+One set of parameters serves two execution paths: a step function (``torch.lstm_cell``) used for
+search and for teacher forcing with input feeding, and a whole-sequence path (fused ``nn.LSTM``
+calls, attention as one batched matmul) used for teacher forcing when input feeding is off.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from translator.attention import build_attention
+from translator.config import ModelConfig
+
+
+class DecoderState(NamedTuple):
+    """Recurrent state between steps: hidden (L, B, H), cell (L, B, H) or None for GRU, and the
+    previous attentional vector fed back as input (B, H)."""
+
+    hidden: Tensor
+    cell: Tensor | None
+    feed: Tensor
+
+    def select(self, index: Tensor) -> DecoderState:
+        """Reorder/repeat the batch rows: index (B',) -> state of batch size B'."""
+        cell = None if self.cell is None else self.cell.index_select(1, index)
+        return DecoderState(self.hidden.index_select(1, index), cell, self.feed.index_select(0, index))
+
+
+class Decoder(nn.Module):
+    """Decoder of ``dec_layers`` single-layer RNNs; layers 2.. add their input to their output."""
+
+    def __init__(self, cfg: ModelConfig, embed: nn.Embedding) -> None:
+        super().__init__()
+        self.cfg = cfg
+        hidden = cfg.hidden_size
+        self.embed = embed
+        self.emb_dropout = nn.Dropout(cfg.emb_dropout)
+        self.dropout = nn.Dropout(cfg.dropout)
+        rnn_cls = nn.LSTM if cfg.cell == "lstm" else nn.GRU
+        first_in = cfg.emb_dim + (hidden if cfg.input_feeding else 0)
+        self.layers = nn.ModuleList(
+            [rnn_cls(first_in if i == 0 else hidden, hidden, batch_first=True) for i in range(cfg.dec_layers)]
+        )
+        n_states = cfg.dec_layers * (2 if cfg.cell == "lstm" else 1)
+        self.bridge = nn.Linear(hidden, n_states * hidden)
+        self.attention = build_attention(cfg)
+        self.combine = nn.Linear(2 * hidden, hidden, bias=False)
+        self.out_proj = nn.Linear(hidden, cfg.emb_dim, bias=False)
+        self.output = nn.Linear(cfg.emb_dim, cfg.tgt_vocab_size, bias=False)
+        self.output.weight = embed.weight  # weight tying: one Parameter
+
+    def init_state(self, final: Tensor) -> DecoderState:
+        """final (B, H) encoder summary -> initial state with hidden/cell (L, B, H), feed zeros (B, H)."""
+        batch, layers, hidden = final.size(0), self.cfg.dec_layers, self.cfg.hidden_size
+        states = torch.tanh(self.bridge(final)).view(batch, -1, layers, hidden).permute(1, 2, 0, 3)
+        cell = states[1].contiguous() if self.cfg.cell == "lstm" else None
+        return DecoderState(states[0].contiguous(), cell, final.new_zeros(batch, hidden))
+
+    def _cell(self, i: int, x: Tensor, h: Tensor, c: Tensor | None) -> tuple[Tensor, Tensor | None]:
+        """One step of layer i: x (B, In), h/c (B, H) -> new h, c."""
+        rnn = self.layers[i]
+        weights = (rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0)
+        if c is None:
+            return torch.gru_cell(x, h, *weights), None
+        return torch.lstm_cell(x, (h, c), *weights)
+
+    def _attend(self, top: Tensor, keys: Tensor, memory: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
+        """top (B, T, H) -> attentional vectors (B, T, H) and weights (B, T, S)."""
+        context, weights = self.attention(top, keys, memory, mask)
+        att_vec = torch.tanh(self.combine(torch.cat([top, context], dim=-1)))
+        return self.dropout(att_vec), weights
+
+    def step(
+        self, prev: Tensor, state: DecoderState, keys: Tensor, memory: Tensor, mask: Tensor
+    ) -> tuple[Tensor, DecoderState, Tensor]:
+        """One decoding step.
+
+        Args:
+            prev: (B,) previous target ids; keys (B, S, H); memory (B, S, H); mask (B, S).
+
+        Returns:
+            att_vec (B, H) (``logits`` turns it into scores), the new state, attention (B, S).
+        """
+        x = self.emb_dropout(self.embed(prev))
+        if self.cfg.input_feeding:
+            x = torch.cat([x, state.feed], dim=-1)
+        new_h, new_c = [], []
+        out = x
+        for i in range(self.cfg.dec_layers):
+            c_i = None if state.cell is None else state.cell[i]
+            h_i, c_i = self._cell(i, out if i == 0 else self.dropout(out), state.hidden[i], c_i)
+            out = h_i if i == 0 else h_i + out
+            new_h.append(h_i)
+            new_c.append(c_i)
+        att_vec, weights = self._attend(out.unsqueeze(1), keys, memory, mask)
+        att_vec = att_vec.squeeze(1)
+        cell = None if state.cell is None else torch.stack(new_c)
+        return att_vec, DecoderState(torch.stack(new_h), cell, att_vec), weights.squeeze(1)
+
+    def _run_sequence(self, tgt_in: Tensor, state: DecoderState) -> Tensor:
+        """Teacher forcing without input feeding: tgt_in (B, T) -> top-layer outputs (B, T, H)."""
+        out = self.emb_dropout(self.embed(tgt_in))
+        for i, rnn in enumerate(self.layers):
+            h0 = state.hidden[i : i + 1]
+            init = h0 if state.cell is None else (h0, state.cell[i : i + 1])
+            layer_out, _ = rnn(out if i == 0 else self.dropout(out), init)
+            out = layer_out if i == 0 else layer_out + out
+        return out
+
+    def forward(
+        self, tgt_in: Tensor, state: DecoderState, keys: Tensor, memory: Tensor, mask: Tensor
+    ) -> tuple[Tensor, Tensor]:
+        """Teacher forcing.
+
+        Args:
+            tgt_in: (B, T) target ids starting with BOS; the rest as in ``step``.
+
+        Returns:
+            logits (B, T, V) and attention (B, T, S).
+        """
+        if not self.cfg.input_feeding:
+            att_vecs, weights = self._attend(self._run_sequence(tgt_in, state), keys, memory, mask)
+            return self.logits(att_vecs), weights
+        vecs, attns = [], []
+        for t in range(tgt_in.size(1)):
+            att_vec, state, weights = self.step(tgt_in[:, t], state, keys, memory, mask)
+            vecs.append(att_vec)
+            attns.append(weights)
+        return self.logits(torch.stack(vecs, dim=1)), torch.stack(attns, dim=1)
+
+    def logits(self, att_vec: Tensor) -> Tensor:
+        """att_vec (..., H) -> logits (..., V) = proj(att_vec) · Eᵀ with the tied target embedding E."""
+        return self.output(self.out_proj(att_vec))

@@ -1,0 +1,71 @@
+"""Corpus evaluation with sacreBLEU: BLEU and chrF with their signatures."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from sacrebleu.metrics import BLEU, CHRF
+
+from translator.translate import Translator
+
+
+class EvaluationError(ValueError):
+    """The evaluation inputs are unusable (missing files, mismatched line counts)."""
+
+
+def read_lines(path: str | Path) -> list[str]:
+    """The lines of a UTF-8 text file without their newlines."""
+    path = Path(path)
+    if not path.is_file():
+        raise EvaluationError(f"file not found: {path}")
+    try:
+        return path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError as err:
+        raise EvaluationError(f"{path}: not UTF-8 text ({err})") from None
+
+
+def score(hypotheses: list[str], references: list[str]) -> dict[str, Any]:
+    """sacreBLEU corpus BLEU (13a, cased) and chrF of hypotheses against one reference each."""
+    if len(hypotheses) != len(references):
+        raise EvaluationError(f"{len(hypotheses)} hypotheses but {len(references)} references")
+    bleu, chrf = BLEU(), CHRF()
+    bleu_score = bleu.corpus_score(hypotheses, [references])
+    chrf_score = chrf.corpus_score(hypotheses, [references])
+    return {
+        "bleu": round(bleu_score.score, 2),
+        "chrf": round(chrf_score.score, 2),
+        "signature": str(bleu.get_signature()),
+        "chrf_signature": str(chrf.get_signature()),
+        "bleu_detail": str(bleu_score),
+        "sentences": len(hypotheses),
+    }
+
+
+def evaluate_files(
+    model_dir: str | Path,
+    src: str | Path,
+    ref: str | Path,
+    beam_size: int | None = None,
+    hyp_out: str | Path | None = None,
+    translator: Translator | None = None,
+) -> dict[str, Any]:
+    """Translate ``src`` with the package, score against ``ref``, optionally write the hypotheses."""
+    sources, references = read_lines(src), read_lines(ref)
+    if len(sources) != len(references):
+        raise EvaluationError(f"{src} has {len(sources)} lines but {ref} has {len(references)}")
+    translator = translator or Translator.load(model_dir)
+    start = time.perf_counter()
+    hypotheses = [t.text for t in translator.translate(sources, beam_size=beam_size)]
+    seconds = time.perf_counter() - start
+    if hyp_out is not None:
+        Path(hyp_out).parent.mkdir(parents=True, exist_ok=True)
+        Path(hyp_out).write_text("".join(h + "\n" for h in hypotheses), encoding="utf-8")
+    report = score(hypotheses, references)
+    beam = translator.package.decode_cfg.beam_size if beam_size is None else beam_size
+    report.update(
+        model=str(model_dir), src=str(src), ref=str(ref), beam_size=beam, hypotheses=str(hyp_out) if hyp_out else None
+    )
+    report["decode_seconds"] = round(seconds, 2)
+    return report

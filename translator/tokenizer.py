@@ -1,0 +1,111 @@
+"""Subword tokenization with SentencePiece: one joint model or a source and a target model.
+
+The tokenizer holds only the loaded processors, which are read-only after loading, so one instance
+may be shared between threads. Encoding never adds BOS/EOS; the model code adds them.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sentencepiece as spm
+
+PAD_ID, UNK_ID, BOS_ID, EOS_ID = 0, 1, 2, 3
+JOINT_MODEL = "spm.model"
+SRC_MODEL = "spm.src.model"
+TGT_MODEL = "spm.tgt.model"
+
+
+class TokenizerError(ValueError):
+    """The SentencePiece model files are missing, corrupt, or use unexpected special ids."""
+
+
+def _load_processor(path: Path) -> spm.SentencePieceProcessor:
+    """Load one model file and check its special ids (pad/unk/bos/eos = 0/1/2/3)."""
+    try:
+        processor = spm.SentencePieceProcessor(model_file=str(path))
+    except (OSError, RuntimeError) as err:
+        raise TokenizerError(f"{path}: not a valid SentencePiece model ({err})") from None
+    ids = (processor.pad_id(), processor.unk_id(), processor.bos_id(), processor.eos_id())
+    if ids != (PAD_ID, UNK_ID, BOS_ID, EOS_ID):
+        raise TokenizerError(f"{path}: special ids pad/unk/bos/eos are {ids}, expected (0, 1, 2, 3)")
+    return processor
+
+
+class Tokenizer:
+    """Source and target subword encoders; ``joint`` when both sides share one model."""
+
+    def __init__(
+        self,
+        src: spm.SentencePieceProcessor,
+        tgt: spm.SentencePieceProcessor,
+        paths: list[Path],
+    ) -> None:
+        self._src = src
+        self._tgt = tgt
+        self._paths = list(paths)
+
+    @classmethod
+    def load(cls, directory: str | Path) -> Tokenizer:
+        """Load ``spm.model`` (joint) or ``spm.src.model`` + ``spm.tgt.model`` from ``directory``."""
+        directory = Path(directory)
+        joint, src, tgt = (directory / name for name in (JOINT_MODEL, SRC_MODEL, TGT_MODEL))
+        if joint.is_file() and (src.is_file() or tgt.is_file()):
+            raise TokenizerError(f"{directory}: holds both {JOINT_MODEL} and {SRC_MODEL}/{TGT_MODEL}; keep one layout")
+        if joint.is_file():
+            processor = _load_processor(joint)
+            return cls(processor, processor, [joint])
+        if src.is_file() and tgt.is_file():
+            return cls(_load_processor(src), _load_processor(tgt), [src, tgt])
+        missing = [p.name for p in (src, tgt) if not p.is_file()]
+        if len(missing) == 1:
+            raise TokenizerError(f"{directory}: {missing[0]} is missing (separate vocabularies need both files)")
+        raise TokenizerError(
+            f"{directory}: no SentencePiece model found (expected {JOINT_MODEL} or {SRC_MODEL} + {TGT_MODEL})"
+        )
+
+    @property
+    def joint(self) -> bool:
+        """True when source and target share one vocabulary."""
+        return self._src is self._tgt
+
+    @property
+    def src_vocab_size(self) -> int:
+        """Number of source ids (including the four special ones)."""
+        return self._src.get_piece_size()
+
+    @property
+    def tgt_vocab_size(self) -> int:
+        """Number of target ids (including the four special ones)."""
+        return self._tgt.get_piece_size()
+
+    def files(self) -> list[Path]:
+        """The model files this tokenizer was loaded from (to copy into a model package)."""
+        return list(self._paths)
+
+    def encode_source(self, text: str) -> tuple[list[int], list[str]]:
+        """Source text -> (ids, pieces), one id per piece, without BOS/EOS."""
+        pieces = self._src.encode(text, out_type=str)
+        ids = [self._src.piece_to_id(piece) for piece in pieces]
+        return ids, pieces
+
+    def encode_target(self, text: str) -> list[int]:
+        """Target text -> ids without BOS/EOS."""
+        return self._tgt.encode(text, out_type=int)
+
+    def _check_target_ids(self, ids: list[int]) -> list[int]:
+        """``ids`` as plain ints; raises TokenizerError for ids outside the target vocabulary."""
+        size = self.tgt_vocab_size
+        bad = [i for i in ids if not 0 <= i < size]
+        if bad:
+            raise TokenizerError(f"target ids {bad[:5]} are outside the vocabulary [0, {size})")
+        return [int(i) for i in ids]
+
+    def decode_target(self, ids: list[int]) -> str:
+        """Target ids -> text; ids from the first EOS on are ignored, pad/bos decode to nothing."""
+        ids = self._check_target_ids(list(ids))
+        return self._tgt.decode(ids[: ids.index(EOS_ID)] if EOS_ID in ids else ids)
+
+    def target_pieces(self, ids: list[int]) -> list[str]:
+        """Target ids -> their pieces (``<s>``/``</s>``/``<pad>`` for specials), e.g. to label attention plots."""
+        return [self._tgt.id_to_piece(i) for i in self._check_target_ids(list(ids))]
