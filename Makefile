@@ -48,6 +48,9 @@ heatmap: install  ## alignment heatmap of TEXT as heatmap.png
 serve: install  ## production server (gunicorn gthread) for MODEL on HOST:PORT
 	$(PY) -m serve --model $(MODEL) --host $(HOST) --port $(PORT) --workers $(WORKERS) --threads $(THREADS)
 
+bench: install  ## training tokens/s, decoding speed and BLEU (fp32 vs int8), package size; JSON in bench/results/
+	$(PY) bench/bench.py --model $(MODEL) --config $(CONFIG)
+
 bench-serve: install  ## load benchmark (1, 8, 32 clients) against a real server on 127.0.0.1; JSON in bench/results/
 	$(PY) bench/serve_bench.py --model $(MODEL) --workers $(WORKERS) --threads $(THREADS)
 

@@ -15,6 +15,7 @@ from serve.settings import Settings, SettingsError, load_settings
 
 SHORT_HELP = {
     "model_dir": "model package directory (default artifacts/default)",
+    "quantize": "auto (the package's metadata), none (fp32) or int8 (dynamic int8, CPU); env SERVE_QUANTIZE",
     "host": "address to bind (default 127.0.0.1)",
     "port": "port to bind (default 8080; 0 picks a free one)",
     "workers": "gunicorn worker processes, each with its own copy of the model",

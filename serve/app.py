@@ -29,7 +29,9 @@ log = logging.getLogger(__name__)
 def create_app(model: Translator | str | Path, settings: Settings | None = None) -> Flask:
     """Build the app around ``model`` (a loaded Translator, or a package directory to load now)."""
     settings = settings or load_settings()
-    translator = model if isinstance(model, Translator) else Translator.load(model)
+    translator = (
+        model if isinstance(model, Translator) else Translator.load(model, quantize=settings.translator_quantize)
+    )
     service = TranslationService(translator, settings)
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes

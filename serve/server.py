@@ -23,11 +23,12 @@ class ModelLoadError(RuntimeError):
     """The model package cannot be loaded."""
 
 
-def check_model(model_dir: str) -> None:
-    """Load the package (and translate one sentence) in a child process; raise ModelLoadError if it fails."""
+def check_model(model_dir: str, quantize: str = "auto") -> None:
+    """Load the package (quantized as asked, and translate one sentence) in a child process; raise
+    ModelLoadError if it fails."""
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "serve.loadcheck", model_dir],
+            [sys.executable, "-m", "serve.loadcheck", model_dir, quantize],
             capture_output=True,
             text=True,
             timeout=CHECK_TIMEOUT_S,
@@ -82,5 +83,5 @@ class GunicornServer(BaseApplication):
 
 def run(settings: Settings) -> None:
     """Check the model, then serve until interrupted (blocks)."""
-    check_model(settings.model_dir)
+    check_model(settings.model_dir, settings.quantize)
     GunicornServer(settings).run()

@@ -50,6 +50,7 @@ class TranslationService:
             architecture=asdict(package.model_cfg),
             limits=self.settings.public(),
             torch_threads=torch.get_num_threads(),
+            quantization=self.translator.quantization,
         )
         info.setdefault("parameters", package.model.num_parameters())
         return info

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 ENV_PREFIX = "SERVE_"
+QUANTIZE_CHOICES = ("auto", "none", "int8")
 
 
 class SettingsError(ValueError):
@@ -39,9 +40,13 @@ class Settings:
     Processes: ``workers`` gunicorn processes (each loads the model once) with ``threads`` request
     threads each; ``torch_threads`` intra-op threads per worker (0: cores divided by workers). The
     default 1 suits this model size: OpenMP threads spin badly when cores are shared.
+
+    Model: ``quantize`` is ``int8`` (dynamic int8 weights, faster on CPU), ``none`` (fp32), or ``auto``:
+    whatever the package's metadata asks for (int8 for packages exported with ``--int8``, else fp32).
     """
 
     model_dir: str = "artifacts/default"
+    quantize: str = "auto"
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1
@@ -62,6 +67,7 @@ class Settings:
     def __post_init__(self) -> None:
         checks = [
             (bool(self.model_dir), "model_dir must not be empty"),
+            (self.quantize in QUANTIZE_CHOICES, f"quantize must be one of {', '.join(QUANTIZE_CHOICES)}"),
             (bool(self.host), "host must not be empty"),
             (0 <= self.port <= 65535, "port must be in [0, 65535]"),
             (1 <= self.workers <= 64, "workers must be in [1, 64]"),
@@ -86,6 +92,11 @@ class Settings:
     def torch_threads_per_worker(self) -> int:
         """Intra-op threads for each worker: the setting, or the cores shared out among the workers."""
         return self.torch_threads or max(1, _default_torch_threads() // self.workers)
+
+    @property
+    def translator_quantize(self) -> str | None:
+        """The ``quantize`` argument of ``Translator.load``: None (the package's choice) for ``auto``."""
+        return None if self.quantize == "auto" else self.quantize
 
     def public(self) -> dict[str, Any]:
         """The limits a client may want to know (no paths or addresses)."""

@@ -69,7 +69,9 @@ def test_weights_are_safetensors_not_pickle(trained_run):
     data = (trained_run.package / "model.safetensors").read_bytes()
     header_len = int.from_bytes(data[:8], "little")
     header = json.loads(data[8 : 8 + header_len])
-    assert "decoder.output.weight" in header or "tgt_embed.weight" in header
+    tied = {"tgt_embed.weight", "decoder.embed.weight", "decoder.output.weight", "encoder.embed.weight"}
+    assert len(tied & set(header)) == 2, "source and target embeddings stored once each (tied output not repeated)"
+    assert all(name == "__metadata__" or "dtype" in entry for name, entry in header.items())
 
 
 def test_corrupt_weights_are_reported(package_copy):

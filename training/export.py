@@ -1,4 +1,8 @@
-"""Export a Lightning checkpoint to a self-contained model package (see ``translator.package``)."""
+"""Export a Lightning checkpoint to a self-contained model package (see ``translator.package``).
+
+    python -m training.export --config runs/NAME/config.yaml --checkpoint runs/NAME/checkpoints/best.ckpt \
+        --out artifacts/NAME [--int8]
+"""
 
 from __future__ import annotations
 
@@ -83,12 +87,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--config", required=True)
     parser.add_argument("--checkpoint", required=True)
     parser.add_argument("--out", required=True)
+    parser.add_argument(
+        "--int8",
+        action="store_true",
+        help='mark the package "quantization": "int8": Translator.load applies dynamic int8 (CPU) at load time '
+        "(the weights stay fp32)",
+    )
     args = parser.parse_args(argv)
     cfg = load_config(args.config)
     if not Path(args.checkpoint).is_file():
         print(f"error: checkpoint not found: {args.checkpoint}", file=sys.stderr)
         return 2
-    out = export(cfg, args.checkpoint, args.out)
+    out = export(cfg, args.checkpoint, args.out, {"quantization": "int8"} if args.int8 else None)
     save_config(cfg, run_dir(cfg) / "config.yaml")
     print(out)
     return 0

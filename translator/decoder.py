@@ -30,6 +30,26 @@ class DecoderState(NamedTuple):
         return DecoderState(self.hidden.index_select(1, index), cell, self.feed.index_select(0, index))
 
 
+class StepRNN(nn.Module):
+    """A decoder layer that runs its own step, in place of an ``nn.LSTM``/``nn.GRU`` whose raw weights
+    ``torch.lstm_cell``/``torch.gru_cell`` would use (``translator.quantize`` installs int8 ones)."""
+
+    def step(self, x: Tensor, h: Tensor, c: Tensor | None) -> tuple[Tensor, Tensor | None]:
+        """x (B, In), h/c (B, H) (c None for GRU) -> new h, c."""
+        raise NotImplementedError
+
+    def forward(self, seq: Tensor, init: Tensor | tuple[Tensor, Tensor]) -> tuple[Tensor, None]:
+        """``nn.LSTM``-like whole-sequence call, one step at a time: seq (B, T, In), init h (1, B, H)
+        or (h, c) -> outputs (B, T, H) and None (the final state is not needed)."""
+        h, c = (init, None) if isinstance(init, Tensor) else init
+        h, c = h[0], None if c is None else c[0]
+        outputs = []
+        for t in range(seq.size(1)):
+            h, c = self.step(seq[:, t], h, c)
+            outputs.append(h)
+        return torch.stack(outputs, dim=1), None
+
+
 class Decoder(nn.Module):
     """Decoder of ``dec_layers`` single-layer RNNs; layers 2.. add their input to their output."""
 
@@ -63,6 +83,8 @@ class Decoder(nn.Module):
     def _cell(self, i: int, x: Tensor, h: Tensor, c: Tensor | None) -> tuple[Tensor, Tensor | None]:
         """One step of layer i: x (B, In), h/c (B, H) -> new h, c."""
         rnn = self.layers[i]
+        if isinstance(rnn, StepRNN):
+            return rnn.step(x, h, c)
         weights = (rnn.weight_ih_l0, rnn.weight_hh_l0, rnn.bias_ih_l0, rnn.bias_hh_l0)
         if c is None:
             return torch.gru_cell(x, h, *weights), None
@@ -77,13 +99,15 @@ class Decoder(nn.Module):
     def step(
         self, prev: Tensor, state: DecoderState, keys: Tensor, memory: Tensor, mask: Tensor
     ) -> tuple[Tensor, DecoderState, Tensor]:
-        """One decoding step.
+        """One decoding step for N = B * G hypotheses, G per source sentence (G = beam size in beam
+        search, else 1): rows g * G .. g * G + G - 1 of ``prev`` and ``state`` belong to sentence g, so
+        the encoder output is not repeated G times.
 
         Args:
-            prev: (B,) previous target ids; keys (B, S, H); memory (B, S, H); mask (B, S).
+            prev: (N,) previous target ids; keys (B, S, H); memory (B, S, H); mask (B, S).
 
         Returns:
-            att_vec (B, H) (``logits`` turns it into scores), the new state, attention (B, S).
+            att_vec (N, H) (``logits`` turns it into scores), the new state, attention (N, S).
         """
         x = self.emb_dropout(self.embed(prev))
         if self.cfg.input_feeding:
@@ -96,10 +120,10 @@ class Decoder(nn.Module):
             out = h_i if i == 0 else h_i + out
             new_h.append(h_i)
             new_c.append(c_i)
-        att_vec, weights = self._attend(out.unsqueeze(1), keys, memory, mask)
-        att_vec = att_vec.squeeze(1)
+        att_vec, weights = self._attend(out.view(keys.size(0), -1, out.size(-1)), keys, memory, mask)
+        att_vec, weights = att_vec.reshape(out.shape), weights.reshape(out.size(0), -1)
         cell = None if state.cell is None else torch.stack(new_c)
-        return att_vec, DecoderState(torch.stack(new_h), cell, att_vec), weights.squeeze(1)
+        return att_vec, DecoderState(torch.stack(new_h), cell, att_vec), weights
 
     def _run_sequence(self, tgt_in: Tensor, state: DecoderState) -> Tensor:
         """Teacher forcing without input feeding: tgt_in (B, T) -> top-layer outputs (B, T, H)."""

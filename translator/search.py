@@ -3,16 +3,22 @@
 Both searches respect a per-sentence maximum length, so a sentence decodes the same alone or in a
 batch, and both score a hypothesis the same way (sum of piece log-probabilities including EOS,
 divided by the GNMT length penalty), so beam size 1 reproduces greedy search exactly.
+
+Speed: a sentence that is done (greedy: EOS; beam: all K beams finished) leaves the active batch, so
+later steps compute only the rows still decoding; beam search shares a sentence's encoder output
+among its K beams instead of copying it, and keeps back-pointers rather than copying every
+hypothesis's history each step. Each step has one host sync (the early-stop / compaction test).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import torch
 from torch import Tensor
 
-from translator.config import DecodeConfig
+from translator.config import DecodeConfig, ModelConfig
 from translator.decoder import DecoderState
 from translator.model import Encoded, Seq2Seq
 
@@ -37,16 +43,11 @@ def length_penalty(lengths: Tensor, alpha: float) -> Tensor:
 
 
 def _step_log_probs(
-    model: Seq2Seq, prev: Tensor, state: DecoderState, enc: Encoded, must_end: Tensor
+    model: Seq2Seq, prev: Tensor, state: DecoderState, enc: Encoded
 ) -> tuple[Tensor, DecoderState, Tensor]:
-    """One decoder step: -> log-probs (N, V) (only EOS allowed where must_end), new state, attention (N, S)."""
+    """One decoder step: prev (N,) -> log-probs (N, V), new state, attention (N, S)."""
     att_vec, state, weights = model.decoder.step(prev, state, enc.keys, enc.memory, enc.mask)
-    logp = torch.log_softmax(model.decoder.logits(att_vec).float(), dim=-1)
-    eos = model.cfg.eos_id
-    forced = torch.full_like(logp, float("-inf"))
-    forced[:, eos] = 0.0
-    logp = torch.where(must_end.unsqueeze(1), forced, logp)
-    return logp, state, weights
+    return torch.log_softmax(model.decoder.logits(att_vec).float(), dim=-1), state, weights
 
 
 def _collect(tokens: Tensor, attn: Tensor, scores: Tensor, src_len: Tensor, eos: int) -> list[Hypothesis]:
@@ -58,31 +59,113 @@ def _collect(tokens: Tensor, attn: Tensor, scores: Tensor, src_len: Tensor, eos:
     return hyps
 
 
+def _greedy_step(
+    model: Seq2Seq, prev: Tensor, state: DecoderState, enc: Encoded, must_end: Tensor
+) -> tuple[Tensor, Tensor, DecoderState, Tensor]:
+    """One greedy step: -> best piece (N,), its log-prob (N,), new state, attention (N, S).
+
+    Where ``must_end`` (N,) the piece is EOS at log-prob 0, as in beam search. The log-prob of the
+    arg-max is max - logsumexp of the logits: no (N, V) log-softmax is materialised."""
+    att_vec, state, weights = model.decoder.step(prev, state, enc.keys, enc.memory, enc.mask)
+    logits = model.decoder.logits(att_vec).float()
+    best_logit, best = logits.max(dim=-1)
+    best_lp = best_logit - torch.logsumexp(logits, dim=-1)
+    best = best.masked_fill(must_end, model.cfg.eos_id)
+    return best, best_lp.masked_fill(must_end, 0.0), state, weights
+
+
 @torch.inference_mode()
 def greedy_search(model: Seq2Seq, src: Tensor, src_len: Tensor, max_len: Tensor, alpha: float) -> list[Hypothesis]:
-    """Greedy decoding of a batch: src (B, S), src_len (B,), max_len (B,) -> B hypotheses."""
-    cfg = model.cfg
+    """Greedy decoding of a batch: src (B, S), src_len (B,), max_len (B,) -> B hypotheses.
+
+    Sentences that emit EOS leave the active batch (encoder output and state are compacted), so
+    later steps only compute the rows still decoding; outputs go to (B, T) buffers by original row.
+    """
+    cfg, (batch, src_width), device = model.cfg, src.shape, src.device
     enc, state = model.encode(src, src_len)
-    batch = src.size(0)
-    prev = torch.full((batch,), cfg.bos_id, dtype=torch.long, device=src.device)
-    finished = torch.zeros(batch, dtype=torch.bool, device=src.device)
-    scores = torch.zeros(batch, device=src.device)
-    lengths = torch.zeros(batch, dtype=torch.long, device=src.device)
-    tokens, attns = [], []
-    for t in range(int(max_len.max()) + 1):
-        logp, state, weights = _step_log_probs(model, prev, state, enc, max_len <= t)
-        best_lp, best = logp.max(dim=-1)
-        best = best.masked_fill(finished, cfg.pad_id)
-        scores += best_lp.masked_fill(finished, 0.0)
-        lengths += (~finished).long()
-        tokens.append(best)
-        attns.append(weights)
-        finished = finished | (best == cfg.eos_id)
-        if bool(finished.all()):
-            break
+    steps = int(max_len.max()) + 1  # every row ends by then: EOS is forced at step max_len
+    tokens = torch.full((batch, steps), cfg.pad_id, dtype=torch.long, device=device)
+    attn = torch.zeros(batch, steps, src_width, device=device)
+    scores = torch.zeros(batch, device=device)
+    lengths = torch.zeros(batch, dtype=torch.long, device=device)
+    rows = torch.arange(batch, device=device)  # original row of each active row
+    prev = torch.full((batch,), cfg.bos_id, dtype=torch.long, device=device)
+    for t in range(steps):
+        best, best_lp, state, weights = _greedy_step(model, prev, state, enc, max_len <= t)
+        tokens[rows, t] = best
+        attn[rows, t] = weights.float()
+        scores[rows] += best_lp
+        lengths[rows] += 1
+        going = best != cfg.eos_id
+        if not bool(going.all()):  # one host sync per step, as any early stop needs
+            keep = going.nonzero().squeeze(1)
+            if keep.numel() == 0:
+                break
+            rows, best, max_len = rows[keep], best[keep], max_len[keep]
+            enc, state = enc.select(keep), state.select(keep)
         prev = best
     scores = scores / length_penalty(lengths, alpha)
-    return _collect(torch.stack(tokens, 1), torch.stack(attns, 1), scores, src_len, cfg.eos_id)
+    return _collect(tokens, attn, scores, src_len, cfg.eos_id)
+
+
+class _Beams(NamedTuple):
+    """The active beams of one search: global row (A,), last piece, score, length with EOS, finished."""
+
+    rows: Tensor
+    pieces: Tensor
+    scores: Tensor
+    lengths: Tensor
+    finished: Tensor
+
+    def select(self, index: Tensor) -> _Beams:
+        return _Beams(*(t.index_select(0, index) for t in self))
+
+
+def _candidates(logp: Tensor, scores: Tensor, finished: Tensor, must_end: Tensor, eos: int, pad: int) -> Tensor:
+    """Extension scores (N, V) = scores (N,) + logp (N, V), except that a finished beam may only add
+    padding and a beam at its length limit only EOS, either at zero cost (in place on ``logp``)."""
+    cand = logp.add_(scores.unsqueeze(1))
+    special = finished | must_end
+    column = torch.where(finished, pad, eos).unsqueeze(1)
+    value = torch.where(special, scores, cand.gather(1, column).squeeze(1)).unsqueeze(1)
+    cand.masked_fill_(special.unsqueeze(1), float("-inf"))
+    return cand.scatter_(1, column, value)
+
+
+def _backtrack(history: list[tuple[Tensor, Tensor, Tensor]], index: Tensor) -> tuple[Tensor, Tensor]:
+    """Follow back-pointers from the final beams ``index`` (B,): history holds per step the chosen
+    pieces (N,), their origin beams (N,) and the step's attention (N, S) -> tokens (B, T), attn (B, T, S)."""
+    tokens, attns = [], []
+    for pieces, origin, weights in reversed(history):
+        tokens.append(pieces.index_select(0, index))
+        index = origin.index_select(0, index)
+        attns.append(weights.index_select(0, index))
+    return torch.stack(tokens[::-1], dim=1), torch.stack(attns[::-1], dim=1)
+
+
+def _record(
+    rows: Tensor, total: int, pieces: Tensor, origin: Tensor, weights: Tensor, pad: int
+) -> tuple[Tensor, Tensor, Tensor]:
+    """One step of history over all ``total`` beams from the active ``rows`` (A,) (the others, whose
+    sentences are done, add padding and point to themselves): -> pieces (total,), origin (total,), attention
+    (total, S). ``origin`` (A,) and ``weights`` (A, S) are indexed by active position."""
+    all_pieces = pieces.new_full((total,), pad).index_copy_(0, rows, pieces)
+    all_origin = torch.arange(total, device=rows.device).index_copy_(0, rows, rows.index_select(0, origin))
+    all_weights = weights.new_zeros(total, weights.size(1)).index_copy_(0, rows, weights)
+    return all_pieces, all_origin, all_weights.float()
+
+
+def _beam_step(beams: _Beams, logp: Tensor, must_end: Tensor, cfg: ModelConfig, k: int) -> tuple[_Beams, Tensor]:
+    """Extend every active sentence's k beams by the k best of their k * V extensions: logp (A, V)
+    -> the new beams and each new beam's origin (A,) (active positions)."""
+    cand = _candidates(logp, beams.scores, beams.finished, must_end, cfg.eos_id, cfg.pad_id)
+    vocab, sentences = cand.size(1), cand.size(0) // k
+    top_scores, top_idx = cand.view(sentences, k * vocab).topk(k, dim=1)
+    origin = (top_idx // vocab + torch.arange(0, sentences * k, k, device=logp.device).unsqueeze(1)).view(-1)
+    pieces = (top_idx % vocab).view(-1)
+    was_finished = beams.finished.index_select(0, origin)
+    lengths = beams.lengths.index_select(0, origin) + (~was_finished).long()
+    return _Beams(beams.rows, pieces, top_scores.view(-1), lengths, was_finished | (pieces == cfg.eos_id)), origin
 
 
 @torch.inference_mode()
@@ -91,48 +174,44 @@ def beam_search(
 ) -> list[Hypothesis]:
     """Beam search over a batch; returns the best hypothesis of each of the B sentences.
 
-    The B * K beams are decoded as one batch; a finished beam keeps its score and only extends
-    with padding at zero cost, and the final choice among the K beams uses the length penalty.
+    The B * K beams are decoded as one batch (the encoder output is shared by a sentence's K beams);
+    a finished beam keeps its score and only extends with padding at zero cost, and the final choice
+    among the K beams uses the length penalty. A sentence whose K beams have all finished leaves the
+    active batch. Each step keeps only back-pointers; the chosen hypotheses are read back at the end.
     """
-    cfg, k = model.cfg, beam_size
-    batch, device = src.size(0), src.device
+    cfg, k, device = model.cfg, beam_size, src.device
+    total = src.size(0) * k
     enc, state = model.encode(src, src_len)
-    expand = torch.arange(batch, device=device).repeat_interleave(k)
-    enc, state, beam_max = enc.select(expand), state.select(expand), max_len.index_select(0, expand)
-    scores = torch.zeros(batch, k, device=device)
-    scores[:, 1:] = float("-inf")  # all beams start identical: keep one
-    scores = scores.view(-1)
-    prev = torch.full((batch * k,), cfg.bos_id, dtype=torch.long, device=device)
-    finished = torch.zeros(batch * k, dtype=torch.bool, device=device)
-    lengths = torch.zeros(batch * k, dtype=torch.long, device=device)
-    tokens = torch.empty(batch * k, 0, dtype=torch.long, device=device)
-    attn = torch.empty(batch * k, 0, src.size(1), device=device)
-    base = torch.arange(batch, device=device).unsqueeze(1) * k
+    state = state.select(torch.arange(src.size(0), device=device).repeat_interleave(k))
+    start = torch.zeros(src.size(0), k, device=device)
+    start[:, 1:] = float("-inf")  # all beams start identical: keep one
+    beams = _Beams(
+        torch.arange(total, device=device),
+        torch.full((total,), cfg.bos_id, dtype=torch.long, device=device),
+        start.view(-1),
+        torch.zeros(total, dtype=torch.long, device=device),
+        torch.zeros(total, dtype=torch.bool, device=device),
+    )
+    scores, lengths = start.view(-1).clone(), torch.zeros(total, dtype=torch.long, device=device)
+    history: list[tuple[Tensor, Tensor, Tensor]] = []
     for t in range(int(max_len.max()) + 1):
-        logp, state, weights = _step_log_probs(model, prev, state, enc, beam_max <= t)
-        logp = _freeze_finished(logp, finished, cfg.pad_id)
-        vocab = logp.size(1)
-        top_scores, top_idx = (scores.unsqueeze(1) + logp).view(batch, k * vocab).topk(k, dim=1)
-        origin = (top_idx // vocab + base).view(-1)
-        prev = (top_idx % vocab).view(-1)
-        scores = top_scores.view(-1)
-        lengths = lengths.index_select(0, origin) + (~finished.index_select(0, origin)).long()
-        finished = finished.index_select(0, origin) | (prev == cfg.eos_id)
-        tokens = torch.cat([tokens.index_select(0, origin), prev.unsqueeze(1)], dim=1)
-        attn = torch.cat([attn.index_select(0, origin), weights.index_select(0, origin).unsqueeze(1).float()], 1)
-        state = state.select(origin)  # encoder rows of one sentence are identical: no reorder needed
-        if bool(finished.all()):
-            break
-    normalised = (scores / length_penalty(lengths, alpha)).view(batch, k)
-    best = (normalised.argmax(dim=1) + base.squeeze(1)).long()
-    return _collect(tokens[best], attn[best], normalised.view(-1)[best], src_len, cfg.eos_id)
-
-
-def _freeze_finished(logp: Tensor, finished: Tensor, pad_id: int) -> Tensor:
-    """Finished beams may only add padding, at zero cost: logp (N, V), finished (N,) -> (N, V)."""
-    frozen = torch.full_like(logp, float("-inf"))
-    frozen[:, pad_id] = 0.0
-    return torch.where(finished.unsqueeze(1), frozen, logp)
+        logp, state, weights = _step_log_probs(model, beams.pieces, state, enc)
+        beams, origin = _beam_step(beams, logp, (max_len <= t).repeat_interleave(k), cfg, k)
+        history.append(_record(beams.rows, total, beams.pieces, origin, weights, cfg.pad_id))
+        scores.index_copy_(0, beams.rows, beams.scores)
+        lengths.index_copy_(0, beams.rows, beams.lengths)
+        done = beams.finished.view(-1, k).all(dim=1)
+        if bool(done.any()):  # one host sync per step, as any early stop needs
+            if bool(done.all()):
+                break
+            keep = (~done).nonzero().squeeze(1)
+            keep_beams = (keep.unsqueeze(1) * k + torch.arange(k, device=device)).view(-1)
+            enc, max_len, beams, origin = enc.select(keep), max_len[keep], beams.select(keep_beams), origin[keep_beams]
+        state = state.select(origin)
+    normalised = (scores / length_penalty(lengths, alpha)).view(-1, k)
+    best = normalised.argmax(dim=1) + torch.arange(0, total, k, device=device)
+    tokens, attn = _backtrack(history, best)
+    return _collect(tokens, attn, normalised.view(-1)[best], src_len, cfg.eos_id)
 
 
 def search(model: Seq2Seq, src: Tensor, src_len: Tensor, cfg: DecodeConfig, beam_size: int) -> list[Hypothesis]:

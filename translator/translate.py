@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -9,6 +10,7 @@ from typing import Any
 import torch
 
 from translator.package import Package, load_package
+from translator.quantize import apply_quantization, resolve_quantization
 from translator.search import Hypothesis, search
 
 
@@ -41,14 +43,24 @@ class Translator:
     """Translates lists of sentences with a loaded package. Holds no per-call state, so one instance
     may serve concurrent callers."""
 
-    def __init__(self, package: Package, device: str | torch.device = "cpu") -> None:
+    def __init__(self, package: Package, device: str | torch.device = "cpu", quantization: str = "none") -> None:
         self.package = package
         self.device = torch.device(device)
+        self.quantization = quantization
 
     @classmethod
-    def load(cls, path: str | Path, device: str | torch.device = "cpu") -> Translator:
-        """Load a model package directory (raises ``PackageError`` when it is not valid)."""
-        return cls(load_package(path, device), device)
+    def load(cls, path: str | Path, device: str | torch.device = "cpu", quantize: str | None = None) -> Translator:
+        """Load a model package directory (raises ``PackageError`` when it is not valid).
+
+        ``quantize``: "int8" (dynamic int8 weights, CPU only, see ``translator.quantize``) or "none"
+        (fp32); None follows the package's metadata ``"quantization"`` on the CPU (absent, so fp32,
+        unless the package was exported with ``--int8``) and means fp32 on a GPU.
+        """
+        package = load_package(path, device)
+        scheme = resolve_quantization(quantize, package.metadata, torch.device(device).type)
+        if scheme != "none":
+            package = dataclasses.replace(package, model=apply_quantization(package.model, scheme))
+        return cls(package, device, scheme)
 
     @property
     def metadata(self) -> dict[str, Any]:

@@ -123,3 +123,24 @@ def test_page_and_assets_are_served_locally(client: FlaskClient) -> None:
         assert client.get(asset).status_code == 200
     for file in STATIC.iterdir():
         assert not re.search(r"(?:src|href|url)\s*[=(]\s*[\"']?(?:https?:)?//", file.read_text()), file.name
+
+
+def test_int8_quantization_setting(tiny_package: Path, settings) -> None:  # noqa: ANN001 - Settings
+    """``quantize=int8`` loads the package as an int8 model; the load check accepts it and rejects nonsense."""
+    import dataclasses
+
+    from serve.app import create_app, service_of
+    from serve.loadcheck import main as loadcheck
+
+    app = create_app(tiny_package, dataclasses.replace(settings, quantize="int8"))
+    try:
+        client = app.test_client()
+        assert client.get("/v1/model").get_json()["quantization"] == "int8"
+        response = client.post("/v1/translate", json={"texts": SENTENCES, "beam_size": 2})
+        assert response.status_code == 200
+        for item in response.get_json()["translations"]:
+            assert all(sum(row) == pytest.approx(1.0, abs=1e-4) for row in item["alignment"])
+    finally:
+        service_of(app).close()
+    assert loadcheck([str(tiny_package), "int8"]) == 0
+    assert loadcheck([str(tiny_package), "int4"]) == 1

@@ -27,6 +27,7 @@ def test_defaults_env_and_overrides() -> None:
         ({"access_log": "maybe"}, "not a valid bool"),
         ({"max_queue": 2}, "max_queue"),
         ({"nonsense": 1}, "unknown setting"),
+        ({"quantize": "int4"}, "quantize"),
     ],
 )
 def test_invalid_settings(overrides: dict, message: str) -> None:
@@ -39,3 +40,10 @@ def test_every_setting_has_a_flag() -> None:
     settings = load_settings(vars(args), env={})
     assert (settings.model_dir, settings.port, settings.max_batch_size, settings.threads) == ("m", 1234, 4, 2)
     assert Settings(workers=2, torch_threads=0).torch_threads_per_worker >= 1
+
+
+def test_quantize_setting() -> None:
+    assert Settings().quantize == "auto" and Settings().translator_quantize is None
+    settings = load_settings(env={"SERVE_QUANTIZE": "int8"})
+    assert settings.quantize == "int8" and settings.translator_quantize == "int8"
+    assert load_settings(vars(build_parser().parse_args(["--quantize", "none"])), env={}).translator_quantize == "none"

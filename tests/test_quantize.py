@@ -1,0 +1,150 @@
+"""int8 dynamic quantization: same shapes and attention rules as fp32, nearly the same translations,
+and packages exported with ``--int8`` are quantized when loaded."""
+
+import json
+
+import pytest
+import torch
+from torch import nn
+from torch.ao.nn.quantized import dynamic as nnqd
+
+from training.export import main as export_main
+from translator import Translator
+from translator.config import DecodeConfig, ModelConfig
+from translator.model import Seq2Seq
+from translator.package import load_package
+from translator.quantize import QuantizedStepRNN, quantize_int8, resolve_quantization
+from translator.search import search
+
+V = 40
+
+
+def random_model(**overrides) -> Seq2Seq:
+    torch.manual_seed(5)
+    cfg = ModelConfig(
+        src_vocab_size=V, tgt_vocab_size=V, emb_dim=16, hidden_size=32, dropout=0.0, emb_dropout=0.0, **overrides
+    )
+    return Seq2Seq(cfg).eval()
+
+
+def batch(lengths: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
+    gen = torch.Generator().manual_seed(11)
+    src_len = torch.tensor(lengths)
+    src = torch.randint(4, V, (len(lengths), max(lengths)), generator=gen)
+    src[torch.arange(max(lengths)).unsqueeze(0) >= src_len.unsqueeze(1)] = 0
+    return src, src_len
+
+
+def val_sentences(trained_run, n: int = 40, lang: str = "de") -> list[str]:
+    path = trained_run.workdir / "data" / "multi30k" / f"val.{lang}"
+    return path.read_text(encoding="utf-8").splitlines()[:n]
+
+
+def pad_rows(rows: list[list[int]], pad: int) -> torch.Tensor:
+    out = torch.full((len(rows), max(map(len, rows))), pad, dtype=torch.long)
+    for i, row in enumerate(rows):
+        out[i, : len(row)] = torch.tensor(row)
+    return out
+
+
+@pytest.mark.parametrize(
+    "overrides",
+    [{}, {"cell": "gru", "input_feeding": False, "attention": "additive"}, {"dec_layers": 3, "attention": "dot"}],
+)
+def test_int8_copy_has_the_same_shapes_and_leaves_the_original(overrides):
+    model = random_model(**overrides)
+    qmodel = quantize_int8(model)
+    assert all(isinstance(layer, QuantizedStepRNN) for layer in qmodel.decoder.layers)
+    assert isinstance(qmodel.decoder.output, nnqd.Linear) and isinstance(model.decoder.output, nn.Linear)
+    assert isinstance(model.decoder.layers[0], (nn.LSTM, nn.GRU))  # the fp32 model is untouched
+    src, src_len = batch([7, 3, 5])
+    tgt_in = torch.randint(4, V, (3, 6))
+    with torch.inference_mode():
+        logits, attn = model(src, src_len, tgt_in)
+        qlogits, qattn = qmodel(src, src_len, tgt_in)
+    assert qlogits.shape == logits.shape == (3, 6, V) and qattn.shape == attn.shape == (3, 6, 7)
+    assert qlogits.dtype == torch.float32
+    torch.testing.assert_close(qattn.sum(-1), torch.ones(3, 6))
+    assert torch.all(qattn[~(src != 0).unsqueeze(1).expand_as(qattn)] == 0)  # padding gets no weight
+
+
+@pytest.mark.parametrize("beam_size", [1, 4])
+def test_int8_search_alignment_rows_sum_to_one(beam_size):
+    qmodel = quantize_int8(random_model())
+    src, src_len = batch([6, 2, 9])
+    for hyp, n_src in zip(search(qmodel, src, src_len, DecodeConfig(), beam_size), src_len.tolist()):
+        assert hyp.attention.shape == (len(hyp.tokens), n_src)
+        if hyp.tokens:
+            torch.testing.assert_close(hyp.attention.sum(1), torch.ones(len(hyp.tokens)))
+
+
+def test_resolve_quantization():
+    assert resolve_quantization(None, {}) == "none"
+    assert resolve_quantization(None, {"quantization": "int8"}) == "int8"
+    assert resolve_quantization("none", {"quantization": "int8"}) == "none"
+    assert resolve_quantization("int8", {}) == "int8"
+    assert resolve_quantization(None, {"quantization": "int8"}, device_type="cuda") == "none"
+    with pytest.raises(ValueError, match="unknown quantization"):
+        resolve_quantization("int4", {})
+
+
+@pytest.mark.parametrize("beam_size", [1, 3])
+def test_int8_translations_mostly_equal_fp32(trained_run, beam_size):
+    """On a trained model most int8 translations are word for word the fp32 ones."""
+    sentences = val_sentences(trained_run)
+    fp32 = Translator.load(trained_run.package).translate(sentences, beam_size=beam_size)
+    int8 = Translator.load(trained_run.package, quantize="int8").translate(sentences, beam_size=beam_size)
+    same = sum(a.text == b.text for a, b in zip(fp32, int8))
+    assert same > len(sentences) // 2
+    for result in int8:
+        assert len(result.alignment) == len(result.target_tokens)
+        for row in result.alignment:
+            assert len(row) == len(result.source_tokens) and sum(row) == pytest.approx(1.0, abs=1e-4)
+
+
+def test_int8_predicts_the_same_next_pieces_as_fp32(trained_run):
+    """Teacher-forced on validation pairs, the int8 model's best next piece is mostly the fp32 one."""
+    package = load_package(trained_run.package)
+    tok, pad = package.tokenizer, package.model_cfg.pad_id
+    pairs = zip(val_sentences(trained_run), val_sentences(trained_run, lang="en"))
+    examples = [(tok.encode_source(s)[0], [package.model_cfg.bos_id, *tok.encode_target(t)]) for s, t in pairs]
+    src = pad_rows([s for s, _ in examples], pad)
+    tgt_in = pad_rows([t for _, t in examples], pad)
+    src_len = torch.tensor([len(s) for s, _ in examples])
+    with torch.inference_mode():
+        fp32, _ = package.model(src, src_len, tgt_in)
+        int8, _ = quantize_int8(package.model)(src, src_len, tgt_in)
+    real = tgt_in != pad
+    agree = (fp32.argmax(-1) == int8.argmax(-1))[real]
+    assert 2 * int(agree.sum()) > agree.numel()
+
+
+def test_metadata_quantization_is_applied_at_load(package_copy):
+    assert Translator.load(package_copy).quantization == "none"
+    meta_path = package_copy / "metadata.json"
+    meta = json.loads(meta_path.read_text(encoding="utf-8"))
+    meta_path.write_text(json.dumps({**meta, "quantization": "int8"}), encoding="utf-8")
+    translator = Translator.load(package_copy)
+    assert translator.quantization == "int8"
+    assert isinstance(translator.package.model.decoder.layers[0], QuantizedStepRNN)
+    assert Translator.load(package_copy, quantize="none").quantization == "none"
+    assert translator.translate(["Ein Hund läuft."], beam_size=2)[0].text
+
+
+def test_export_int8_flag_writes_the_metadata(trained_run, tmp_path, monkeypatch):
+    monkeypatch.chdir(trained_run.workdir)
+    out = tmp_path / "int8-package"
+    code = export_main(
+        [
+            "--config",
+            "runs/smoke/config.yaml",
+            "--checkpoint",
+            "runs/smoke/checkpoints/best.ckpt",
+            "--out",
+            str(out),
+            "--int8",
+        ]
+    )
+    assert code == 0
+    assert json.loads((out / "metadata.json").read_text(encoding="utf-8"))["quantization"] == "int8"
+    assert Translator.load(out).quantization == "int8"
