@@ -32,8 +32,8 @@ data: install  ## fetch and verify Multi30k for CONFIG's language pair
 train: install  ## train CONFIG, export artifacts/<config name>/, print test_2016_flickr BLEU and chrF
 	$(PY) -m training.train --config $(CONFIG)
 
-export: install  ## re-export the best checkpoint of CONFIG to artifacts/<config name>/
-	$(PY) -m training.export --config runs/$(NAME)/config.yaml --checkpoint runs/$(NAME)/checkpoints/best.ckpt --out artifacts/$(NAME)
+export: install  ## export CONFIG's best checkpoint to artifacts/<config name>/ and score it on test_2016_flickr (no training)
+	$(PY) -m training.train --config $(CONFIG) --export-only
 
 evaluate: install  ## BLEU/chrF of MODEL on SPLIT (hypotheses and JSON report in runs/eval/)
 	mkdir -p runs/eval && $(PY) -m translator evaluate --model $(MODEL) --split $(SPLIT) --beam-size $(BEAM) \

@@ -76,3 +76,24 @@ def test_bad_config_is_a_clear_error(tmp_path, capsys, content, message):
 def test_missing_config_file(capsys):
     assert main(["--config", "does/not/exist.yaml"]) == 2
     assert "config file not found" in capsys.readouterr().err
+
+
+def test_export_only_rebuilds_the_package_from_best_checkpoint(trained_run):
+    previous = os.getcwd()
+    os.chdir(trained_run.workdir)
+    try:
+        code = main(["--config", str(trained_run.config), "--export-only", "--out", "artifacts/again"])
+    finally:
+        os.chdir(previous)
+    assert code == 0
+    meta = json.loads((trained_run.workdir / "artifacts/again/metadata.json").read_text())
+    assert meta["scores"]["val_bleu"] >= 0.0  # a number, not NaN
+    assert meta["checkpoint"] == "best.ckpt"
+
+
+def test_export_only_without_a_run_is_a_clear_error(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    config = tmp_path / "never.yaml"
+    config.write_text("data: {vocab_size: 100}\n")
+    assert main(["--config", str(config), "--export-only"]) == 2
+    assert "no trained run" in capsys.readouterr().err

@@ -144,38 +144,67 @@ def evaluate_test(cfg: Config, package: Path, split: str = "test_2016_flickr") -
     return report
 
 
-def main(argv: list[str] | None = None) -> int:
+def existing_run(cfg: Config) -> FitResult:
+    """The finished (or interrupted) run of ``cfg`` as a FitResult, for ``--export-only``."""
+    out = run_dir(cfg)
+    best_path = out / "checkpoints" / "best.ckpt"
+    if not (out / "config.yaml").is_file() or not best_path.is_file():
+        raise ValueError(f"no trained run in {out} (need config.yaml and checkpoints/best.ckpt)")
+    callbacks = torch.load(best_path, map_location="cpu", weights_only=False).get("callbacks", {})
+    scores = [
+        v.get("best_model_score") for k, v in callbacks.items() if k.startswith("ModelCheckpoint{'monitor': 'val_bleu'")
+    ]
+    best_bleu = float(scores[0]) if scores and scores[0] is not None else float("nan")
+    return FitResult(load_config(out / "config.yaml"), best_path, best_bleu, float("nan"), 0)
+
+
+def finish(result: FitResult, package: Path) -> None:
+    """Export the best checkpoint, evaluate it on test_2016_flickr and record the scores."""
+    cfg = result.cfg
+    hardware = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"cpu x{torch.get_num_threads()}"
+    extra = {"hardware": hardware}
+    if result.seconds == result.seconds:  # not NaN
+        extra["train_seconds"] = round(result.seconds, 1)
+    export(cfg, result.best_path, package, extra)
+    report = evaluate_test(cfg, package)
+    scores = {k: report[k] for k in ("bleu", "chrf", "signature", "chrf_signature")}
+    update_scores(package, {"test_2016_flickr": scores, "val_bleu": result.best_bleu})
+    print(f"package: {package}")
+    print(f"best validation BLEU (greedy): {result.best_bleu:.2f}")
+    print(f"test_2016_flickr BLEU {report['bleu']:.2f}  chrF {report['chrf']:.2f}  (beam {cfg.decode.beam_size})")
+    print(f"signature: {report['signature']}")
+
+
+def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Train, export and evaluate a translation model.")
     parser.add_argument("--config", default="configs/default.yaml")
     parser.add_argument("--accelerator", help="override train.accelerator (cpu, gpu, auto)")
     parser.add_argument("--devices", help="override train.devices (e.g. 2)")
     parser.add_argument("--threads", type=int, help="override train.threads (CPU threads, 0 = torch default)")
     parser.add_argument("--fresh", action="store_true", help="ignore an existing last checkpoint")
+    parser.add_argument("--export-only", action="store_true", help="skip training: export and evaluate best.ckpt")
     parser.add_argument("--out", help="package directory (default artifacts/<config name>)")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def _with_overrides(cfg: Config, args: argparse.Namespace) -> Config:
+    pairs = (("accelerator", args.accelerator), ("devices", args.devices), ("threads", args.threads))
+    overrides = {k: v for k, v in pairs if v is not None}
+    if str(overrides.get("devices", "")).isdigit():
+        overrides["devices"] = int(overrides["devices"])
+    return dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, **overrides))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parse_args(argv)
     try:
-        cfg = load_config(args.config)
-        pairs = (("accelerator", args.accelerator), ("devices", args.devices), ("threads", args.threads))
-        overrides = {k: v for k, v in pairs if v is not None}
-        if str(overrides.get("devices", "")).isdigit():
-            overrides["devices"] = int(overrides["devices"])
-        cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, **overrides))
-        result = fit(cfg, args.fresh)
+        cfg = _with_overrides(load_config(args.config), args)
+        result = existing_run(cfg) if args.export_only else fit(cfg, args.fresh)
+        if result.rank == 0:
+            finish(result, Path(args.out or Path("artifacts") / cfg.name))
     except (ConfigError, ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    if result.rank != 0:
-        return 0
-    cfg = result.cfg
-    package = Path(args.out or Path("artifacts") / cfg.name)
-    hardware = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"cpu x{torch.get_num_threads()}"
-    export(cfg, result.best_path, package, {"train_seconds": round(result.seconds, 1), "hardware": hardware})
-    report = evaluate_test(cfg, package)
-    scores = {k: report[k] for k in ("bleu", "chrf", "signature", "chrf_signature")}
-    update_scores(package, {"test_2016_flickr": scores, "val_bleu": result.best_bleu})
-    print(f"package: {package}")
-    print(f"test_2016_flickr BLEU {report['bleu']:.2f}  chrF {report['chrf']:.2f}")
-    print(f"signature: {report['signature']}")
     return 0
 
 
