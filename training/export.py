@@ -17,7 +17,7 @@ from typing import Any
 
 import torch
 
-from training.config import Config, load_config, save_config
+from training.config import Config, load_config
 from training.corpus import resolve_mirror
 from training.paths import run_dir
 from translator.config import to_dict
@@ -99,7 +99,6 @@ def main(argv: list[str] | None = None) -> int:
         print(f"error: checkpoint not found: {args.checkpoint}", file=sys.stderr)
         return 2
     out = export(cfg, args.checkpoint, args.out, {"quantization": "int8"} if args.int8 else None)
-    save_config(cfg, run_dir(cfg) / "config.yaml")
     print(out)
     return 0
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import math
 import sys
 import time
 from pathlib import Path
@@ -163,7 +164,7 @@ def finish(result: FitResult, package: Path) -> None:
     cfg = result.cfg
     hardware = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"cpu x{torch.get_num_threads()}"
     extra = {"hardware": hardware}
-    if result.seconds == result.seconds:  # not NaN
+    if not math.isnan(result.seconds):  # NaN: --export-only does not know the training time
         extra["train_seconds"] = round(result.seconds, 1)
     export(cfg, result.best_path, package, extra)
     report = evaluate_test(cfg, package)

@@ -72,14 +72,13 @@ def save_package(
         (tmp / CONFIG).write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         for file in tokenizer.files():
             shutil.copyfile(file, tmp / file.name)
-        tmp.chmod(0o755)  # mkdtemp creates 0700; a package is meant to be read by other users (a server)
-        for path in tmp.iterdir():
-            path.chmod(0o644)
         files = {p.name: _sha256(p) for p in sorted(tmp.iterdir())}
         meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "parameters": model.num_parameters()}
         meta.update(metadata, files=files)
         (tmp / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
-        (tmp / METADATA).chmod(0o644)
+        tmp.chmod(0o755)  # mkdtemp creates 0700; a package is meant to be read by other users (a server)
+        for path in tmp.iterdir():
+            path.chmod(0o644)
         if out_dir.exists():
             shutil.rmtree(out_dir)
         tmp.rename(out_dir)
