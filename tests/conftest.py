@@ -23,6 +23,7 @@ SMOKE_CONFIG = {
         "warmup_steps": 20,
         "max_epochs": 2,
         "checkpoint_every_n_steps": 10,
+        "keep_epoch_checkpoints": 2,
         "log_every_n_steps": 5,
         "precision": "32-true",
         "accelerator": "cpu",

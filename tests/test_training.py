@@ -1,13 +1,17 @@
 """The smoke training run: loss falls, checkpoints and package are written, resume works."""
 
 import csv
+import dataclasses
 import json
 import os
 
 import pytest
 import torch
 
-from training.train import main
+from training.average import epoch_checkpoints
+from training.config import load_config
+from training.export import load_checkpoint_model
+from training.train import FitResult, export_source, main
 
 
 def read_metric(run, name):
@@ -97,3 +101,19 @@ def test_export_only_without_a_run_is_a_clear_error(tmp_path, capsys, monkeypatc
     config.write_text("data: {vocab_size: 100}\n")
     assert main(["--config", str(config), "--export-only"]) == 2
     assert "no trained run" in capsys.readouterr().err
+
+
+def test_epoch_checkpoints_are_kept_and_averaged_for_export(trained_run, monkeypatch):
+    monkeypatch.chdir(trained_run.workdir)
+    kept = epoch_checkpoints("runs/smoke")
+    assert [p.name for p in kept] == ["epoch-00.ckpt", "epoch-01.ckpt"]
+    cfg = load_config("runs/smoke/config.yaml")
+    result = FitResult(cfg, kept[-1], 1.0, 1.0, 0)
+    assert export_source(result) == (kept[-1], {})  # average_last_epochs 0: the best checkpoint as is
+    cfg = dataclasses.replace(cfg, train=dataclasses.replace(cfg.train, average_last_epochs=2))
+    path, extra = export_source(dataclasses.replace(result, cfg=cfg))
+    assert extra == {"averaged_from": ["epoch-00.ckpt", "epoch-01.ckpt"]}
+    averaged, members = load_checkpoint_model(cfg, path), [load_checkpoint_model(cfg, p) for p in kept]
+    for name, tensor in averaged.state_dict().items():
+        expected = (members[0].state_dict()[name] + members[1].state_dict()[name]) / 2
+        torch.testing.assert_close(tensor, expected, msg=name)

@@ -55,6 +55,9 @@ class TrainConfig:
     ``schedule`` is ``inverse_sqrt`` (linear warm-up then 1/sqrt decay) or ``plateau`` (halve the
     rate when validation BLEU stops improving). ``accelerator``/``devices``/``strategy``/``precision``
     go to Lightning's Trainer; ``auto`` precision means bf16-mixed on GPU and 32 on CPU.
+    ``keep_epoch_checkpoints`` keeps the weights of the last N epochs as ``epoch-NN.ckpt`` (for
+    checkpoint averaging and checkpoint ensembles; 0 keeps none); ``average_last_epochs`` N > 0
+    exports the mean of the last N of those instead of the best checkpoint (needs N <= keep).
     """
 
     seed: int = 1234
@@ -74,6 +77,8 @@ class TrainConfig:
     val_beam_size: int = 1
     val_every_n_epochs: int = 1
     checkpoint_every_n_steps: int = 200
+    keep_epoch_checkpoints: int = 0
+    average_last_epochs: int = 0
     accelerator: str = "auto"
     devices: str | int = "auto"
     strategy: str = "auto"
@@ -91,6 +96,11 @@ class TrainConfig:
         _require(self.max_epochs >= 1, "max_epochs must be >= 1")
         _require(self.patience >= 1, "patience must be >= 1")
         _require(self.checkpoint_every_n_steps >= 1, "checkpoint_every_n_steps must be >= 1")
+        _require(self.keep_epoch_checkpoints >= 0, "keep_epoch_checkpoints must be >= 0")
+        _require(
+            0 <= self.average_last_epochs <= self.keep_epoch_checkpoints,
+            "average_last_epochs must be between 0 and keep_epoch_checkpoints",
+        )
         _require(self.val_beam_size >= 1, "val_beam_size must be >= 1")
 
 

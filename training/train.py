@@ -19,6 +19,7 @@ import torch
 from pytorch_lightning.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
 from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger
 
+from training.average import epoch_checkpoints, write_average
 from training.config import Config, load_config, save_config
 from training.datamodule import TranslationDataModule
 from training.export import export, update_scores
@@ -66,6 +67,19 @@ def build_trainer(cfg: Config, out: Path) -> tuple[pl.Trainer, ModelCheckpoint]:
     last = ModelCheckpoint(
         dirpath=out / "checkpoints", save_top_k=0, save_last=True, every_n_train_steps=train.checkpoint_every_n_steps
     )
+    callbacks = [best, last, epoch_end, EarlyStopping("val_bleu", mode="max", patience=train.patience)]
+    if train.keep_epoch_checkpoints:  # the last N epochs' weights: "step" only grows, so top-k by step = last k
+        callbacks.append(
+            ModelCheckpoint(
+                dirpath=out / "checkpoints",
+                filename="epoch-{epoch:02d}",
+                monitor="step",
+                mode="max",
+                save_top_k=train.keep_epoch_checkpoints,
+                save_weights_only=True,
+                auto_insert_metric_name=False,
+            )
+        )
     trainer = pl.Trainer(
         accelerator=train.accelerator,
         devices=train.devices,
@@ -77,13 +91,7 @@ def build_trainer(cfg: Config, out: Path) -> tuple[pl.Trainer, ModelCheckpoint]:
         check_val_every_n_epoch=train.val_every_n_epochs,
         log_every_n_steps=train.log_every_n_steps,
         use_distributed_sampler=False,
-        callbacks=[
-            best,
-            last,
-            epoch_end,
-            EarlyStopping("val_bleu", mode="max", patience=train.patience),
-            LearningRateMonitor(),
-        ],
+        callbacks=[*callbacks, LearningRateMonitor()],
         logger=[TensorBoardLogger(out, name="tensorboard"), CSVLogger(out, name="csv")],
         default_root_dir=out,
     )
@@ -159,21 +167,40 @@ def existing_run(cfg: Config) -> FitResult:
     return FitResult(load_config(out / "config.yaml"), best_path, best_bleu, float("nan"), 0)
 
 
+def export_source(result: FitResult) -> tuple[Path, dict]:
+    """The checkpoint to export: best.ckpt, or with ``train.average_last_epochs`` N the average of the
+    last N epoch checkpoints (written to ``checkpoints/averaged.ckpt``), and metadata saying which."""
+    n = result.cfg.train.average_last_epochs
+    if not n:
+        return result.best_path, {}
+    paths = epoch_checkpoints(run_dir(result.cfg))[-n:]
+    if not paths:
+        raise ValueError(f"average_last_epochs is {n} but {run_dir(result.cfg)} holds no epoch checkpoints")
+    out = write_average(paths, run_dir(result.cfg) / "checkpoints" / "averaged.ckpt")
+    return out, {"averaged_from": [p.name for p in paths]}
+
+
 def finish(result: FitResult, package: Path) -> None:
-    """Export the best checkpoint, evaluate it on test_2016_flickr and record the scores."""
+    """Export the best (or averaged) checkpoint, evaluate it on val and test_2016_flickr and record
+    the scores in the package's metadata."""
     cfg = result.cfg
     hardware = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"cpu x{torch.get_num_threads()}"
     extra = {"hardware": hardware}
     if not math.isnan(result.seconds):  # NaN: --export-only does not know the training time
         extra["train_seconds"] = round(result.seconds, 1)
-    export(cfg, result.best_path, package, extra)
+    source, averaged = export_source(result)
+    export(cfg, source, package, {**extra, **averaged})
+    val = evaluate_test(cfg, package, "val")
     report = evaluate_test(cfg, package)
     scores = {k: report[k] for k in ("bleu", "chrf", "signature", "chrf_signature")}
-    update_scores(package, {"test_2016_flickr": scores, "val_bleu": result.best_bleu})
-    print(f"package: {package}")
-    print(f"best validation BLEU (greedy): {result.best_bleu:.2f}")
+    val_scores = {"val_bleu": result.best_bleu, "val_bleu_beam": val["bleu"], "val_chrf": val["chrf"]}
+    update_scores(package, {"test_2016_flickr": scores, **val_scores})
+    print(f"package: {package}" + (f" (average of {', '.join(averaged['averaged_from'])})" if averaged else ""))
+    print(f"best validation BLEU during training (greedy): {result.best_bleu:.2f}")
+    print(f"val BLEU {val['bleu']:.2f}  chrF {val['chrf']:.2f}  (beam {cfg.decode.beam_size})")
     print(f"test_2016_flickr BLEU {report['bleu']:.2f}  chrF {report['chrf']:.2f}  (beam {cfg.decode.beam_size})")
     print(f"signature: {report['signature']}")
+    print(f"chrF signature: {report['chrf_signature']}")
 
 
 def _parse_args(argv: list[str] | None) -> argparse.Namespace:

@@ -13,7 +13,7 @@ from pathlib import Path
 
 from translator.evaluate import EvaluationError, evaluate_files
 from translator.heatmap import render_heatmap
-from translator.package import PackageError
+from translator.package import PackageError, load_package
 from translator.translate import Translator
 
 
@@ -40,7 +40,7 @@ def _translate(args: argparse.Namespace) -> int:
 def _evaluate(args: argparse.Namespace) -> int:
     src, ref = args.src, args.ref
     if args.split:
-        meta = Translator.load(args.model).metadata
+        meta = load_package(args.model[0]).metadata
         data = Path(args.data_dir)
         src, ref = data / f"{args.split}.{meta['src_lang']}", data / f"{args.split}.{meta['tgt_lang']}"
     if not src or not ref:
@@ -83,7 +83,9 @@ def build_parser() -> argparse.ArgumentParser:
     hm.add_argument("--text", required=True)
     hm.add_argument("--out", required=True)
     for command in (tr, ev, hm):
-        command.add_argument("--model", required=True, help="model package directory")
+        command.add_argument(
+            "--model", required=True, nargs="+", help="model package directory; several: decode them as an ensemble"
+        )
         command.add_argument("--beam-size", type=_beam, default=None)
     return parser
 

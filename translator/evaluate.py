@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -44,14 +45,15 @@ def score(hypotheses: list[str], references: list[str]) -> dict[str, Any]:
 
 
 def evaluate_files(
-    model_dir: str | Path,
+    model_dir: str | Path | Sequence[str | Path],
     src: str | Path,
     ref: str | Path,
     beam_size: int | None = None,
     hyp_out: str | Path | None = None,
     translator: Translator | None = None,
 ) -> dict[str, Any]:
-    """Translate ``src`` with the package, score against ``ref``, optionally write the hypotheses."""
+    """Translate ``src`` with the package (several: an ensemble), score against ``ref``, optionally
+    write the hypotheses."""
     sources, references = read_lines(src), read_lines(ref)
     if len(sources) != len(references):
         raise EvaluationError(f"{src} has {len(sources)} lines but {ref} has {len(references)}")
@@ -65,7 +67,8 @@ def evaluate_files(
     report = score(hypotheses, references)
     beam = translator.package.decode_cfg.beam_size if beam_size is None else beam_size
     report.update(
-        model=str(model_dir), src=str(src), ref=str(ref), beam_size=beam, hypotheses=str(hyp_out) if hyp_out else None
+        model=str(model_dir) if isinstance(model_dir, (str, Path)) else ",".join(map(str, model_dir)),
+        src=str(src), ref=str(ref), beam_size=beam, hypotheses=str(hyp_out) if hyp_out else None
     )
     report["decode_seconds"] = round(seconds, 2)
     return report

@@ -65,6 +65,12 @@ class Seq2Seq(nn.Module):
         enc, state = self.encode(src, src_len)
         return self.decoder(tgt_in, state, enc.keys, enc.memory, enc.mask)
 
+    def step_logits(self, prev: Tensor, state: DecoderState, enc: Encoded) -> tuple[Tensor, DecoderState, Tensor]:
+        """One search step for N = B * G rows (G per sentence, see ``Decoder.step``): prev (N,) ->
+        scores (N, V) (unnormalised logits; search applies log-softmax), new state, attention (N, S)."""
+        att_vec, state, weights = self.decoder.step(prev, state, enc.keys, enc.memory, enc.mask)
+        return self.decoder.logits(att_vec), state, weights
+
     def num_parameters(self) -> int:
         """Number of distinct trainable parameters (tied ones counted once)."""
         return sum(p.numel() for p in self.parameters())

@@ -41,7 +41,7 @@ class PackageError(ValueError):
 class Package:
     """A loaded package: the model (eval mode), its tokenizer, configs and metadata."""
 
-    model: Seq2Seq
+    model: Seq2Seq  # or a translator.ensemble.Ensemble (Translator.load with several packages)
     tokenizer: Tokenizer
     model_cfg: ModelConfig
     decode_cfg: DecodeConfig

@@ -13,14 +13,24 @@ hypothesis's history each step. Each step has one host sync (the early-stop / co
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple, Protocol
 
 import torch
 from torch import Tensor
 
 from translator.config import DecodeConfig, ModelConfig
-from translator.decoder import DecoderState
-from translator.model import Encoded, Seq2Seq
+
+
+class Searchable(Protocol):
+    """What search needs of a model (``Seq2Seq`` and ``Ensemble`` provide it): ``cfg`` for the special
+    ids; ``encode`` -> (encoder output, state), both with ``select(index)`` over batch rows; and
+    ``step_logits(prev (N,), state, enc) -> (scores (N, V), state, attention (N, S))``."""
+
+    cfg: ModelConfig
+
+    def encode(self, src: Tensor, src_len: Tensor) -> tuple[Any, Any]: ...
+
+    def step_logits(self, prev: Tensor, state: Any, enc: Any) -> tuple[Tensor, Any, Tensor]: ...
 
 
 @dataclass(frozen=True)
@@ -42,12 +52,10 @@ def length_penalty(lengths: Tensor, alpha: float) -> Tensor:
     return ((5.0 + lengths.float()) / 6.0) ** alpha
 
 
-def _step_log_probs(
-    model: Seq2Seq, prev: Tensor, state: DecoderState, enc: Encoded
-) -> tuple[Tensor, DecoderState, Tensor]:
+def _step_log_probs(model: Searchable, prev: Tensor, state: Any, enc: Any) -> tuple[Tensor, Any, Tensor]:
     """One decoder step: prev (N,) -> log-probs (N, V), new state, attention (N, S)."""
-    att_vec, state, weights = model.decoder.step(prev, state, enc.keys, enc.memory, enc.mask)
-    return torch.log_softmax(model.decoder.logits(att_vec).float(), dim=-1), state, weights
+    logits, state, weights = model.step_logits(prev, state, enc)
+    return torch.log_softmax(logits.float(), dim=-1), state, weights
 
 
 def _collect(tokens: Tensor, attn: Tensor, scores: Tensor, src_len: Tensor, eos: int) -> list[Hypothesis]:
@@ -60,14 +68,14 @@ def _collect(tokens: Tensor, attn: Tensor, scores: Tensor, src_len: Tensor, eos:
 
 
 def _greedy_step(
-    model: Seq2Seq, prev: Tensor, state: DecoderState, enc: Encoded, must_end: Tensor
-) -> tuple[Tensor, Tensor, DecoderState, Tensor]:
+    model: Searchable, prev: Tensor, state: Any, enc: Any, must_end: Tensor
+) -> tuple[Tensor, Tensor, Any, Tensor]:
     """One greedy step: -> best piece (N,), its log-prob (N,), new state, attention (N, S).
 
     Where ``must_end`` (N,) the piece is EOS at log-prob 0, as in beam search. The log-prob of the
     arg-max is max - logsumexp of the logits: no (N, V) log-softmax is materialised."""
-    att_vec, state, weights = model.decoder.step(prev, state, enc.keys, enc.memory, enc.mask)
-    logits = model.decoder.logits(att_vec).float()
+    logits, state, weights = model.step_logits(prev, state, enc)
+    logits = logits.float()
     best_logit, best = logits.max(dim=-1)
     best_lp = best_logit - torch.logsumexp(logits, dim=-1)
     best = best.masked_fill(must_end, model.cfg.eos_id)
@@ -75,7 +83,7 @@ def _greedy_step(
 
 
 @torch.inference_mode()
-def greedy_search(model: Seq2Seq, src: Tensor, src_len: Tensor, max_len: Tensor, alpha: float) -> list[Hypothesis]:
+def greedy_search(model: Searchable, src: Tensor, src_len: Tensor, max_len: Tensor, alpha: float) -> list[Hypothesis]:
     """Greedy decoding of a batch: src (B, S), src_len (B,), max_len (B,) -> B hypotheses.
 
     Sentences that emit EOS leave the active batch (encoder output and state are compacted), so
@@ -170,7 +178,7 @@ def _beam_step(beams: _Beams, logp: Tensor, must_end: Tensor, cfg: ModelConfig, 
 
 @torch.inference_mode()
 def beam_search(
-    model: Seq2Seq, src: Tensor, src_len: Tensor, max_len: Tensor, beam_size: int, alpha: float
+    model: Searchable, src: Tensor, src_len: Tensor, max_len: Tensor, beam_size: int, alpha: float
 ) -> list[Hypothesis]:
     """Beam search over a batch; returns the best hypothesis of each of the B sentences.
 
@@ -214,7 +222,7 @@ def beam_search(
     return _collect(tokens, attn, normalised.view(-1)[best], src_len, cfg.eos_id)
 
 
-def search(model: Seq2Seq, src: Tensor, src_len: Tensor, cfg: DecodeConfig, beam_size: int) -> list[Hypothesis]:
+def search(model: Searchable, src: Tensor, src_len: Tensor, cfg: DecodeConfig, beam_size: int) -> list[Hypothesis]:
     """Decode a padded batch with greedy search (beam_size 1) or beam search."""
     max_len = max_lengths(src_len, cfg).to(src.device)
     if beam_size == 1:
@@ -222,4 +230,4 @@ def search(model: Seq2Seq, src: Tensor, src_len: Tensor, cfg: DecodeConfig, beam
     return beam_search(model, src, src_len, max_len, beam_size, cfg.length_penalty)
 
 
-__all__ = ["Hypothesis", "beam_search", "greedy_search", "length_penalty", "max_lengths", "search"]
+__all__ = ["Hypothesis", "Searchable", "beam_search", "greedy_search", "length_penalty", "max_lengths", "search"]

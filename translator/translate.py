@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import torch
 
-from translator.package import Package, load_package
+from translator.ensemble import Ensemble
+from translator.package import Package, PackageError, load_package
 from translator.quantize import apply_quantization, resolve_quantization
 from translator.search import Hypothesis, search
 
@@ -39,6 +41,21 @@ class Translation:
         }
 
 
+def _check_compatible(paths: list[str | Path], packages: list[Package]) -> None:
+    """Ensemble members must tokenize identically and translate the same language pair."""
+
+    def key(pkg: Package) -> tuple[Any, ...]:
+        files = pkg.metadata.get("files", {})
+        spm = sorted((name, digest) for name, digest in files.items() if name.startswith("spm"))
+        return pkg.metadata.get("src_lang"), pkg.metadata.get("tgt_lang"), tuple(spm)
+
+    for path, pkg in zip(paths[1:], packages[1:]):
+        if key(pkg) != key(packages[0]):
+            raise PackageError(
+                f"{path} cannot join an ensemble with {paths[0]}: the language pair or the SentencePiece model differs"
+            )
+
+
 class Translator:
     """Translates lists of sentences with a loaded package. Holds no per-call state, so one instance
     may serve concurrent callers."""
@@ -49,18 +66,30 @@ class Translator:
         self.quantization = quantization
 
     @classmethod
-    def load(cls, path: str | Path, device: str | torch.device = "cpu", quantize: str | None = None) -> Translator:
+    def load(
+        cls, path: str | Path | Sequence[str | Path], device: str | torch.device = "cpu", quantize: str | None = None
+    ) -> Translator:
         """Load a model package directory (raises ``PackageError`` when it is not valid).
 
+        ``path`` may also be a list of packages: they are decoded as one ensemble (see
+        ``translator.ensemble``) and must share their SentencePiece model(s) and language pair; the
+        first package's decode settings and metadata are used.
+
         ``quantize``: "int8" (dynamic int8 weights, CPU only, see ``translator.quantize``) or "none"
-        (fp32); None follows the package's metadata ``"quantization"`` on the CPU (absent, so fp32,
-        unless the package was exported with ``--int8``) and means fp32 on a GPU.
+        (fp32); None follows the (first) package's metadata ``"quantization"`` on the CPU (absent, so
+        fp32, unless the package was exported with ``--int8``) and means fp32 on a GPU.
         """
-        package = load_package(path, device)
-        scheme = resolve_quantization(quantize, package.metadata, torch.device(device).type)
-        if scheme != "none":
-            package = dataclasses.replace(package, model=apply_quantization(package.model, scheme))
-        return cls(package, device, scheme)
+        paths = [path] if isinstance(path, (str, Path)) else list(path)
+        if not paths:
+            raise PackageError("no model package given")
+        packages = [load_package(p, device) for p in paths]
+        scheme = resolve_quantization(quantize, packages[0].metadata, torch.device(device).type)
+        models = [apply_quantization(p.model, scheme) for p in packages]
+        if len(packages) == 1:
+            return cls(dataclasses.replace(packages[0], model=models[0]), device, scheme)
+        _check_compatible(paths, packages)
+        metadata = dict(packages[0].metadata, ensemble=[str(p) for p in paths])
+        return cls(dataclasses.replace(packages[0], model=Ensemble(models), metadata=metadata), device, scheme)
 
     @property
     def metadata(self) -> dict[str, Any]:

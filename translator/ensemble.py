@@ -1,0 +1,84 @@
+"""An ensemble of models decoded as one: at every step the members' log-probabilities are averaged.
+
+The members must share the target vocabulary (the same SentencePiece model) and the special ids;
+they may differ in anything else (sizes, input feeding, attention, training run). Search treats an
+``Ensemble`` exactly like a ``Seq2Seq`` (see ``translator.search.Searchable``); the alignment it
+returns is the mean of the members' attention weights.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+import torch
+from torch import Tensor, nn
+
+from translator.decoder import DecoderState
+from translator.model import Encoded, Seq2Seq
+
+
+class EnsembleEncoded(NamedTuple):
+    """One ``Encoded`` per member, reordered together."""
+
+    members: tuple[Encoded, ...]
+
+    def select(self, index: Tensor) -> EnsembleEncoded:
+        """index (B',) -> every member's encoder output restricted to those rows."""
+        return EnsembleEncoded(tuple(enc.select(index) for enc in self.members))
+
+
+class EnsembleState(NamedTuple):
+    """One ``DecoderState`` per member, reordered together."""
+
+    members: tuple[DecoderState, ...]
+
+    def select(self, index: Tensor) -> EnsembleState:
+        """index (N',) -> every member's state restricted to (or repeated into) those rows."""
+        return EnsembleState(tuple(state.select(index) for state in self.members))
+
+
+class Ensemble(nn.Module):
+    """Several ``Seq2Seq`` models whose per-step log-probabilities are averaged (the geometric mean of
+    their distributions, renormalised by search's log-softmax)."""
+
+    def __init__(self, models: list[Seq2Seq]) -> None:
+        super().__init__()
+        if len(models) < 2:
+            raise ValueError("an ensemble needs at least two models")
+        first = models[0].cfg
+        for model in models[1:]:
+            cfg = model.cfg
+            same_ids = (cfg.pad_id, cfg.unk_id, cfg.bos_id, cfg.eos_id) == (
+                first.pad_id,
+                first.unk_id,
+                first.bos_id,
+                first.eos_id,
+            )
+            if cfg.tgt_vocab_size != first.tgt_vocab_size or cfg.src_vocab_size != first.src_vocab_size or not same_ids:
+                raise ValueError("ensemble members must share vocabulary sizes and special ids")
+        self.members = nn.ModuleList(models)
+        self.cfg = first
+
+    def encode(self, src: Tensor, src_len: Tensor) -> tuple[EnsembleEncoded, EnsembleState]:
+        """src (B, S), src_len (B,) -> every member's encoder output and initial decoder state."""
+        pairs = [model.encode(src, src_len) for model in self.members]
+        return EnsembleEncoded(tuple(p[0] for p in pairs)), EnsembleState(tuple(p[1] for p in pairs))
+
+    def step_logits(
+        self, prev: Tensor, state: EnsembleState, enc: EnsembleEncoded
+    ) -> tuple[Tensor, EnsembleState, Tensor]:
+        """prev (N,) -> mean member log-probabilities (N, V), new states, mean attention (N, S)."""
+        log_probs, states, weights = [], [], []
+        for model, member_state, member_enc in zip(self.members, state.members, enc.members):
+            logits, new_state, attention = model.step_logits(prev, member_state, member_enc)
+            log_probs.append(torch.log_softmax(logits.float(), dim=-1))
+            states.append(new_state)
+            weights.append(attention.float())
+        return torch.stack(log_probs).mean(dim=0), EnsembleState(tuple(states)), torch.stack(weights).mean(dim=0)
+
+    def num_parameters(self) -> int:
+        """Parameters of all members together."""
+        return sum(model.num_parameters() for model in self.members)
+
+
+__all__ = ["Ensemble", "EnsembleEncoded", "EnsembleState"]
