@@ -15,7 +15,7 @@ WORKERS ?= 1
 THREADS ?= 32
 export MULTI30K_MIRROR ?= $(abspath ../shared/data/multi30k)
 
-.PHONY: install data train export evaluate translate heatmap serve bench bench-serve test lint format clean
+.PHONY: install data train export evaluate translate heatmap serve bench bench-serve sweep runs average test lint format clean
 
 install: $(VENV)/.installed
 
@@ -53,6 +53,15 @@ bench: install  ## training tokens/s, decoding speed and BLEU (fp32 vs int8), pa
 
 bench-serve: install  ## load benchmark (1, 8, 32 clients) against a real server on 127.0.0.1; JSON in bench/results/
 	$(PY) bench/serve_bench.py --model $(MODEL) --workers $(WORKERS) --threads $(THREADS)
+
+sweep: install  ## beam size x length penalty of MODEL (several: an ensemble) on val; rows go to experiments/results.jsonl
+	$(PY) -m experiments.sweep --model $(MODEL) --split val --beams 1 3 5 10 --alphas 0 0.6 1.0 1.5
+
+runs: install  ## validation BLEU per epoch and training time of runs/<config name>
+	$(PY) -m experiments.runs runs/$(NAME)
+
+average: install  ## average the last N (default 5) epoch checkpoints of CONFIG's run into runs/<name>/checkpoints/averaged.ckpt
+	$(PY) -m training.average --run runs/$(NAME) --last $(or $(N),5) --out runs/$(NAME)/checkpoints/averaged.ckpt
 
 test: install  ## the whole test suite (CPU)
 	$(PY) -m pytest -q

@@ -68,7 +68,10 @@ def evaluate_files(
     beam = translator.package.decode_cfg.beam_size if beam_size is None else beam_size
     report.update(
         model=str(model_dir) if isinstance(model_dir, (str, Path)) else ",".join(map(str, model_dir)),
-        src=str(src), ref=str(ref), beam_size=beam, hypotheses=str(hyp_out) if hyp_out else None
+        src=str(src),
+        ref=str(ref),
+        beam_size=beam,
+        hypotheses=str(hyp_out) if hyp_out else None,
     )
     report["decode_seconds"] = round(seconds, 2)
     return report

@@ -1,0 +1,1 @@
+"""Experiment tooling for the lever study (see experiments/RESULTS.md)."""
