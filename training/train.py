@@ -154,7 +154,8 @@ def evaluate_test(cfg: Config, package: Path, split: str = "test_2016_flickr") -
 
 
 def existing_run(cfg: Config) -> FitResult:
-    """The finished (or interrupted) run of ``cfg`` as a FitResult, for ``--export-only``."""
+    """The finished (or interrupted) run of ``cfg`` as a FitResult, for ``--export-only``: the run's
+    saved config, with the decode settings and checkpoint averaging of ``cfg``."""
     out = run_dir(cfg)
     best_path = out / "checkpoints" / "best.ckpt"
     if not (out / "config.yaml").is_file() or not best_path.is_file():
@@ -164,7 +165,10 @@ def existing_run(cfg: Config) -> FitResult:
         v.get("best_model_score") for k, v in callbacks.items() if k.startswith("ModelCheckpoint{'monitor': 'val_bleu'")
     ]
     best_bleu = float(scores[0]) if scores and scores[0] is not None else float("nan")
-    return FitResult(load_config(out / "config.yaml"), best_path, best_bleu, float("nan"), 0)
+    saved = load_config(out / "config.yaml")  # data/model as trained; export settings as requested now
+    averaging = {k: getattr(cfg.train, k) for k in ("keep_epoch_checkpoints", "average_last_epochs")}
+    resolved = dataclasses.replace(saved, train=dataclasses.replace(saved.train, **averaging), decode=cfg.decode)
+    return FitResult(resolved, best_path, best_bleu, float("nan"), 0)
 
 
 def export_source(result: FitResult) -> tuple[Path, dict]:
