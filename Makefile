@@ -13,6 +13,8 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 WORKERS ?= 1
 THREADS ?= 32
+EVAL_NAME = $(subst $(space),+,$(notdir $(MODEL)))
+space := $(subst ,, )
 export MULTI30K_MIRROR ?= $(abspath ../shared/data/multi30k)
 
 .PHONY: install data train export evaluate translate heatmap serve bench bench-serve sweep runs average test lint format clean
@@ -35,9 +37,9 @@ train: install  ## train CONFIG, export artifacts/<config name>/, print test_201
 export: install  ## export CONFIG's best checkpoint to artifacts/<config name>/ and score it on test_2016_flickr (no training)
 	$(PY) -m training.train --config $(CONFIG) --export-only
 
-evaluate: install  ## BLEU/chrF of MODEL on SPLIT (hypotheses and JSON report in runs/eval/)
+evaluate: install  ## BLEU/chrF of MODEL (several: an ensemble) on SPLIT (hypotheses and JSON report in runs/eval/)
 	mkdir -p runs/eval && $(PY) -m translator evaluate --model $(MODEL) --split $(SPLIT) --beam-size $(BEAM) \
-		--hyp-out runs/eval/$(notdir $(MODEL)).$(SPLIT).hyp --report runs/eval/$(notdir $(MODEL)).$(SPLIT).json
+		--hyp-out runs/eval/$(EVAL_NAME).$(SPLIT).hyp --report runs/eval/$(EVAL_NAME).$(SPLIT).json
 
 translate: install  ## translate stdin with MODEL
 	$(PY) -m translator translate --model $(MODEL) --beam-size $(BEAM)
