@@ -17,7 +17,7 @@ EVAL_NAME = $(subst $(space),+,$(notdir $(MODEL)))
 space := $(subst ,, )
 export MULTI30K_MIRROR ?= $(abspath ../shared/data/multi30k)
 
-.PHONY: install data train export evaluate translate heatmap serve bench bench-serve sweep runs average test lint format clean
+.PHONY: install data train export evaluate translate heatmap serve bench bench-serve sweep runs average checkpoint-levers test lint format clean
 
 install: $(VENV)/.installed
 
@@ -64,6 +64,9 @@ runs: install  ## validation BLEU per epoch and training time of runs/<config na
 
 average: install  ## average the last N (default 5) epoch checkpoints of CONFIG's run into runs/<name>/checkpoints/averaged.ckpt
 	$(PY) -m training.average --run runs/$(NAME) --last $(or $(N),5) --out runs/$(NAME)/checkpoints/averaged.ckpt
+
+checkpoint-levers: install  ## val BLEU of CONFIG's run: best.ckpt vs averages of the last 2/3/5 epochs vs an ensemble of the last 3
+	PY=$(PY) bash experiments/checkpoint_levers.sh $(NAME)
 
 test: install  ## the whole test suite (CPU)
 	$(PY) -m pytest -q
