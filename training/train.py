@@ -189,9 +189,9 @@ def finish(result: FitResult, package: Path) -> None:
     the scores in the package's metadata."""
     cfg = result.cfg
     hardware = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"cpu x{torch.get_num_threads()}"
-    extra = {"hardware": hardware}
-    if not math.isnan(result.seconds):  # NaN: --export-only does not know the training time
-        extra["train_seconds"] = round(result.seconds, 1)
+    extra = {}
+    if not math.isnan(result.seconds):  # NaN: --export-only knows neither the training time nor its hardware
+        extra = {"hardware": hardware, "train_seconds": round(result.seconds, 1)}
     source, averaged = export_source(result)
     export(cfg, source, package, {**extra, **averaged})
     val = evaluate_test(cfg, package, "val")
