@@ -27,6 +27,7 @@ from training.module import TranslationModule
 from training.paths import run_dir
 from translator.config import ConfigError
 from translator.evaluate import evaluate_files
+from translator.translate import Translator
 
 
 def resolve_vocab(cfg: Config, datamodule: TranslationDataModule) -> Config:
@@ -137,8 +138,11 @@ def fit(cfg: Config, fresh: bool = False) -> FitResult:
     return FitResult(cfg, best_path, score, seconds, trainer.global_rank)
 
 
-def evaluate_test(cfg: Config, package: Path, split: str = "test_2016_flickr") -> dict:
-    """BLEU/chrF of the package on a split; hypotheses and the JSON report go to runs/<name>/eval/."""
+def evaluate_test(
+    cfg: Config, package: Path, split: str = "test_2016_flickr", translator: Translator | None = None
+) -> dict:
+    """BLEU/chrF of the package (``translator``: already loaded from it) on a split; hypotheses and the
+    JSON report go to runs/<name>/eval/."""
     data_dir = Path(cfg.data.data_dir)
     eval_dir = run_dir(cfg) / "eval"
     eval_dir.mkdir(parents=True, exist_ok=True)
@@ -148,6 +152,7 @@ def evaluate_test(cfg: Config, package: Path, split: str = "test_2016_flickr") -
         data_dir / f"{split}.{cfg.data.tgt_lang}",
         beam_size=cfg.decode.beam_size,
         hyp_out=eval_dir / f"{split}.hyp.{cfg.data.tgt_lang}",
+        translator=translator,
     )
     (eval_dir / f"{split}.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     return report
@@ -194,8 +199,9 @@ def finish(result: FitResult, package: Path) -> None:
         extra = {"hardware": hardware, "train_seconds": round(result.seconds, 1)}
     source, averaged = export_source(result)
     export(cfg, source, package, {**extra, **averaged})
-    val = evaluate_test(cfg, package, "val")
-    report = evaluate_test(cfg, package)
+    translator = Translator.load(package)
+    val = evaluate_test(cfg, package, "val", translator)
+    report = evaluate_test(cfg, package, translator=translator)
     scores = {k: report[k] for k in ("bleu", "chrf", "signature", "chrf_signature")}
     val_scores = {"val_bleu": result.best_bleu, "val_bleu_beam": val["bleu"], "val_chrf": val["chrf"]}
     update_scores(package, {"test_2016_flickr": scores, **val_scores})

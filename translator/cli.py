@@ -13,7 +13,7 @@ from pathlib import Path
 
 from translator.evaluate import EvaluationError, evaluate_files
 from translator.heatmap import render_heatmap
-from translator.package import PackageError, load_package
+from translator.package import PackageError
 from translator.translate import Translator
 
 
@@ -38,14 +38,15 @@ def _translate(args: argparse.Namespace) -> int:
 
 
 def _evaluate(args: argparse.Namespace) -> int:
-    src, ref = args.src, args.ref
-    if args.split:
-        meta = load_package(args.model[0]).metadata
+    src, ref, translator = args.src, args.ref, None
+    if args.split:  # the package names the languages: load it once, here, and decode with it below
+        translator = Translator.load(args.model)
+        meta = translator.metadata
         data = Path(args.data_dir)
         src, ref = data / f"{args.split}.{meta['src_lang']}", data / f"{args.split}.{meta['tgt_lang']}"
     if not src or not ref:
         raise EvaluationError("give --src and --ref, or --split")
-    report = evaluate_files(args.model, src, ref, beam_size=args.beam_size, hyp_out=args.hyp_out)
+    report = evaluate_files(args.model, src, ref, beam_size=args.beam_size, hyp_out=args.hyp_out, translator=translator)
     if args.report:
         Path(args.report).write_text(json.dumps(report, indent=2), encoding="utf-8")
     if args.json:

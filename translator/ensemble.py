@@ -13,6 +13,7 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
+from translator.config import ModelConfig
 from translator.decoder import DecoderState
 from translator.model import Encoded, Seq2Seq
 
@@ -46,16 +47,12 @@ class Ensemble(nn.Module):
         if len(models) < 2:
             raise ValueError("an ensemble needs at least two models")
         first = models[0].cfg
-        for model in models[1:]:
-            cfg = model.cfg
-            same_ids = (cfg.pad_id, cfg.unk_id, cfg.bos_id, cfg.eos_id) == (
-                first.pad_id,
-                first.unk_id,
-                first.bos_id,
-                first.eos_id,
-            )
-            if cfg.tgt_vocab_size != first.tgt_vocab_size or cfg.src_vocab_size != first.src_vocab_size or not same_ids:
-                raise ValueError("ensemble members must share vocabulary sizes and special ids")
+
+        def vocabulary(cfg: ModelConfig) -> tuple[int, ...]:
+            return cfg.src_vocab_size, cfg.tgt_vocab_size, cfg.pad_id, cfg.unk_id, cfg.bos_id, cfg.eos_id
+
+        if any(vocabulary(model.cfg) != vocabulary(first) for model in models[1:]):
+            raise ValueError("ensemble members must share vocabulary sizes and special ids")
         self.members = nn.ModuleList(models)
         self.cfg = first
 
