@@ -7,10 +7,10 @@ import pytest
 from training.config import load_config, save_config
 from translator.config import ConfigError, DecodeConfig, ModelConfig, from_dict
 
-CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").glob("*.yaml"))
+CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").rglob("*.yaml"))
 
 
-@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: p.name)
+@pytest.mark.parametrize("path", CONFIGS, ids=lambda p: f"{p.parent.name}/{p.name}")
 def test_shipped_configs_load_and_round_trip(path, tmp_path):
     cfg = load_config(path)
     assert cfg.name == path.stem
