@@ -25,6 +25,7 @@ from training.datamodule import TranslationDataModule
 from training.export import export, update_scores
 from training.module import TranslationModule
 from training.paths import run_dir
+from training.resume import check_resumable
 from translator.config import ConfigError
 from translator.evaluate import evaluate_files
 from translator.translate import Translator
@@ -116,6 +117,10 @@ def fit(cfg: Config, fresh: bool = False) -> FitResult:
     if cfg.train.threads > 0:
         torch.set_num_threads(cfg.train.threads)
     out = run_dir(cfg)
+    last = out / "checkpoints" / "last.ckpt"
+    resume = None if fresh or not last.is_file() else str(last)
+    if resume:
+        check_resumable(cfg, out)  # before anything in `out` is rewritten
     datamodule = TranslationDataModule(cfg)
     datamodule.prepare_data()
     datamodule.setup("fit")
@@ -124,8 +129,6 @@ def fit(cfg: Config, fresh: bool = False) -> FitResult:
     out.mkdir(parents=True, exist_ok=True)
     save_config(cfg, out / "config.yaml")
     trainer, best = build_trainer(cfg, out)
-    last = out / "checkpoints" / "last.ckpt"
-    resume = None if fresh or not last.is_file() else str(last)
     if resume:
         print(f"resuming from {resume}", file=sys.stderr)
     start = time.time()
@@ -170,9 +173,10 @@ def existing_run(cfg: Config) -> FitResult:
         v.get("best_model_score") for k, v in callbacks.items() if k.startswith("ModelCheckpoint{'monitor': 'val_bleu'")
     ]
     best_bleu = float(scores[0]) if scores and scores[0] is not None else float("nan")
-    saved = load_config(out / "config.yaml")  # data/model as trained; export settings as requested now
+    saved = load_config(out / "config.yaml")  # data/model as trained; name and export settings as requested now
     averaging = {k: getattr(cfg.train, k) for k in ("keep_epoch_checkpoints", "average_last_epochs")}
-    resolved = dataclasses.replace(saved, train=dataclasses.replace(saved.train, **averaging), decode=cfg.decode)
+    train = dataclasses.replace(saved.train, **averaging)
+    resolved = dataclasses.replace(saved, name=cfg.name, train=train, decode=cfg.decode)
     return FitResult(resolved, best_path, best_bleu, float("nan"), 0)
 
 
