@@ -13,11 +13,11 @@ from typing import Any
 from flask import Flask, Response, jsonify, request, send_from_directory
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
-from serve.alignment import translation_json
 from serve.openapi import openapi_document
 from serve.service import TranslationService
 from serve.settings import Settings, load_settings
 from serve.validation import ApiError, parse_heatmap, parse_json_body, parse_translate
+from translator.alignment import translation_json
 from translator.translate import Translator
 
 STATIC = Path(__file__).parent / "static"
@@ -72,8 +72,11 @@ def _register_api(app: Flask, service: TranslationService) -> None:
 
     @app.route("/v1/heatmap", methods=["GET", "POST"])
     def heatmap() -> Response:
-        body = _json_body(settings.max_body_bytes) if request.method == "POST" else request.args.to_dict()
-        png = service.heatmap_png(parse_heatmap(body, settings))
+        if request.method == "POST":
+            heatmap_request = parse_heatmap(_json_body(settings.max_body_bytes), settings)
+        else:
+            heatmap_request = parse_heatmap(request.args.to_dict(), settings, query=True)
+        png = service.heatmap_png(heatmap_request)
         return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
 
     @app.get("/v1/health")

@@ -1,9 +1,11 @@
-"""The OpenAPI 3.0 document served at ``GET /v1/openapi.json``."""
+"""The OpenAPI 3.0 document served at ``GET /v1/openapi.json``. The request bodies and the heatmap's
+query parameters are ``serve.schema``'s, the very schemas the validator enforces."""
 
 from __future__ import annotations
 
 from typing import Any
 
+from serve.schema import heatmap_schema, translate_schema
 from serve.settings import Settings
 
 JSON = "application/json"
@@ -31,29 +33,7 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 def _request_schemas(settings: Settings) -> dict[str, Any]:
     """Request bodies, with the configured limits."""
-    text = {"type": "string", "maxLength": settings.max_text_chars, "description": "No control characters"}
-    beam = {"type": "integer", "minimum": 1, "maximum": settings.max_beam, "description": "Default: the model's"}
-    return {
-        "TranslateRequest": {
-            "type": "object",
-            "additionalProperties": False,
-            "description": "Exactly one of text or texts. Blank texts give an empty translation.",
-            "properties": {
-                "text": text,
-                "texts": {"type": "array", "items": text, "minItems": 1, "maxItems": settings.max_texts},
-                "beam_size": beam,
-                "alignment": {"type": "boolean", "default": True, "description": "Include the piece alignment"},
-                "word_alignment": {"type": "boolean", "default": False, "description": "Include a word alignment"},
-                "n_best": {"type": "integer", "minimum": 1, "maximum": 1, "default": 1, "description": "Only 1"},
-            },
-        },
-        "HeatmapRequest": {
-            "type": "object",
-            "required": ["text"],
-            "additionalProperties": False,
-            "properties": {"text": text, "beam_size": beam, "level": {"type": "string", "enum": ["piece", "word"]}},
-        },
-    }
+    return {"TranslateRequest": translate_schema(settings), "HeatmapRequest": heatmap_schema(settings)}
 
 
 def _translation_schemas() -> dict[str, Any]:
@@ -108,15 +88,16 @@ def _other_schemas() -> dict[str, Any]:
     }
 
 
-def _heatmap_query() -> list[dict[str, Any]]:
+def _heatmap_query(settings: Settings) -> list[dict[str, Any]]:
+    """The GET form of the heatmap: one query parameter per field of the POST body, same schemas."""
+    schema = heatmap_schema(settings)
     return [
-        {"name": "text", "in": "query", "required": True, "schema": {"type": "string"}},
-        {"name": "beam_size", "in": "query", "schema": {"type": "integer"}},
-        {"name": "level", "in": "query", "schema": {"type": "string", "enum": ["piece", "word"]}},
+        {"name": name, "in": "query", "required": name in schema["required"], "schema": prop}
+        for name, prop in schema["properties"].items()
     ]
 
 
-def _paths() -> dict[str, Any]:
+def _paths(settings: Settings) -> dict[str, Any]:
     png = {
         "description": "The alignment heatmap",
         "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
@@ -140,7 +121,7 @@ def _paths() -> dict[str, Any]:
             },
             "get": {
                 "summary": "Alignment of one sentence as a PNG (query form)",
-                "parameters": _heatmap_query(),
+                "parameters": _heatmap_query(settings),
                 "responses": {"200": png, **_errors(400, 503)},
             },
         },
@@ -171,6 +152,6 @@ def openapi_document(settings: Settings, model: dict[str, Any]) -> dict[str, Any
             "version": "1",
             "description": 'Neural machine translation with attention alignments. Errors are JSON {"error": ...}.',
         },
-        "paths": _paths(),
+        "paths": _paths(settings),
         "components": {"schemas": {**_request_schemas(settings), **_translation_schemas(), **_other_schemas()}},
     }

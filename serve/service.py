@@ -10,10 +10,10 @@ from typing import Any
 
 import torch
 
-from serve.alignment import merge_alignment
 from serve.batcher import BatcherClosedError, MicroBatcher, QueueFullError
 from serve.settings import Settings
 from serve.validation import ApiError, HeatmapRequest
+from translator.alignment import merge_alignment
 from translator.translate import Translation, Translator
 
 

@@ -1,7 +1,8 @@
 """Server settings: one frozen, validated dataclass built from defaults, ``SERVE_*`` env vars and CLI flags.
 
 Every field can be set by the environment variable ``SERVE_<FIELD>`` in upper case (for example
-``SERVE_MAX_BATCH_SIZE=16``); ``python -m serve`` flags override the environment.
+``SERVE_MAX_BATCH_SIZE=16``); ``python -m serve`` flags override the environment. Values are checked and
+converted by the same ``translator.config.from_dict`` as every other config (strings parsed).
 """
 
 from __future__ import annotations
@@ -12,11 +13,13 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from translator.config import MAX_BEAM, ConfigError, from_dict
+
 ENV_PREFIX = "SERVE_"
 QUANTIZE_CHOICES = ("auto", "none", "int8")
 
 
-class SettingsError(ValueError):
+class SettingsError(ConfigError):
     """A setting is missing, of the wrong type or out of range."""
 
 
@@ -76,7 +79,7 @@ class Settings:
             (self.max_text_chars >= 1, "max_text_chars must be >= 1"),
             (self.max_texts >= 1, "max_texts must be >= 1"),
             (self.max_body_bytes >= 1024, "max_body_bytes must be >= 1024"),
-            (1 <= self.max_beam <= 64, "max_beam must be in [1, 64]"),
+            (1 <= self.max_beam <= MAX_BEAM, f"max_beam must be in [1, {MAX_BEAM}]"),
             (self.max_heatmap_tokens >= 1, "max_heatmap_tokens must be >= 1"),
             (0 <= self.default_beam <= self.max_beam, "default_beam must be in [0, max_beam] (0: the package's)"),
             (self.max_batch_size >= 1, "max_batch_size must be >= 1"),
@@ -104,40 +107,21 @@ class Settings:
         return {k: getattr(self, k) for k in keys}
 
 
-def _convert(name: str, raw: Any, kind: type) -> Any:
-    """Convert a string (env var / CLI) or a value to the field's type."""
-    if not isinstance(raw, str):
-        if kind is float and isinstance(raw, int) and not isinstance(raw, bool):
-            return float(raw)
-        if not isinstance(raw, kind) or (kind is int and isinstance(raw, bool)):
-            raise SettingsError(f"{name}: expected {kind.__name__}, got {raw!r}")
-        return raw
-    text = raw.strip()
-    try:
-        if kind is bool:
-            if text.lower() in ("1", "true", "yes", "on"):
-                return True
-            if text.lower() in ("0", "false", "no", "off", ""):
-                return False
-            raise ValueError(text)
-        return kind(text)
-    except ValueError:
-        raise SettingsError(f"{name}: {raw!r} is not a valid {kind.__name__}") from None
-
-
 def load_settings(overrides: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None) -> Settings:
     """Defaults < ``SERVE_*`` environment variables < ``overrides`` (None values are ignored)."""
     env = os.environ if env is None else env
-    kinds = {f.name: f.type for f in dataclasses.fields(Settings)}
-    types = {"str": str, "int": int, "float": float, "bool": bool}
-    values: dict[str, Any] = {}
-    for name, kind in kinds.items():
-        key = ENV_PREFIX + name.upper()
-        if key in env:
-            values[name] = _convert(key, env[key], types[str(kind)])
+    names = [f.name for f in dataclasses.fields(Settings)]
+    values: dict[str, Any] = {
+        name: env[ENV_PREFIX + name.upper()] for name in names if ENV_PREFIX + name.upper() in env
+    }
     for name, value in (overrides or {}).items():
-        if name not in kinds:
-            raise SettingsError(f"unknown setting {name!r}; known: {sorted(kinds)}")
+        if name not in names:
+            raise SettingsError(f"unknown setting {name!r}; known: {sorted(names)}")
         if value is not None:
-            values[name] = _convert(name, value, types[str(kinds[name])])
-    return Settings(**values)
+            values[name] = value
+    try:
+        return from_dict(Settings, values, parse_strings=True)
+    except SettingsError:
+        raise
+    except ConfigError as err:
+        raise SettingsError(str(err)) from None

@@ -1,15 +1,21 @@
 """Shared fixtures: one small real training run (Multi30k slice) reused by the package, CLI and
-training tests, so the suite trains only once."""
+training tests, so the suite trains only once; random source batches; and an independent
+teacher-forced scorer that search results are checked against."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
+
+from translator.model import Seq2Seq
+from translator.special import BOS_ID, EOS_ID, PAD_ID
 
 REPO = Path(__file__).resolve().parents[1]
 MIRROR = Path(os.environ.get("MULTI30K_MIRROR", REPO.parent / "shared" / "data" / "multi30k"))
@@ -75,3 +81,48 @@ def trained_run(tmp_path_factory: pytest.TempPathFactory) -> TrainedRun:
 def package_copy(trained_run: TrainedRun, tmp_path: Path) -> Path:
     """A private copy of the smoke package that a test may damage."""
     return Path(shutil.copytree(trained_run.package, tmp_path / "pkg"))
+
+
+def _random_batch(lengths: list[int], vocab: int, seed: int = 7) -> tuple[torch.Tensor, torch.Tensor]:
+    """Random source ids (B, S) from the non-special ids of ``vocab``, padded to the longest, and src_len (B,)."""
+    gen = torch.Generator().manual_seed(seed)
+    src_len = torch.tensor(lengths)
+    src = torch.randint(EOS_ID + 1, vocab, (len(lengths), max(lengths)), generator=gen)
+    src[torch.arange(max(lengths)).unsqueeze(0) >= src_len.unsqueeze(1)] = PAD_ID  # (B, S) past each length
+    return src, src_len
+
+
+@pytest.fixture
+def make_batch() -> Callable[..., tuple[torch.Tensor, torch.Tensor]]:
+    """``make_batch(lengths, vocab, seed=7)`` -> a random padded source batch (src (B, S), src_len (B,))."""
+    return _random_batch
+
+
+def _teacher_forced(
+    models: list[Seq2Seq], src: torch.Tensor, tokens: list[int], forced_eos: bool, alpha: float
+) -> tuple[float, torch.Tensor]:
+    """Score ``tokens`` (+ EOS) for one unpadded source src (1, S) with the models' whole-sequence
+    forward pass, independently of search: the members' log-probabilities are averaged and renormalised
+    (as an ensemble decodes), the EOS costs nothing when ``forced_eos`` (search ends a hypothesis that
+    reached its maximum length that way), and the sum is divided by the GNMT length penalty.
+
+    Returns the score and the attention rows of the tokens (len(tokens), S), averaged over the models."""
+    tgt_in = torch.tensor([[BOS_ID, *tokens]])  # (1, T + 1)
+    gold = torch.tensor([*tokens, EOS_ID])  # (T + 1,)
+    src_len = torch.tensor([src.size(1)])
+    with torch.inference_mode():
+        outputs = [model(src, src_len, tgt_in) for model in models]
+    log_probs = torch.stack([torch.log_softmax(logits[0].float(), -1) for logits, _ in outputs]).mean(0)
+    log_probs = torch.log_softmax(log_probs, -1)  # (T + 1, V)
+    picked = log_probs.gather(1, gold.unsqueeze(1)).squeeze(1)  # (T + 1,)
+    if forced_eos:
+        picked[-1] = 0.0
+    penalty = ((5.0 + len(gold)) / 6.0) ** alpha
+    attention = torch.stack([attn[0, : len(tokens)].float() for _, attn in outputs]).mean(0)
+    return float(picked.sum()) / penalty, attention
+
+
+@pytest.fixture
+def teacher_forced() -> Callable[..., tuple[float, torch.Tensor]]:
+    """``teacher_forced(models, src (1, S), tokens, forced_eos, alpha)`` -> (score, attention (T, S))."""
+    return _teacher_forced

@@ -4,8 +4,9 @@ from pathlib import Path
 
 import pytest
 
-from training.config import load_config, save_config
-from translator.config import ConfigError, DecodeConfig, ModelConfig, from_dict
+from training.config import Config, load_config, save_config
+from translator.config import MAX_BEAM, ConfigError, DecodeConfig, ModelConfig, from_dict, to_dict
+from translator.special import SPECIAL_IDS
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").rglob("*.yaml"))
 
@@ -34,3 +35,37 @@ def test_ints_are_accepted_for_floats_and_configs_are_frozen():
     assert cfg.length_penalty == 1.0
     with pytest.raises(AttributeError):
         cfg.beam_size = 3
+
+
+def test_special_ids_are_not_settings():
+    """The ids come from translator.special alone: a config naming other values is refused (it would train
+    with a loss, padding and search that disagree); the values that configs of earlier versions saved load."""
+    assert "pad_id" not in to_dict(ModelConfig())
+    for key, value in SPECIAL_IDS.items():
+        assert from_dict(ModelConfig, {key: value}) == ModelConfig()
+        with pytest.raises(ConfigError, match=f"model.{key}: 5 cannot be configured"):
+            from_dict(Config, {"model": {key: 5}})
+
+
+def test_strings_are_parsed_only_when_asked():
+    with pytest.raises(ConfigError, match="expected int"):
+        from_dict(DecodeConfig, {"beam_size": "5"})
+    cfg = from_dict(DecodeConfig, {"beam_size": " 5 ", "length_penalty": "0.5"}, parse_strings=True)
+    assert (cfg.beam_size, cfg.length_penalty) == (5, 0.5)
+    with pytest.raises(ConfigError, match="'five' is not a valid int"):
+        from_dict(DecodeConfig, {"beam_size": "five"}, parse_strings=True)
+
+
+def test_beam_limit_is_one_constant_across_entry_points():
+    from serve.settings import Settings, SettingsError
+    from translator.cli import build_parser
+
+    assert DecodeConfig(beam_size=MAX_BEAM).beam_size == Settings(max_beam=MAX_BEAM).max_beam == MAX_BEAM
+    with pytest.raises(ConfigError):
+        DecodeConfig(beam_size=MAX_BEAM + 1)
+    with pytest.raises(SettingsError):
+        Settings(max_beam=MAX_BEAM + 1)
+    parser = build_parser()
+    assert parser.parse_args(["translate", "--model", "m", "--beam-size", str(MAX_BEAM)]).beam_size == MAX_BEAM
+    with pytest.raises(SystemExit):
+        parser.parse_args(["translate", "--model", "m", "--beam-size", str(MAX_BEAM + 1)])

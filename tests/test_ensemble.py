@@ -2,6 +2,7 @@
 averages member log-probabilities and attention, incompatible members are refused."""
 
 import copy
+import dataclasses
 import json
 import shutil
 
@@ -13,6 +14,7 @@ from translator.ensemble import Ensemble
 from translator.model import Seq2Seq
 from translator.package import PackageError
 from translator.search import beam_search, max_lengths, search
+from translator.special import BOS_ID
 from translator.translate import Translator
 
 V = 30
@@ -26,32 +28,24 @@ def make_model(seed: int, **overrides) -> Seq2Seq:
     return Seq2Seq(cfg).eval()
 
 
-def batch(lengths):
-    gen = torch.Generator().manual_seed(5)
-    src_len = torch.tensor(lengths)
-    src = torch.randint(4, V, (len(lengths), max(lengths)), generator=gen)
-    src[torch.arange(max(lengths)).unsqueeze(0) >= src_len.unsqueeze(1)] = 0
-    return src, src_len
-
-
 @pytest.mark.parametrize("beam_size", [1, 4])
-def test_ensemble_of_copies_decodes_like_the_model(beam_size):
+def test_ensemble_of_copies_decodes_like_the_model(beam_size, make_batch):
     model = make_model(1)
     ensemble = Ensemble([model, copy.deepcopy(model)]).eval()
-    src, src_len = batch([6, 3, 8])
-    single = search(model, src, src_len, DecodeConfig(), beam_size)
-    both = search(ensemble, src, src_len, DecodeConfig(), beam_size)
+    src, src_len = make_batch([6, 3, 8], V, seed=5)
+    single = search(model, src, src_len, DecodeConfig(beam_size=beam_size))
+    both = search(ensemble, src, src_len, DecodeConfig(beam_size=beam_size))
     assert [h.tokens for h in both] == [h.tokens for h in single]
     assert [h.score for h in both] == pytest.approx([h.score for h in single], abs=1e-5)
     for a, b in zip(both, single):
         torch.testing.assert_close(a.attention, b.attention)
 
 
-def test_ensemble_step_averages_log_probs_and_attention():
+def test_ensemble_step_averages_log_probs_and_attention(make_batch):
     members = [make_model(1), make_model(2, input_feeding=False, attention="additive")]
     ensemble = Ensemble(members).eval()
-    src, src_len = batch([5, 7])
-    prev = torch.full((2,), members[0].cfg.bos_id)
+    src, src_len = make_batch([5, 7], V, seed=5)
+    prev = torch.full((2,), BOS_ID)
     with torch.inference_mode():
         enc, state = ensemble.encode(src, src_len)
         scores, _, attention = ensemble.step_logits(prev, state, enc)
@@ -66,23 +60,23 @@ def test_ensemble_step_averages_log_probs_and_attention():
 
 
 @pytest.mark.parametrize("alpha", [0.0, 1.0])
-def test_ensemble_beam_one_equals_greedy(alpha):
+def test_ensemble_beam_one_equals_greedy(alpha, make_batch):
     ensemble = Ensemble([make_model(1), make_model(2, input_feeding=False)]).eval()
-    src, src_len = batch([7, 2, 5])
+    src, src_len = make_batch([7, 2, 5], V, seed=5)
     cfg = DecodeConfig(length_penalty=alpha)
-    greedy = search(ensemble, src, src_len, cfg, beam_size=1)
+    greedy = search(ensemble, src, src_len, dataclasses.replace(cfg, beam_size=1))
     beam = beam_search(ensemble, src, src_len, max_lengths(src_len, cfg), 1, alpha)
     assert [h.tokens for h in beam] == [h.tokens for h in greedy]
     assert [h.score for h in beam] == pytest.approx([h.score for h in greedy], abs=1e-5)
 
 
-def test_ensemble_batch_equals_single():
+def test_ensemble_batch_equals_single(make_batch):
     ensemble = Ensemble([make_model(1), make_model(3)]).eval()
-    src, src_len = batch([8, 3, 5])
-    batched = search(ensemble, src, src_len, DecodeConfig(), 3)
+    src, src_len = make_batch([8, 3, 5], V, seed=5)
+    batched = search(ensemble, src, src_len, DecodeConfig(beam_size=3))
     for row in range(src.size(0)):
         n = int(src_len[row])
-        alone = search(ensemble, src[row : row + 1, :n], src_len[row : row + 1], DecodeConfig(), 3)[0]
+        alone = search(ensemble, src[row : row + 1, :n], src_len[row : row + 1], DecodeConfig(beam_size=3))[0]
         assert alone.tokens == batched[row].tokens
 
 

@@ -6,7 +6,9 @@ import torch.nn.functional as F
 
 from translator.config import DecodeConfig, ModelConfig
 from translator.model import Seq2Seq
+from translator.padding import lengths_of, pad_ids
 from translator.search import search
+from translator.special import BOS_ID, EOS_ID, PAD_ID
 
 PAIRS = 32
 
@@ -22,14 +24,6 @@ def pairs(trained_run):
     return tok, [tok.encode_source(s)[0] for s in src], [tok.encode_target(t) for t in tgt]
 
 
-def pad(rows, prefix=(), suffix=()):
-    rows = [list(prefix) + r + list(suffix) for r in rows]
-    out = torch.zeros(len(rows), max(map(len, rows)), dtype=torch.long)
-    for i, r in enumerate(rows):
-        out[i, : len(r)] = torch.tensor(r)
-    return out
-
-
 def test_overfit_reproduces_references(pairs):
     tok, src_ids, tgt_ids = pairs
     torch.manual_seed(0)
@@ -42,20 +36,20 @@ def test_overfit_reproduces_references(pairs):
         emb_dropout=0.0,
     )
     model = Seq2Seq(cfg)
-    src, src_len = pad(src_ids), torch.tensor([len(s) for s in src_ids])
-    tgt_in, tgt_out = pad(tgt_ids, prefix=[cfg.bos_id]), pad(tgt_ids, suffix=[cfg.eos_id])
+    src, src_len = pad_ids(src_ids), lengths_of(src_ids)
+    tgt_in, tgt_out = pad_ids([[BOS_ID, *t] for t in tgt_ids]), pad_ids([[*t, EOS_ID] for t in tgt_ids])
     optimizer = torch.optim.Adam(model.parameters(), lr=0.005)
     decoded = None
     for step in range(400):
         model.train()
         logits, _ = model(src, src_len, tgt_in)
-        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), tgt_out.reshape(-1), ignore_index=0)
+        loss = F.cross_entropy(logits.reshape(-1, logits.size(-1)), tgt_out.reshape(-1), ignore_index=PAD_ID)
         optimizer.zero_grad()
         loss.backward()
         optimizer.step()
         if step % 25 == 24:
             model.eval()
-            decoded = [h.tokens for h in search(model, src, src_len, DecodeConfig(), beam_size=1)]
+            decoded = [h.tokens for h in search(model, src, src_len, DecodeConfig(beam_size=1))]
             if decoded == tgt_ids:
                 break
     assert decoded == tgt_ids, (

@@ -1,29 +1,44 @@
 """Export -> load gives identical outputs; damaged or foreign directories give clear errors."""
 
+import dataclasses
 import json
 
 import pytest
+import sentencepiece as spm
 import torch
 
 from training.config import load_config
 from training.export import load_checkpoint_model
 from translator import Translator
 from translator.package import PackageError, load_package
-from translator.search import search
+from translator.padding import lengths_of, pad_ids
+from translator.search import max_lengths, search
 
 SENTENCES = ["Ein Mann fährt Fahrrad.", "Zwei Hunde spielen im Schnee.", "", "Eine Frau liest ein Buch im Park."]
 
 
-def test_translate_returns_aligned_results(trained_run):
-    results = Translator.load(trained_run.package).translate(SENTENCES, beam_size=3)
+def test_translate_returns_aligned_results(trained_run, teacher_forced):
+    """Alignment rows sum to 1, and each score and alignment is the teacher-forced one of its own output."""
+    translator = Translator.load(trained_run.package)
+    package = translator.package
+    pieces = spm.SentencePieceProcessor(model_file=str(trained_run.package / "spm.model"))
+    results = translator.translate(SENTENCES, beam_size=3)
     assert len(results) == len(SENTENCES)
     assert results[2].text == "" and results[2].alignment == []
-    for result in (results[0], results[1], results[3]):
+    for sentence, result in zip(SENTENCES, results):
+        if not sentence:
+            continue
         assert len(result.alignment) == len(result.target_tokens)
         assert all(len(row) == len(result.source_tokens) for row in result.alignment)
         for row in result.alignment:
             assert sum(row) == pytest.approx(1.0, abs=1e-4)
-        assert isinstance(result.score, float)
+        src = torch.tensor([package.tokenizer.encode_source(sentence)[0]])  # (1, S)
+        tokens = [pieces.piece_to_id(p) for p in result.target_tokens]
+        limit = int(max_lengths(torch.tensor([src.size(1)]), package.decode_cfg)[0])
+        alpha = package.decode_cfg.length_penalty
+        score, attention = teacher_forced([package.model], src, tokens, len(tokens) == limit, alpha)
+        assert result.score == pytest.approx(score, abs=1e-4)
+        torch.testing.assert_close(torch.tensor(result.alignment), attention, rtol=1e-4, atol=1e-5)
 
 
 def test_export_then_load_gives_identical_outputs(trained_run):
@@ -34,13 +49,11 @@ def test_export_then_load_gives_identical_outputs(trained_run):
     for name, tensor in original.state_dict().items():
         assert torch.equal(tensor, package.model.state_dict()[name]), name
     ids = [package.tokenizer.encode_source(s)[0] for s in SENTENCES if s]
-    src = torch.zeros(len(ids), max(map(len, ids)), dtype=torch.long)
-    for row, seq in enumerate(ids):
-        src[row, : len(seq)] = torch.tensor(seq)
-    lengths = torch.tensor([len(s) for s in ids])
+    src, lengths = pad_ids(ids), lengths_of(ids)
     for beam in (1, 3):
-        a = search(original, src, lengths, package.decode_cfg, beam)
-        b = search(package.model, src, lengths, package.decode_cfg, beam)
+        cfg = dataclasses.replace(package.decode_cfg, beam_size=beam)
+        a = search(original, src, lengths, cfg)
+        b = search(package.model, src, lengths, cfg)
         assert [h.tokens for h in a] == [h.tokens for h in b]
         assert [h.score for h in a] == [h.score for h in b]
 

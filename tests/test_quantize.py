@@ -13,8 +13,10 @@ from translator import Translator
 from translator.config import DecodeConfig, ModelConfig
 from translator.model import Seq2Seq
 from translator.package import load_package
+from translator.padding import pad_ids
 from translator.quantize import QuantizedStepRNN, quantize_int8, resolve_quantization
 from translator.search import search
+from translator.special import BOS_ID, PAD_ID
 
 V = 40
 
@@ -27,37 +29,22 @@ def random_model(**overrides) -> Seq2Seq:
     return Seq2Seq(cfg).eval()
 
 
-def batch(lengths: list[int]) -> tuple[torch.Tensor, torch.Tensor]:
-    gen = torch.Generator().manual_seed(11)
-    src_len = torch.tensor(lengths)
-    src = torch.randint(4, V, (len(lengths), max(lengths)), generator=gen)
-    src[torch.arange(max(lengths)).unsqueeze(0) >= src_len.unsqueeze(1)] = 0
-    return src, src_len
-
-
 def val_sentences(trained_run, n: int = 40, lang: str = "de") -> list[str]:
     path = trained_run.workdir / "data" / "multi30k" / f"val.{lang}"
     return path.read_text(encoding="utf-8").splitlines()[:n]
-
-
-def pad_rows(rows: list[list[int]], pad: int) -> torch.Tensor:
-    out = torch.full((len(rows), max(map(len, rows))), pad, dtype=torch.long)
-    for i, row in enumerate(rows):
-        out[i, : len(row)] = torch.tensor(row)
-    return out
 
 
 @pytest.mark.parametrize(
     "overrides",
     [{}, {"cell": "gru", "input_feeding": False, "attention": "additive"}, {"dec_layers": 3, "attention": "dot"}],
 )
-def test_int8_copy_has_the_same_shapes_and_leaves_the_original(overrides):
+def test_int8_copy_has_the_same_shapes_and_leaves_the_original(overrides, make_batch):
     model = random_model(**overrides)
     qmodel = quantize_int8(model)
     assert all(isinstance(layer, QuantizedStepRNN) for layer in qmodel.decoder.layers)
     assert isinstance(qmodel.decoder.output, nnqd.Linear) and isinstance(model.decoder.output, nn.Linear)
     assert isinstance(model.decoder.layers[0], (nn.LSTM, nn.GRU))  # the fp32 model is untouched
-    src, src_len = batch([7, 3, 5])
+    src, src_len = make_batch([7, 3, 5], V, seed=11)
     tgt_in = torch.randint(4, V, (3, 6))
     with torch.inference_mode():
         logits, attn = model(src, src_len, tgt_in)
@@ -69,10 +56,10 @@ def test_int8_copy_has_the_same_shapes_and_leaves_the_original(overrides):
 
 
 @pytest.mark.parametrize("beam_size", [1, 4])
-def test_int8_search_alignment_rows_sum_to_one(beam_size):
+def test_int8_search_alignment_rows_sum_to_one(beam_size, make_batch):
     qmodel = quantize_int8(random_model())
-    src, src_len = batch([6, 2, 9])
-    for hyp, n_src in zip(search(qmodel, src, src_len, DecodeConfig(), beam_size), src_len.tolist()):
+    src, src_len = make_batch([6, 2, 9], V, seed=11)
+    for hyp, n_src in zip(search(qmodel, src, src_len, DecodeConfig(beam_size=beam_size)), src_len.tolist()):
         assert hyp.attention.shape == (len(hyp.tokens), n_src)
         if hyp.tokens:
             torch.testing.assert_close(hyp.attention.sum(1), torch.ones(len(hyp.tokens)))
@@ -105,16 +92,16 @@ def test_int8_translations_mostly_equal_fp32(trained_run, beam_size):
 def test_int8_predicts_the_same_next_pieces_as_fp32(trained_run):
     """Teacher-forced on validation pairs, the int8 model's best next piece is mostly the fp32 one."""
     package = load_package(trained_run.package)
-    tok, pad = package.tokenizer, package.model_cfg.pad_id
+    tok = package.tokenizer
     pairs = zip(val_sentences(trained_run), val_sentences(trained_run, lang="en"))
-    examples = [(tok.encode_source(s)[0], [package.model_cfg.bos_id, *tok.encode_target(t)]) for s, t in pairs]
-    src = pad_rows([s for s, _ in examples], pad)
-    tgt_in = pad_rows([t for _, t in examples], pad)
+    examples = [(tok.encode_source(s)[0], [BOS_ID, *tok.encode_target(t)]) for s, t in pairs]
+    src = pad_ids([s for s, _ in examples])
+    tgt_in = pad_ids([t for _, t in examples])
     src_len = torch.tensor([len(s) for s, _ in examples])
     with torch.inference_mode():
         fp32, _ = package.model(src, src_len, tgt_in)
         int8, _ = quantize_int8(package.model)(src, src_len, tgt_in)
-    real = tgt_in != pad
+    real = tgt_in != PAD_ID
     agree = (fp32.argmax(-1) == int8.argmax(-1))[real]
     assert 2 * int(agree.sum()) > agree.numel()
 

@@ -1,91 +1,159 @@
-"""Search invariants: beam 1 equals greedy, batch equals single, length limits, attention rows."""
+"""Search against independent references: every hypothesis rescored by a teacher-forced pass, beam search
+as wide as the whole output space against enumeration, plus batch/single, beam 1/greedy and length limits.
+
+Scripted models whose answers are known by construction are in ``test_search_scripted.py``."""
+
+import dataclasses
+import itertools
 
 import pytest
 import torch
 
 from translator.config import DecodeConfig, ModelConfig
+from translator.ensemble import Ensemble
 from translator.model import Seq2Seq
 from translator.search import beam_search, greedy_search, length_penalty, max_lengths, search
+from translator.special import EOS_ID
 
 V = 30
+ARCHITECTURES = [
+    {"cell": "lstm", "input_feeding": True, "attention": "general"},
+    {"cell": "lstm", "input_feeding": False, "attention": "additive"},
+    {"cell": "gru", "input_feeding": True, "attention": "dot"},
+    {"cell": "gru", "input_feeding": False, "attention": "general", "dec_layers": 3},
+]
+
+
+def make_model(seed: int = 3, vocab: int = V, src_vocab: int = V, **overrides) -> Seq2Seq:
+    torch.manual_seed(seed)
+    cfg = ModelConfig(
+        src_vocab_size=src_vocab,
+        tgt_vocab_size=vocab,
+        emb_dim=16,
+        hidden_size=32,
+        dropout=0.0,
+        emb_dropout=0.0,
+        **overrides,
+    )
+    return Seq2Seq(cfg).eval()
 
 
 @pytest.fixture(scope="module")
 def model():
-    torch.manual_seed(3)
-    cfg = ModelConfig(src_vocab_size=V, tgt_vocab_size=V, emb_dim=16, hidden_size=32, dropout=0.0, emb_dropout=0.0)
-    return Seq2Seq(cfg).eval()
+    return make_model()
 
 
-def batch(lengths):
-    gen = torch.Generator().manual_seed(7)
-    src_len = torch.tensor(lengths)
-    src = torch.randint(4, V, (len(lengths), max(lengths)), generator=gen)
-    src[torch.arange(max(lengths)).unsqueeze(0) >= src_len.unsqueeze(1)] = 0
-    return src, src_len
+def decode(model, src, src_len, beam_size: int, **settings):
+    return search(model, src, src_len, DecodeConfig(beam_size=beam_size, **settings))
+
+
+def assert_rescored(members, hyps, src, src_len, max_len, alpha, teacher_forced):
+    """Each hypothesis's score and attention rows equal a teacher-forced pass over its own tokens."""
+    for row, hyp in enumerate(hyps):
+        n = int(src_len[row])
+        forced = len(hyp.tokens) == int(max_len[row])
+        score, attention = teacher_forced(members, src[row : row + 1, :n], hyp.tokens, forced, alpha)
+        assert hyp.score == pytest.approx(score, abs=1e-4), (row, hyp.tokens)
+        torch.testing.assert_close(hyp.attention, attention, rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES, ids=lambda a: "-".join(map(str, a.values())))
+@pytest.mark.parametrize(("beam_size", "alpha"), [(1, 0.0), (1, 0.6), (4, 0.6), (6, 1.5)])
+def test_hypotheses_rescore_to_their_teacher_forced_scores(arch, beam_size, alpha, make_batch, teacher_forced):
+    model = make_model(**arch)
+    src, src_len = make_batch([7, 5, 2, 9], V)
+    cfg = DecodeConfig(beam_size=beam_size, length_penalty=alpha, max_len_ratio=1.0, max_len_offset=2)
+    hyps = search(model, src, src_len, cfg)
+    assert_rescored([model], hyps, src, src_len, max_lengths(src_len, cfg), alpha, teacher_forced)
+
+
+@pytest.mark.parametrize("beam_size", [1, 4])
+def test_ensemble_hypotheses_rescore_to_their_teacher_forced_scores(beam_size, make_batch, teacher_forced):
+    members = [make_model(1), make_model(2, input_feeding=False, attention="additive", cell="gru")]
+    src, src_len = make_batch([6, 3, 8], V, seed=5)
+    cfg = DecodeConfig(beam_size=beam_size, length_penalty=0.6)
+    hyps = search(Ensemble(members).eval(), src, src_len, cfg)
+    assert_rescored(members, hyps, src, src_len, max_lengths(src_len, cfg), 0.6, teacher_forced)
+
+
+def enumerate_best(model, src, max_len: int, alpha: float, teacher_forced):
+    """The best output by brute force: every sequence of non-EOS ids up to ``max_len`` pieces, scored."""
+    vocab = [i for i in range(model.cfg.tgt_vocab_size) if i != EOS_ID]
+    best = None
+    for n in range(max_len + 1):
+        for tokens in itertools.product(vocab, repeat=n):
+            score, _ = teacher_forced([model], src, list(tokens), n == max_len, alpha)
+            if best is None or score > best[0]:
+                best = (score, list(tokens))
+    return best
+
+
+@pytest.mark.parametrize(("seed", "alpha"), [(0, 0.0), (1, 0.0), (2, 1.0), (3, 2.0)])
+def test_beam_as_wide_as_the_space_finds_the_true_best(seed, alpha, make_batch, teacher_forced):
+    """5 target ids (4 besides EOS) and at most 3 pieces: 1 + 4 + 16 + 64 = 85 outputs; beam 85 holds all."""
+    model = make_model(seed, vocab=5, src_vocab=12)
+    src, src_len = make_batch([4], 12, seed=seed)
+    max_len = torch.tensor([3])
+    hyp = beam_search(model, src, src_len, max_len, beam_size=85, alpha=alpha)[0]
+    best_score, best_tokens = enumerate_best(model, src, 3, alpha, teacher_forced)
+    assert hyp.tokens == best_tokens
+    assert hyp.score == pytest.approx(best_score, abs=1e-5)
 
 
 @pytest.mark.parametrize("alpha", [0.0, 0.6, 1.0])
-def test_beam_one_equals_greedy(model, alpha):
-    src, src_len = batch([7, 5, 2, 9])
-    cfg = DecodeConfig(length_penalty=alpha)
-    greedy = search(model, src, src_len, cfg, beam_size=1)
-    beam = beam_search(model, src, src_len, max_lengths(src_len, cfg), 1, alpha)
+def test_beam_one_equals_greedy(model, alpha, make_batch):
+    src, src_len = make_batch([7, 5, 2, 9], V)
+    greedy = decode(model, src, src_len, 1, length_penalty=alpha)
+    beam = beam_search(model, src, src_len, max_lengths(src_len, DecodeConfig()), 1, alpha)
     assert [h.tokens for h in beam] == [h.tokens for h in greedy]
     assert [h.score for h in beam] == pytest.approx([h.score for h in greedy], abs=1e-5)
 
 
 @pytest.mark.parametrize("beam_size", [1, 4])
-def test_batch_equals_single(model, beam_size):
-    src, src_len = batch([8, 3, 5, 1])
-    cfg = DecodeConfig()
-    batched = search(model, src, src_len, cfg, beam_size)
+def test_batch_equals_single(model, beam_size, make_batch):
+    src, src_len = make_batch([8, 3, 5, 1], V)
+    batched = decode(model, src, src_len, beam_size)
     for row in range(src.size(0)):
         n = int(src_len[row])
-        alone = search(model, src[row : row + 1, :n], src_len[row : row + 1], cfg, beam_size)[0]
+        alone = decode(model, src[row : row + 1, :n], src_len[row : row + 1], beam_size)[0]
         assert alone.tokens == batched[row].tokens
         torch.testing.assert_close(alone.attention, batched[row].attention, rtol=1e-4, atol=1e-5)
 
 
 @pytest.mark.parametrize("beam_size", [1, 3])
-def test_attention_matrix_shape_and_rows(model, beam_size):
-    src, src_len = batch([6, 2])
-    for hyp, n_src in zip(search(model, src, src_len, DecodeConfig(), beam_size), src_len.tolist()):
+def test_attention_matrix_shape_and_rows(model, beam_size, make_batch):
+    src, src_len = make_batch([6, 2], V)
+    for hyp, n_src in zip(decode(model, src, src_len, beam_size), src_len.tolist()):
         assert hyp.attention.shape == (len(hyp.tokens), n_src)
         if hyp.tokens:
             torch.testing.assert_close(hyp.attention.sum(1), torch.ones(len(hyp.tokens)))
 
 
-def test_outputs_respect_the_maximum_length(model):
-    src, src_len = batch([4, 9])
+def test_outputs_respect_the_maximum_length(model, make_batch):
+    src, src_len = make_batch([4, 9], V)
     cfg = DecodeConfig(max_len_ratio=0.5, max_len_offset=1)
     limits = max_lengths(src_len, cfg).tolist()
     for beam_size in (1, 3):
-        for hyp, limit in zip(search(model, src, src_len, cfg, beam_size), limits):
+        for hyp, limit in zip(search(model, src, src_len, dataclasses.replace(cfg, beam_size=beam_size)), limits):
             assert len(hyp.tokens) <= limit
-            assert model.cfg.eos_id not in hyp.tokens
+            assert EOS_ID not in hyp.tokens
 
 
-def test_beam_search_finds_a_better_or_equal_model_score(model):
-    """With no length penalty, a wider beam never returns a lower log-probability than greedy."""
-    src, src_len = batch([6, 4, 8])
-    cfg = DecodeConfig(length_penalty=0.0)
-    greedy = search(model, src, src_len, cfg, 1)
-    beam = search(model, src, src_len, cfg, 5)
-    for g, b in zip(greedy, beam):
-        assert b.score >= g.score - 1e-5
+def test_search_uses_the_config_beam_size(model, make_batch):
+    """One argument decides the beam: the DecodeConfig's (beam 5 and greedy differ on this batch)."""
+    src, src_len = make_batch([6, 4, 8], V)
+    cfg = DecodeConfig(beam_size=5, length_penalty=0.0)
+    limit = max_lengths(src_len, cfg)
+    wide = beam_search(model, src, src_len, limit, 5, 0.0)
+    assert [h.tokens for h in search(model, src, src_len, cfg)] == [h.tokens for h in wide]
+    narrow = greedy_search(model, src, src_len, limit, 0.0)
+    assert [h.tokens for h in wide] != [h.tokens for h in narrow]
+    assert [h.tokens for h in search(model, src, src_len, dataclasses.replace(cfg, beam_size=1))] == [
+        h.tokens for h in narrow
+    ]
 
 
 def test_length_penalty_is_one_for_alpha_zero_and_grows_with_length():
     lengths = torch.tensor([1, 5, 20])
     assert torch.all(length_penalty(lengths, 0.0) == 1.0)
-    lp = length_penalty(lengths, 1.0)
-    assert torch.all(lp[1:] > lp[:-1])
-
-
-def test_greedy_is_deterministic(model):
-    src, src_len = batch([5, 5])
-    limit = max_lengths(src_len, DecodeConfig())
-    first = greedy_search(model, src, src_len, limit, 0.6)
-    second = greedy_search(model, src, src_len, limit, 0.6)
-    assert [h.tokens for h in first] == [h.tokens for h in second]
+    torch.testing.assert_close(length_penalty(lengths, 1.0), torch.tensor([1.0, 10 / 6, 25 / 6]))

@@ -10,11 +10,14 @@ of the final updates; ``train.average_last_epochs`` makes ``make train`` export 
 from __future__ import annotations
 
 import argparse
+import io
 import sys
 from pathlib import Path
 
 import torch
 from torch import Tensor
+
+from translator.files import atomic_write_bytes
 
 PREFIX = "model."
 
@@ -58,10 +61,9 @@ def write_average(paths: list[str | Path], out: str | Path) -> Path:
     state = average_checkpoints(paths)
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = out.with_name(out.name + ".tmp")
-    torch.save({"state_dict": state, "averaged_from": [str(p) for p in paths]}, tmp)
-    tmp.replace(out)
-    return out
+    buffer = io.BytesIO()
+    torch.save({"state_dict": state, "averaged_from": [str(p) for p in paths]}, buffer)
+    return atomic_write_bytes(out, buffer.getvalue())
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -12,7 +12,7 @@ from typing import Literal
 
 import yaml
 
-from translator.config import ConfigError, DecodeConfig, ModelConfig, _require, from_dict, to_dict
+from translator.config import ConfigError, DecodeConfig, ModelConfig, from_dict, require, to_dict
 
 LANGS = ("en", "de", "fr", "cs")
 UPSTREAM_MIRROR = "https://raw.githubusercontent.com/multi30k/dataset/master/data/task1/raw"
@@ -39,12 +39,12 @@ class DataConfig:
     max_len: int = 100
 
     def __post_init__(self) -> None:
-        _require(self.src_lang != self.tgt_lang, "src_lang and tgt_lang must differ")
-        _require(self.vocab_size >= 16, "vocab_size must be >= 16")
-        _require(self.max_len >= 2, "max_len must be >= 2")
+        require(self.src_lang != self.tgt_lang, "src_lang and tgt_lang must differ")
+        require(self.vocab_size >= 16, "vocab_size must be >= 16")
+        require(self.max_len >= 2, "max_len must be >= 2")
         for name in ("max_train_pairs", "max_val_pairs"):
             value = getattr(self, name)
-            _require(value is None or value >= 1, f"{name} must be >= 1 or null")
+            require(value is None or value >= 1, f"{name} must be >= 1 or null")
 
 
 @dataclass(frozen=True)
@@ -88,20 +88,20 @@ class TrainConfig:
     threads: int = 0
 
     def __post_init__(self) -> None:
-        _require(self.batch_tokens >= 16, "batch_tokens must be >= 16")
-        _require(self.lr > 0 and self.min_lr >= 0, "lr must be > 0 and min_lr >= 0")
-        _require(isinstance(self.betas, (list, tuple)) and len(self.betas) == 2, "betas must have two values")
+        require(self.batch_tokens >= 16, "batch_tokens must be >= 16")
+        require(self.lr > 0 and self.min_lr >= 0, "lr must be > 0 and min_lr >= 0")
+        require(isinstance(self.betas, (list, tuple)) and len(self.betas) == 2, "betas must have two values")
         object.__setattr__(self, "betas", tuple(float(b) for b in self.betas))
-        _require(0.0 <= self.label_smoothing < 1.0, "label_smoothing must be in [0, 1)")
-        _require(self.max_epochs >= 1, "max_epochs must be >= 1")
-        _require(self.patience >= 1, "patience must be >= 1")
-        _require(self.checkpoint_every_n_steps >= 1, "checkpoint_every_n_steps must be >= 1")
-        _require(self.keep_epoch_checkpoints >= 0, "keep_epoch_checkpoints must be >= 0")
-        _require(
+        require(0.0 <= self.label_smoothing < 1.0, "label_smoothing must be in [0, 1)")
+        require(self.max_epochs >= 1, "max_epochs must be >= 1")
+        require(self.patience >= 1, "patience must be >= 1")
+        require(self.checkpoint_every_n_steps >= 1, "checkpoint_every_n_steps must be >= 1")
+        require(self.keep_epoch_checkpoints >= 0, "keep_epoch_checkpoints must be >= 0")
+        require(
             0 <= self.average_last_epochs <= self.keep_epoch_checkpoints,
             "average_last_epochs must be between 0 and keep_epoch_checkpoints",
         )
-        _require(self.val_beam_size >= 1, "val_beam_size must be >= 1")
+        require(self.val_beam_size >= 1, "val_beam_size must be >= 1")
 
 
 @dataclass(frozen=True)
@@ -115,8 +115,8 @@ class Config:
     decode: DecodeConfig = field(default_factory=DecodeConfig)
 
     def __post_init__(self) -> None:
-        _require(bool(self.name) and "/" not in self.name, "name must be a non-empty file name")
-        _require(
+        require(bool(self.name) and "/" not in self.name, "name must be a non-empty file name")
+        require(
             not self.model.tie_src_tgt or self.data.joint_vocab,
             "model.tie_src_tgt needs data.joint_vocab: true",
         )

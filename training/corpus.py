@@ -14,17 +14,16 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import gzip
-import hashlib
 import os
 import shutil
 import sys
-import tempfile
 import urllib.error
 import urllib.request
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from training.config import LANGS, UPSTREAM_MIRROR, DataConfig, load_config
+from translator.files import sha256_file, temp_path
 
 SPLITS = ("train", "val", "test_2016_flickr")
 MIRROR_ENV = "MULTI30K_MIRROR"
@@ -55,15 +54,6 @@ def resolve_mirror(cfg: DataConfig) -> str:
     return cfg.mirror or os.environ.get(MIRROR_ENV) or UPSTREAM_MIRROR
 
 
-def sha256_file(path: Path) -> str:
-    """Hex SHA-256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _is_url(mirror: str) -> bool:
     return mirror.startswith(("http://", "https://"))
 
@@ -85,16 +75,9 @@ def _download(mirror: str, name: str, dest: Path) -> None:
     shutil.copyfile(source, dest)
 
 
-def _temp_path(directory: Path, name: str) -> Path:
-    """A fresh temporary file name in ``directory`` (same file system, so ``replace`` is atomic)."""
-    handle, temp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=directory)
-    os.close(handle)
-    return Path(temp)
-
-
 def _decompress(gz_path: Path, text_path: Path, mirror: str) -> None:
     """Decompress ``gz_path`` to ``text_path`` atomically, checking that it is valid UTF-8."""
-    temp = _temp_path(text_path.parent, text_path.name)
+    temp = temp_path(text_path.parent, text_path.name)
     try:
         with gzip.open(gz_path, "rb") as handle:
             text = handle.read().decode("utf-8")
@@ -124,7 +107,7 @@ def fetch_split(mirror: str, split: str, lang: str, data_dir: str | Path) -> Pat
         if not text_path.is_file():
             _decompress(gz_path, text_path, mirror)
         return text_path
-    temp = _temp_path(data_dir, name)
+    temp = temp_path(data_dir, name)
     try:
         _download(mirror, name, temp)
         actual = sha256_file(temp)

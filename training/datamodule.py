@@ -22,13 +22,15 @@ from training.config import Config
 from training.corpus import CorpusError, load_pairs, prepare_corpus
 from training.paths import spm_dir
 from training.vocab import train_spm
-from translator.tokenizer import BOS_ID, EOS_ID, PAD_ID, UNK_ID, Tokenizer
+from translator.padding import lengths_of, pad_ids
+from translator.special import BOS_ID, EOS_ID, UNK_ID
+from translator.tokenizer import Tokenizer
 
 Example = tuple[int, list[int], list[int]]
 
 
 class Batch(NamedTuple):
-    """A padded batch (pad id 0). src (B, S) and src_len (B,); tgt_in (B, T) = BOS + ids and
+    """A padded batch (``translator.special.PAD_ID``). src (B, S) and src_len (B,); tgt_in (B, T) = BOS + ids and
     tgt_out (B, T) = ids + EOS; index (B,) = each example's position in its split. All long tensors."""
 
     src: Tensor
@@ -42,22 +44,14 @@ class Batch(NamedTuple):
         return Batch(*(t.to(device) for t in self))
 
 
-def _pad(rows: Sequence[list[int]]) -> Tensor:
-    """Right-pad id lists with PAD_ID -> (len(rows), max length) long tensor."""
-    out = torch.full((len(rows), max(len(r) for r in rows)), PAD_ID, dtype=torch.long)
-    for i, row in enumerate(rows):
-        out[i, : len(row)] = torch.tensor(row, dtype=torch.long)
-    return out
-
-
 def collate(examples: Sequence[Example]) -> Batch:
     """Pad a list of examples into a Batch (see Batch for the shapes)."""
     index, src, tgt = zip(*examples, strict=True)
     return Batch(
-        src=_pad(src),
-        src_len=torch.tensor([len(s) for s in src], dtype=torch.long),
-        tgt_in=_pad([[BOS_ID, *t] for t in tgt]),
-        tgt_out=_pad([[*t, EOS_ID] for t in tgt]),
+        src=pad_ids(src),
+        src_len=lengths_of(src),
+        tgt_in=pad_ids([[BOS_ID, *t] for t in tgt]),
+        tgt_out=pad_ids([[*t, EOS_ID] for t in tgt]),
         index=torch.tensor(index, dtype=torch.long),
     )
 
@@ -181,8 +175,8 @@ def encode_eval(pairs: Sequence[tuple[str, str]], tokenizer: Tokenizer, max_len:
 class TranslationDataModule(pl.LightningDataModule):
     """Multi30k ``cfg.data.src_lang`` -> ``cfg.data.tgt_lang``; subword models in ``runs/<name>/spm``.
 
-    After ``setup``: ``tokenizer``, ``train_examples``, ``val_examples``, ``val_sources`` and
-    ``val_references`` (raw texts of the validation split in split order; ``Batch.index`` points into them).
+    After ``setup``: ``tokenizer``, ``train_examples``, ``val_examples`` and ``val_references`` (raw
+    target texts of the validation split in split order; ``Batch.index`` points into them).
     """
 
     def __init__(self, cfg: Config) -> None:
@@ -192,7 +186,6 @@ class TranslationDataModule(pl.LightningDataModule):
         self.tokenizer: Tokenizer | None = None
         self.train_examples: list[Example] = []
         self.val_examples: list[Example] = []
-        self.val_sources: list[str] = []
         self.val_references: list[str] = []
 
     def prepare_data(self) -> None:
@@ -212,7 +205,6 @@ class TranslationDataModule(pl.LightningDataModule):
         if stage in (None, "fit", "validate"):
             pairs = load_pairs(data.data_dir, "val", data.src_lang, data.tgt_lang, limit=data.max_val_pairs)
             self.val_examples = encode_eval(pairs, self.tokenizer, data.max_len)
-            self.val_sources = [src for src, _ in pairs]
             self.val_references = [tgt for _, tgt in pairs]
 
     def _rank(self) -> tuple[int, int]:

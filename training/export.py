@@ -21,6 +21,7 @@ from training.config import Config, load_config
 from training.corpus import resolve_mirror
 from training.paths import run_dir
 from translator.config import to_dict
+from translator.files import atomic_write_text
 from translator.model import Seq2Seq
 from translator.package import METADATA, save_package
 from translator.tokenizer import Tokenizer
@@ -77,9 +78,7 @@ def update_scores(package_dir: str | Path, scores: dict[str, Any]) -> None:
     path = Path(package_dir) / METADATA
     meta = json.loads(path.read_text(encoding="utf-8"))
     meta.setdefault("scores", {}).update(scores)
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
-    tmp.replace(path)
+    atomic_write_text(path, json.dumps(meta, indent=2, sort_keys=True))
 
 
 def main(argv: list[str] | None = None) -> int:

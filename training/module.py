@@ -1,9 +1,12 @@
 """LightningModule: label-smoothed cross-entropy, AdamW with warm-up/decay or plateau schedule,
-validation loss, perplexity and BLEU."""
+validation loss, perplexity and BLEU. Every checkpoint records the BLEU of the latest validation under
+``VAL_BLEU_KEY`` (so ``best.ckpt`` carries the best score; see ``recorded_val_bleu``)."""
 
 from __future__ import annotations
 
+import dataclasses
 import math
+from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
@@ -16,6 +19,15 @@ from training.config import Config
 from translator.config import to_dict
 from translator.model import Seq2Seq
 from translator.search import search
+from translator.special import PAD_ID
+
+VAL_BLEU_KEY = "val_bleu"
+
+
+def recorded_val_bleu(checkpoint_path: str | Path) -> float:
+    """The validation BLEU a checkpoint was saved with (NaN for checkpoints that record none)."""
+    checkpoint = torch.load(checkpoint_path, map_location="cpu", weights_only=False, mmap=True)
+    return float(checkpoint.get(VAL_BLEU_KEY, math.nan))
 
 
 class TranslationModule(pl.LightningModule):
@@ -26,16 +38,17 @@ class TranslationModule(pl.LightningModule):
         self.cfg = cfg
         self.save_hyperparameters({"config": to_dict(cfg)})
         self.model = Seq2Seq(cfg.model)
+        self.val_decode = dataclasses.replace(cfg.decode, beam_size=cfg.train.val_beam_size)
         self._val_hyps: list[tuple[int, list[int]]] = []  # (example index, piece ids) for this epoch
+        self._last_val_bleu = math.nan  # BLEU of the latest validation, written into every checkpoint
 
     def _common_step(self, batch: Any, stage: str) -> Tensor:
         """Loss of a batch: src (B, S), tgt_in/tgt_out (B, T) -> mean label-smoothed CE per target token."""
         logits, _ = self.model(batch.src, batch.src_len, batch.tgt_in)
         flat_logits, flat_gold = logits.reshape(-1, logits.size(-1)).float(), batch.tgt_out.reshape(-1)
-        pad = self.cfg.model.pad_id
-        tokens = (flat_gold != pad).sum()
+        tokens = (flat_gold != PAD_ID).sum()
         loss = F.cross_entropy(
-            flat_logits, flat_gold, ignore_index=pad, label_smoothing=self.cfg.train.label_smoothing, reduction="sum"
+            flat_logits, flat_gold, ignore_index=PAD_ID, label_smoothing=self.cfg.train.label_smoothing, reduction="sum"
         ) / tokens.clamp(min=1)
         batch_size = batch.src.size(0)
         on_step = stage == "train"
@@ -49,7 +62,7 @@ class TranslationModule(pl.LightningModule):
             sync_dist=not on_step,
         )
         if stage != "train":
-            nll = F.cross_entropy(flat_logits, flat_gold, ignore_index=pad, reduction="sum")
+            nll = F.cross_entropy(flat_logits, flat_gold, ignore_index=PAD_ID, reduction="sum")
             self.log(f"{stage}_nll_sum", nll, reduce_fx="sum", on_epoch=True, sync_dist=True, batch_size=batch_size)
             self.log(
                 f"{stage}_tokens", tokens.float(), reduce_fx="sum", on_epoch=True, sync_dist=True, batch_size=batch_size
@@ -63,7 +76,7 @@ class TranslationModule(pl.LightningModule):
 
     def validation_step(self, batch: Any, batch_idx: int) -> None:
         self._common_step(batch, "val")
-        hyps = search(self.model, batch.src, batch.src_len, self.cfg.decode, self.cfg.train.val_beam_size)
+        hyps = search(self.model, batch.src, batch.src_len, self.val_decode)
         self._val_hyps.extend(zip(batch.index.tolist(), (h.tokens for h in hyps)))
 
     def on_validation_epoch_start(self) -> None:
@@ -74,8 +87,15 @@ class TranslationModule(pl.LightningModule):
         if "val_nll_sum" in metrics and "val_tokens" in metrics:
             ppl = math.exp(min(50.0, float(metrics["val_nll_sum"]) / max(1.0, float(metrics["val_tokens"]))))
             self.log("val_ppl", ppl, prog_bar=True)
-        self.log("val_bleu", self._validation_bleu(), prog_bar=True)
+        self._last_val_bleu = self._validation_bleu()
+        self.log("val_bleu", self._last_val_bleu, prog_bar=True)
         self._val_hyps = []
+
+    def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        checkpoint[VAL_BLEU_KEY] = self._last_val_bleu
+
+    def on_load_checkpoint(self, checkpoint: dict[str, Any]) -> None:
+        self._last_val_bleu = float(checkpoint.get(VAL_BLEU_KEY, math.nan))
 
     def _validation_bleu(self) -> float:
         """Corpus BLEU of this epoch's hypotheses against their references (gathered over ranks)."""

@@ -23,7 +23,7 @@ from training.average import epoch_checkpoints, write_average
 from training.config import Config, load_config, save_config
 from training.datamodule import TranslationDataModule
 from training.export import export, update_scores
-from training.module import TranslationModule
+from training.module import TranslationModule, recorded_val_bleu
 from training.paths import run_dir
 from training.resume import check_resumable
 from translator.config import ConfigError
@@ -137,8 +137,7 @@ def fit(cfg: Config, fresh: bool = False) -> FitResult:
     best_path = Path(best.best_model_path or out / "checkpoints" / "best.ckpt")
     if not best_path.is_file():
         raise RuntimeError(f"training produced no best checkpoint in {out / 'checkpoints'}")
-    score = float(best.best_model_score) if best.best_model_score is not None else float("nan")
-    return FitResult(cfg, best_path, score, seconds, trainer.global_rank)
+    return FitResult(cfg, best_path, recorded_val_bleu(best_path), seconds, trainer.global_rank)
 
 
 def evaluate_test(
@@ -168,16 +167,11 @@ def existing_run(cfg: Config) -> FitResult:
     best_path = out / "checkpoints" / "best.ckpt"
     if not (out / "config.yaml").is_file() or not best_path.is_file():
         raise ValueError(f"no trained run in {out} (need config.yaml and checkpoints/best.ckpt)")
-    callbacks = torch.load(best_path, map_location="cpu", weights_only=False).get("callbacks", {})
-    scores = [
-        v.get("best_model_score") for k, v in callbacks.items() if k.startswith("ModelCheckpoint{'monitor': 'val_bleu'")
-    ]
-    best_bleu = float(scores[0]) if scores and scores[0] is not None else float("nan")
     saved = load_config(out / "config.yaml")  # data/model as trained; name and export settings as requested now
     averaging = {k: getattr(cfg.train, k) for k in ("keep_epoch_checkpoints", "average_last_epochs")}
     train = dataclasses.replace(saved.train, **averaging)
     resolved = dataclasses.replace(saved, name=cfg.name, train=train, decode=cfg.decode)
-    return FitResult(resolved, best_path, best_bleu, float("nan"), 0)
+    return FitResult(resolved, best_path, recorded_val_bleu(best_path), float("nan"), 0)
 
 
 def export_source(result: FitResult) -> tuple[Path, dict]:

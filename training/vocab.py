@@ -11,8 +11,6 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
-import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -21,24 +19,15 @@ import sentencepiece as spm
 
 from training.config import DataConfig
 from training.corpus import CorpusError, load_pairs
-from translator.tokenizer import BOS_ID, EOS_ID, JOINT_MODEL, PAD_ID, SRC_MODEL, TGT_MODEL, UNK_ID
+from translator.files import atomic_write_bytes
+from translator.special import BOS_ID, EOS_ID, PAD_ID, UNK_ID
+from translator.tokenizer import JOINT_MODEL, SRC_MODEL, TGT_MODEL
 
 STAMP = "spm.stamp.json"
 
 
 class VocabError(ValueError):
     """SentencePiece could not be trained with the requested settings."""
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path`` and rename it into place."""
-    handle, temp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(handle, "wb") as out:
-            out.write(data)
-        Path(temp).replace(path)
-    finally:
-        Path(temp).unlink(missing_ok=True)
 
 
 def _train_model(sentences: Sequence[str], cfg: DataConfig) -> bytes:
@@ -112,6 +101,6 @@ def train_spm(cfg: DataConfig, data_dir: Path, out_dir: Path) -> list[Path]:
     tgt_text = [t for _, t in pairs if t]
     corpora = [src_text + tgt_text] if cfg.joint_vocab else [src_text, tgt_text]
     for path, sentences in zip(paths, corpora, strict=True):
-        _atomic_write(path, _train_model(sentences, cfg))
-    _atomic_write(out_dir / STAMP, json.dumps(settings, indent=2).encode())
+        atomic_write_bytes(path, _train_model(sentences, cfg))
+    atomic_write_bytes(out_dir / STAMP, json.dumps(settings, indent=2).encode())
     return paths

@@ -11,6 +11,8 @@ import json
 import sys
 from pathlib import Path
 
+from translator.alignment import translation_json
+from translator.config import MAX_BEAM
 from translator.evaluate import EvaluationError, evaluate_files
 from translator.heatmap import render_heatmap
 from translator.package import PackageError
@@ -19,8 +21,8 @@ from translator.translate import Translator
 
 def _beam(value: str) -> int:
     beam = int(value)
-    if not 1 <= beam <= 64:
-        raise argparse.ArgumentTypeError("beam size must be between 1 and 64")
+    if not 1 <= beam <= MAX_BEAM:
+        raise argparse.ArgumentTypeError(f"beam size must be between 1 and {MAX_BEAM}")
     return beam
 
 
@@ -32,7 +34,7 @@ def _translate(args: argparse.Namespace) -> int:
         raise EvaluationError("standard input is not UTF-8 text") from None
     for start in range(0, len(lines), 1000):
         for result in translator.translate(lines[start : start + 1000], beam_size=args.beam_size):
-            print(json.dumps(result.to_dict(), ensure_ascii=False) if args.json else result.text, flush=False)
+            print(json.dumps(translation_json(result), ensure_ascii=False) if args.json else result.text, flush=False)
     sys.stdout.flush()
     return 0
 

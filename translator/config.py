@@ -10,21 +10,43 @@ from __future__ import annotations
 import dataclasses
 import types
 import typing
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Literal, TypeVar
+from typing import Any, ClassVar, Literal, TypeVar
+
+from translator.special import SPECIAL_IDS
 
 T = TypeVar("T")
 
-CELLS = ("lstm", "gru")
-ATTENTIONS = ("dot", "general", "additive")
+MAX_BEAM = 64  # the widest beam any entry point accepts (library, command line, server settings)
+TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 
 class ConfigError(ValueError):
     """A configuration value or key is invalid."""
 
 
-def _check_type(name: str, value: Any, hint: Any) -> Any:
-    """Check ``value`` against a simple type hint; ints are accepted (and converted) for floats."""
+def _parse_string(name: str, text: str, hint: type) -> Any:
+    """A str, int, float or bool from its text (environment variables, command-line flags)."""
+    text = text.strip()
+    if hint is bool:
+        if text.lower() in TRUE_WORDS + FALSE_WORDS:
+            return text.lower() in TRUE_WORDS
+        raise ConfigError(
+            f"{name}: {text!r} is not a valid bool (use one of {', '.join(TRUE_WORDS[:2] + FALSE_WORDS[:2])})"
+        )
+    try:
+        return hint(text)
+    except ValueError:
+        raise ConfigError(f"{name}: {text!r} is not a valid {hint.__name__}") from None
+
+
+def _check_type(name: str, value: Any, hint: Any, parse_strings: bool = False) -> Any:
+    """Check ``value`` against a simple type hint; ints are accepted (and converted) for floats.
+
+    ``parse_strings``: a string given for an int, float or bool field is parsed (``"16"`` -> 16)."""
+    if parse_strings and isinstance(value, str) and hint in (int, float, bool):
+        return _parse_string(name, value, hint)
     origin = typing.get_origin(hint)
     if origin is Literal:
         if value not in typing.get_args(hint):
@@ -37,7 +59,7 @@ def _check_type(name: str, value: Any, hint: Any) -> Any:
         errors = []
         for inner in (a for a in args if a is not type(None)):
             try:
-                return _check_type(name, value, inner)
+                return _check_type(name, value, inner, parse_strings)
             except ConfigError as err:
                 errors.append(str(err))
         raise ConfigError("; ".join(errors))
@@ -54,17 +76,30 @@ def _check_type(name: str, value: Any, hint: Any) -> Any:
     return value
 
 
-def from_dict(cls: type[T], data: dict[str, Any] | None, prefix: str = "") -> T:
-    """Build the dataclass ``cls`` from ``data``; unknown keys and wrong types raise ConfigError."""
-    if data is not None and not isinstance(data, dict):
+def _drop_retired(cls: type, data: dict[str, Any], prefix: str) -> None:
+    """Remove keys that ``cls.RETIRED`` lists (settings that are no longer configurable) when they hold
+    the one value still allowed (configs saved by earlier versions); any other value is an error."""
+    for key, fixed in getattr(cls, "RETIRED", {}).items():
+        if key in data:
+            value = data.pop(key)
+            if value != fixed or isinstance(value, bool):
+                raise ConfigError(f"{prefix}{key}: {value!r} cannot be configured; it is fixed to {fixed!r}")
+
+
+def from_dict(cls: type[T], data: Mapping[str, Any] | None, prefix: str = "", parse_strings: bool = False) -> T:
+    """Build the dataclass ``cls`` from ``data``; unknown keys and wrong types raise ConfigError.
+
+    ``parse_strings``: accept strings for int, float and bool fields and parse them."""
+    if data is not None and not isinstance(data, Mapping):
         raise ConfigError(f"{prefix or cls.__name__}: expected a mapping, got {type(data).__name__}")
     data = dict(data or {})
+    _drop_retired(cls, data, prefix)
     hints = typing.get_type_hints(cls)
     fields = {f.name for f in dataclasses.fields(cls)}
     unknown = sorted(set(data) - fields)
     if unknown:
         raise ConfigError(f"unknown config key(s) {[prefix + k for k in unknown]}; allowed: {sorted(fields)}")
-    values = {k: _check_type(prefix + k, v, hints[k]) for k, v in data.items()}
+    values = {k: _check_type(prefix + k, v, hints[k], parse_strings) for k, v in data.items()}
     try:
         return cls(**values)
     except TypeError as err:  # a required field is missing
@@ -76,7 +111,8 @@ def to_dict(cfg: Any) -> dict[str, Any]:
     return dataclasses.asdict(cfg)
 
 
-def _require(cond: bool, message: str) -> None:
+def require(cond: bool, message: str) -> None:
+    """Raise ``ConfigError(message)`` unless ``cond`` (the validation step of every ``__post_init__``)."""
     if not cond:
         raise ConfigError(message)
 
@@ -89,7 +125,12 @@ class ModelConfig:
     per direction); the decoder is a stack of ``dec_layers`` RNN layers of ``hidden_size`` units
     with residual connections from layer 2 upward. The output layer is always tied to the target
     embedding; ``tie_src_tgt`` also ties the source embedding (needs a joint vocabulary).
+
+    The special ids are not settings: they are ``translator.special``'s. Configs saved by earlier
+    versions name them (``pad_id: 0`` ...); those values are accepted, any other is an error.
     """
+
+    RETIRED: ClassVar[Mapping[str, int]] = SPECIAL_IDS
 
     src_vocab_size: int = 8000
     tgt_vocab_size: int = 8000
@@ -103,23 +144,17 @@ class ModelConfig:
     emb_dropout: float = 0.1
     input_feeding: bool = True
     tie_src_tgt: bool = False
-    pad_id: int = 0
-    unk_id: int = 1
-    bos_id: int = 2
-    eos_id: int = 3
 
     def __post_init__(self) -> None:
-        _require(self.src_vocab_size > 4 and self.tgt_vocab_size > 4, "vocab sizes must be > 4")
-        _require(self.emb_dim > 0, "emb_dim must be > 0")
-        _require(self.hidden_size > 0 and self.hidden_size % 2 == 0, "hidden_size must be even and > 0")
-        _require(self.enc_layers >= 1 and self.dec_layers >= 1, "enc_layers and dec_layers must be >= 1")
-        _require(0.0 <= self.dropout < 1.0 and 0.0 <= self.emb_dropout < 1.0, "dropout must be in [0, 1)")
-        _require(
+        require(self.src_vocab_size > 4 and self.tgt_vocab_size > 4, "vocab sizes must be > 4")
+        require(self.emb_dim > 0, "emb_dim must be > 0")
+        require(self.hidden_size > 0 and self.hidden_size % 2 == 0, "hidden_size must be even and > 0")
+        require(self.enc_layers >= 1 and self.dec_layers >= 1, "enc_layers and dec_layers must be >= 1")
+        require(0.0 <= self.dropout < 1.0 and 0.0 <= self.emb_dropout < 1.0, "dropout must be in [0, 1)")
+        require(
             not self.tie_src_tgt or self.src_vocab_size == self.tgt_vocab_size,
             "tie_src_tgt needs a joint vocabulary (src_vocab_size == tgt_vocab_size)",
         )
-        ids = {self.pad_id, self.unk_id, self.bos_id, self.eos_id}
-        _require(len(ids) == 4, "pad/unk/bos/eos ids must be distinct")
 
 
 @dataclass(frozen=True)
@@ -134,7 +169,7 @@ class DecodeConfig:
     batch_size: int = 64
 
     def __post_init__(self) -> None:
-        _require(1 <= self.beam_size <= 64, "beam_size must be in [1, 64]")
-        _require(self.length_penalty >= 0.0, "length_penalty must be >= 0")
-        _require(self.max_len_ratio > 0 and self.max_len_offset >= 0, "max_len_ratio > 0, max_len_offset >= 0")
-        _require(self.batch_size >= 1, "batch_size must be >= 1")
+        require(1 <= self.beam_size <= MAX_BEAM, f"beam_size must be in [1, {MAX_BEAM}]")
+        require(self.length_penalty >= 0.0, "length_penalty must be >= 0")
+        require(self.max_len_ratio > 0 and self.max_len_offset >= 0, "max_len_ratio > 0, max_len_offset >= 0")
+        require(self.batch_size >= 1, "batch_size must be >= 1")

@@ -1,6 +1,6 @@
 """An ensemble of models decoded as one: at every step the members' log-probabilities are averaged.
 
-The members must share the target vocabulary (the same SentencePiece model) and the special ids;
+The members must share the vocabularies (the same SentencePiece model(s));
 they may differ in anything else (sizes, input feeding, attention, training run). Search treats an
 ``Ensemble`` exactly like a ``Seq2Seq`` (see ``translator.search.Searchable``); the alignment it
 returns is the mean of the members' attention weights.
@@ -13,7 +13,6 @@ from typing import NamedTuple
 import torch
 from torch import Tensor, nn
 
-from translator.config import ModelConfig
 from translator.decoder import DecoderState
 from translator.model import Encoded, Seq2Seq
 
@@ -46,15 +45,11 @@ class Ensemble(nn.Module):
         super().__init__()
         if len(models) < 2:
             raise ValueError("an ensemble needs at least two models")
-        first = models[0].cfg
-
-        def vocabulary(cfg: ModelConfig) -> tuple[int, ...]:
-            return cfg.src_vocab_size, cfg.tgt_vocab_size, cfg.pad_id, cfg.unk_id, cfg.bos_id, cfg.eos_id
-
-        if any(vocabulary(model.cfg) != vocabulary(first) for model in models[1:]):
-            raise ValueError("ensemble members must share vocabulary sizes and special ids")
+        sizes = {(model.cfg.src_vocab_size, model.cfg.tgt_vocab_size) for model in models}
+        if len(sizes) > 1:
+            raise ValueError(f"ensemble members must share vocabulary sizes (got {sorted(sizes)})")
         self.members = nn.ModuleList(models)
-        self.cfg = first
+        self.cfg = models[0].cfg
 
     def encode(self, src: Tensor, src_len: Tensor) -> tuple[EnsembleEncoded, EnsembleState]:
         """src (B, S), src_len (B,) -> every member's encoder output and initial decoder state."""

@@ -9,6 +9,7 @@ from torch import Tensor, nn
 from translator.config import ModelConfig
 from translator.decoder import Decoder, DecoderState
 from translator.encoder import Encoder
+from translator.special import PAD_ID
 
 
 class Encoded(NamedTuple):
@@ -30,11 +31,11 @@ class Seq2Seq(nn.Module):
     def __init__(self, cfg: ModelConfig) -> None:
         super().__init__()
         self.cfg = cfg
-        self.tgt_embed = nn.Embedding(cfg.tgt_vocab_size, cfg.emb_dim, padding_idx=cfg.pad_id)
+        self.tgt_embed = nn.Embedding(cfg.tgt_vocab_size, cfg.emb_dim, padding_idx=PAD_ID)
         if cfg.tie_src_tgt:
             self.src_embed = self.tgt_embed
         else:
-            self.src_embed = nn.Embedding(cfg.src_vocab_size, cfg.emb_dim, padding_idx=cfg.pad_id)
+            self.src_embed = nn.Embedding(cfg.src_vocab_size, cfg.emb_dim, padding_idx=PAD_ID)
         self.encoder = Encoder(cfg, self.src_embed)
         self.decoder = Decoder(cfg, self.tgt_embed)
         self.reset_parameters()
@@ -50,12 +51,12 @@ class Seq2Seq(nn.Module):
                 hidden = param.size(0) // 4
                 param.data[hidden : 2 * hidden].fill_(1.0)
         for embed in {self.src_embed, self.tgt_embed}:
-            embed.weight.data[self.cfg.pad_id].zero_()
+            embed.weight.data[PAD_ID].zero_()
 
     def encode(self, src: Tensor, src_len: Tensor) -> tuple[Encoded, DecoderState]:
         """src (B, S), src_len (B,) -> encoder output and the decoder's initial state."""
         memory, final = self.encoder(src, src_len)
-        mask = src != self.cfg.pad_id
+        mask = src != PAD_ID
         keys = self.decoder.attention.project_keys(memory)
         return Encoded(memory, keys, mask), self.decoder.init_state(final)
 

@@ -11,7 +11,6 @@ Layout (format version 1)::
 
 from __future__ import annotations
 
-import hashlib
 import json
 import shutil
 import tempfile
@@ -25,6 +24,7 @@ from safetensors import SafetensorError
 from safetensors.torch import load_model, save_model
 
 from translator.config import ConfigError, DecodeConfig, ModelConfig, from_dict
+from translator.files import sha256_file
 from translator.model import Seq2Seq
 from translator.tokenizer import Tokenizer
 
@@ -49,14 +49,6 @@ class Package:
     config: dict[str, Any]
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for chunk in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 def save_package(
     out_dir: str | Path, model: Seq2Seq, tokenizer: Tokenizer, config: dict[str, Any], metadata: dict[str, Any]
 ) -> Path:
@@ -72,7 +64,7 @@ def save_package(
         (tmp / CONFIG).write_text(yaml.safe_dump(config, sort_keys=False), encoding="utf-8")
         for file in tokenizer.files():
             shutil.copyfile(file, tmp / file.name)
-        files = {p.name: _sha256(p) for p in sorted(tmp.iterdir())}
+        files = {p.name: sha256_file(p) for p in sorted(tmp.iterdir())}
         meta = {"format": FORMAT, "format_version": FORMAT_VERSION, "parameters": model.num_parameters()}
         meta.update(metadata, files=files)
         (tmp / METADATA).write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
@@ -103,7 +95,7 @@ def _read_metadata(pkg: Path) -> dict[str, Any]:
     if meta.get("format_version") != FORMAT_VERSION:
         raise PackageError(f"{pkg}: unsupported package format version {meta.get('format_version')!r}")
     for name, digest in meta.get("files", {}).items():
-        if name != METADATA and (not (pkg / name).is_file() or _sha256(pkg / name) != digest):
+        if name != METADATA and (not (pkg / name).is_file() or sha256_file(pkg / name) != digest):
             raise PackageError(f"{pkg / name}: missing or corrupt (SHA-256 differs from metadata.json)")
     return meta
 

@@ -18,15 +18,14 @@ from typing import Any, NamedTuple, Protocol
 import torch
 from torch import Tensor
 
-from translator.config import DecodeConfig, ModelConfig
+from translator.config import DecodeConfig
+from translator.special import BOS_ID, EOS_ID, PAD_ID
 
 
 class Searchable(Protocol):
-    """What search needs of a model (``Seq2Seq`` and ``Ensemble`` provide it): ``cfg`` for the special
-    ids; ``encode`` -> (encoder output, state), both with ``select(index)`` over batch rows; and
-    ``step_logits(prev (N,), state, enc) -> (scores (N, V), state, attention (N, S))``."""
-
-    cfg: ModelConfig
+    """What search needs of a model (``Seq2Seq`` and ``Ensemble`` provide it): ``encode`` -> (encoder
+    output, state), both with ``select(index)`` over batch rows; and ``step_logits(prev (N,), state, enc)
+    -> (scores (N, V), state, attention (N, S))``. The special ids are ``translator.special``'s."""
 
     def encode(self, src: Tensor, src_len: Tensor) -> tuple[Any, Any]: ...
 
@@ -78,7 +77,7 @@ def _greedy_step(
     logits = logits.float()
     best_logit, best = logits.max(dim=-1)
     best_lp = best_logit - torch.logsumexp(logits, dim=-1)
-    best = best.masked_fill(must_end, model.cfg.eos_id)
+    best = best.masked_fill(must_end, EOS_ID)
     return best, best_lp.masked_fill(must_end, 0.0), state, weights
 
 
@@ -89,22 +88,22 @@ def greedy_search(model: Searchable, src: Tensor, src_len: Tensor, max_len: Tens
     Sentences that emit EOS leave the active batch (encoder output and state are compacted), so
     later steps only compute the rows still decoding; outputs go to (B, T) buffers by original row.
     """
-    cfg, (batch, src_width), device = model.cfg, src.shape, src.device
+    (batch, src_width), device = src.shape, src.device
     enc, state = model.encode(src, src_len)
     steps = int(max_len.max()) + 1  # every row ends by then: EOS is forced at step max_len
-    tokens = torch.full((batch, steps), cfg.pad_id, dtype=torch.long, device=device)
+    tokens = torch.full((batch, steps), PAD_ID, dtype=torch.long, device=device)
     attn = torch.zeros(batch, steps, src_width, device=device)
     scores = torch.zeros(batch, device=device)
     lengths = torch.zeros(batch, dtype=torch.long, device=device)
     rows = torch.arange(batch, device=device)  # original row of each active row
-    prev = torch.full((batch,), cfg.bos_id, dtype=torch.long, device=device)
+    prev = torch.full((batch,), BOS_ID, dtype=torch.long, device=device)
     for t in range(steps):
         best, best_lp, state, weights = _greedy_step(model, prev, state, enc, max_len <= t)
         tokens[rows, t] = best
         attn[rows, t] = weights.float()
         scores[rows] += best_lp
         lengths[rows] += 1
-        going = best != cfg.eos_id
+        going = best != EOS_ID
         if not bool(going.all()):  # one host sync per step, as any early stop needs
             keep = going.nonzero().squeeze(1)
             if keep.numel() == 0:
@@ -113,7 +112,7 @@ def greedy_search(model: Searchable, src: Tensor, src_len: Tensor, max_len: Tens
             enc, state = enc.select(keep), state.select(keep)
         prev = best
     scores = scores / length_penalty(lengths, alpha)
-    return _collect(tokens, attn, scores, src_len, cfg.eos_id)
+    return _collect(tokens, attn, scores, src_len, EOS_ID)
 
 
 class _Beams(NamedTuple):
@@ -163,17 +162,21 @@ def _record(
     return all_pieces, all_origin, all_weights.float()
 
 
-def _beam_step(beams: _Beams, logp: Tensor, must_end: Tensor, cfg: ModelConfig, k: int) -> tuple[_Beams, Tensor]:
-    """Extend every active sentence's k beams by the k best of their k * V extensions: logp (A, V)
-    -> the new beams and each new beam's origin (A,) (active positions)."""
-    cand = _candidates(logp, beams.scores, beams.finished, must_end, cfg.eos_id, cfg.pad_id)
-    vocab, sentences = cand.size(1), cand.size(0) // k
-    top_scores, top_idx = cand.view(sentences, k * vocab).topk(k, dim=1)
-    origin = (top_idx // vocab + torch.arange(0, sentences * k, k, device=logp.device).unsqueeze(1)).view(-1)
-    pieces = (top_idx % vocab).view(-1)
+def _beam_step(beams: _Beams, logp: Tensor, must_end: Tensor, k: int) -> tuple[_Beams, Tensor]:
+    """Extend every active sentence's k beams by the k best of their k * V extensions: logp (A, V) with
+    A = n * k active beams of n sentences -> the new beams and each new beam's origin (A,) (active
+    positions)."""
+    cand = _candidates(logp, beams.scores, beams.finished, must_end, EOS_ID, PAD_ID)
+    A, V = cand.size()
+    n = A // k
+    top_scores, flat = cand.view(n, k * V).topk(k, dim=1)  # flat (n, k): index into a sentence's k * V candidates
+    beam_of, pieces = flat // V, flat % V  # (n, k) each: which of the sentence's k beams, which piece
+    first_beam = torch.arange(0, A, k, device=logp.device).unsqueeze(1)  # (n, 1): active position of beam 0
+    origin = (first_beam + beam_of).view(A)
+    pieces = pieces.view(A)
     was_finished = beams.finished.index_select(0, origin)
     lengths = beams.lengths.index_select(0, origin) + (~was_finished).long()
-    return _Beams(beams.rows, pieces, top_scores.view(-1), lengths, was_finished | (pieces == cfg.eos_id)), origin
+    return _Beams(beams.rows, pieces, top_scores.view(A), lengths, was_finished | (pieces == EOS_ID)), origin
 
 
 @torch.inference_mode()
@@ -187,47 +190,47 @@ def beam_search(
     among the K beams uses the length penalty. A sentence whose K beams have all finished leaves the
     active batch. Each step keeps only back-pointers; the chosen hypotheses are read back at the end.
     """
-    cfg, k, device = model.cfg, beam_size, src.device
+    k, device = beam_size, src.device
     total = src.size(0) * k
     enc, state = model.encode(src, src_len)
     state = state.select(torch.arange(src.size(0), device=device).repeat_interleave(k))
-    start = torch.zeros(src.size(0), k, device=device)
+    start = torch.zeros(src.size(0), k, device=device)  # (B, K)
     start[:, 1:] = float("-inf")  # all beams start identical: keep one
     beams = _Beams(
         torch.arange(total, device=device),
-        torch.full((total,), cfg.bos_id, dtype=torch.long, device=device),
-        start.view(-1),
+        torch.full((total,), BOS_ID, dtype=torch.long, device=device),
+        start.view(total),
         torch.zeros(total, dtype=torch.long, device=device),
         torch.zeros(total, dtype=torch.bool, device=device),
     )
-    scores, lengths = start.view(-1).clone(), torch.zeros(total, dtype=torch.long, device=device)
+    scores, lengths = start.view(total).clone(), torch.zeros(total, dtype=torch.long, device=device)
     history: list[tuple[Tensor, Tensor, Tensor]] = []
     for t in range(int(max_len.max()) + 1):
         logp, state, weights = _step_log_probs(model, beams.pieces, state, enc)
-        beams, origin = _beam_step(beams, logp, (max_len <= t).repeat_interleave(k), cfg, k)
-        history.append(_record(beams.rows, total, beams.pieces, origin, weights, cfg.pad_id))
+        beams, origin = _beam_step(beams, logp, (max_len <= t).repeat_interleave(k), k)
+        history.append(_record(beams.rows, total, beams.pieces, origin, weights, PAD_ID))
         scores.index_copy_(0, beams.rows, beams.scores)
         lengths.index_copy_(0, beams.rows, beams.lengths)
-        done = beams.finished.view(-1, k).all(dim=1)
+        done = beams.finished.view(-1, k).all(dim=1)  # (n,): every beam of the sentence has finished
         if bool(done.any()):  # one host sync per step, as any early stop needs
             if bool(done.all()):
                 break
             keep = (~done).nonzero().squeeze(1)
-            keep_beams = (keep.unsqueeze(1) * k + torch.arange(k, device=device)).view(-1)
+            keep_beams = (keep.unsqueeze(1) * k + torch.arange(k, device=device)).view(-1)  # (n' * k,)
             enc, max_len, beams, origin = enc.select(keep), max_len[keep], beams.select(keep_beams), origin[keep_beams]
         state = state.select(origin)
-    normalised = (scores / length_penalty(lengths, alpha)).view(-1, k)
-    best = normalised.argmax(dim=1) + torch.arange(0, total, k, device=device)
+    normalised = scores / length_penalty(lengths, alpha)  # (B * K,)
+    best = normalised.view(-1, k).argmax(dim=1) + torch.arange(0, total, k, device=device)  # (B,) flat beam index
     tokens, attn = _backtrack(history, best)
-    return _collect(tokens, attn, normalised.view(-1)[best], src_len, cfg.eos_id)
+    return _collect(tokens, attn, normalised[best], src_len, EOS_ID)
 
 
-def search(model: Searchable, src: Tensor, src_len: Tensor, cfg: DecodeConfig, beam_size: int) -> list[Hypothesis]:
-    """Decode a padded batch with greedy search (beam_size 1) or beam search."""
+def search(model: Searchable, src: Tensor, src_len: Tensor, cfg: DecodeConfig) -> list[Hypothesis]:
+    """Decode a padded batch with ``cfg``: greedy search for ``cfg.beam_size`` 1, else beam search."""
     max_len = max_lengths(src_len, cfg).to(src.device)
-    if beam_size == 1:
+    if cfg.beam_size == 1:
         return greedy_search(model, src, src_len, max_len, cfg.length_penalty)
-    return beam_search(model, src, src_len, max_len, beam_size, cfg.length_penalty)
+    return beam_search(model, src, src_len, max_len, cfg.beam_size, cfg.length_penalty)
 
 
 __all__ = ["Hypothesis", "Searchable", "beam_search", "greedy_search", "length_penalty", "max_lengths", "search"]

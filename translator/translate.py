@@ -10,8 +10,10 @@ from typing import Any
 
 import torch
 
+from translator.config import MAX_BEAM
 from translator.ensemble import Ensemble
 from translator.package import Package, PackageError, load_package
+from translator.padding import lengths_of, pad_ids
 from translator.quantize import apply_quantization, resolve_quantization
 from translator.search import Hypothesis, search
 
@@ -30,15 +32,6 @@ class Translation:
     target_tokens: list[str]
     alignment: list[list[float]]
     score: float
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "text": self.text,
-            "source_tokens": self.source_tokens,
-            "target_tokens": self.target_tokens,
-            "alignment": self.alignment,
-            "score": self.score,
-        }
 
 
 def _check_compatible(paths: list[str | Path], packages: list[Package]) -> None:
@@ -107,8 +100,8 @@ class Translator:
             raise TypeError("translate() takes a list of strings")
         cfg = self.package.decode_cfg
         beam = cfg.beam_size if beam_size is None else int(beam_size)
-        if not 1 <= beam <= 64:
-            raise ValueError("beam_size must be between 1 and 64")
+        if not 1 <= beam <= MAX_BEAM:
+            raise ValueError(f"beam_size must be between 1 and {MAX_BEAM}")
         batch_size = batch_size or cfg.batch_size
         encoded = [self.package.tokenizer.encode_source(t) if t.strip() else ([], []) for t in texts]
         results: list[Translation | None] = [None] * len(texts)
@@ -122,13 +115,9 @@ class Translator:
 
     def _decode(self, batch_ids: list[list[int]], beam: int) -> list[Hypothesis]:
         """Pad a batch of source id lists to (B, S) and search."""
-        pad = self.package.model_cfg.pad_id
-        lengths = torch.tensor([len(ids) for ids in batch_ids], dtype=torch.long)
-        src = torch.full((len(batch_ids), int(lengths.max())), pad, dtype=torch.long)
-        for row, ids in enumerate(batch_ids):
-            src[row, : len(ids)] = torch.tensor(ids, dtype=torch.long)
-        src, lengths = src.to(self.device), lengths.to(self.device)
-        return search(self.package.model, src, lengths, self.package.decode_cfg, beam)
+        src, lengths = pad_ids(batch_ids).to(self.device), lengths_of(batch_ids).to(self.device)
+        cfg = dataclasses.replace(self.package.decode_cfg, beam_size=beam)
+        return search(self.package.model, src, lengths, cfg)
 
     def _to_translation(self, source_tokens: list[str], hyp: Hypothesis) -> Translation:
         tok = self.package.tokenizer

@@ -1,18 +1,28 @@
-"""Helpers for the serving tests that start real servers on loopback ports."""
+"""Helpers for the serving tests that start real servers on loopback ports.
+
+A server started here never outlives the test session: it runs in its own process group, is stopped
+with its group at exit and on SIGTERM of the session, and (Linux) gets SIGTERM from the kernel when the
+process that started it dies, even by SIGKILL."""
 
 from __future__ import annotations
 
+import atexit
+import ctypes
 import http.client
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 60
+PR_SET_PDEATHSIG = 1
+_started: list[subprocess.Popen] = []
+_cleanup_installed = False
 
 
 def free_loopback_port() -> int:
@@ -22,17 +32,25 @@ def free_loopback_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def http_request(
+def http_exchange(
     port: int, method: str, path: str, body: bytes | None = None, ctype: str = "application/json"
-) -> tuple[int, str, bytes]:
-    """One request on a fresh connection to 127.0.0.1 -> (status, content type, body)."""
+) -> tuple[int, dict[str, str], bytes]:
+    """One request on a fresh connection to 127.0.0.1 -> (status, headers (lower-case names), body)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
         conn.request(method, path, body=body, headers={"Content-Type": ctype} if body is not None else {})
         response = conn.getresponse()
-        return response.status, response.getheader("Content-Type") or "", response.read()
+        return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:
         conn.close()
+
+
+def http_request(
+    port: int, method: str, path: str, body: bytes | None = None, ctype: str = "application/json"
+) -> tuple[int, str, bytes]:
+    """One request on a fresh connection to 127.0.0.1 -> (status, content type, body)."""
+    status, headers, data = http_exchange(port, method, path, body, ctype)
+    return status, headers.get("content-type", ""), data
 
 
 def stop_server(proc: subprocess.Popen) -> None:
@@ -44,6 +62,38 @@ def stop_server(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait(5)
+    if proc in _started:
+        _started.remove(proc)
+
+
+def stop_all_servers() -> None:
+    """Stop every server this process started and has not stopped yet."""
+    for proc in list(_started):
+        stop_server(proc)
+
+
+def _on_sigterm(signum: int, frame: object) -> None:
+    """Stop the servers, then die of SIGTERM as the default action would."""
+    stop_all_servers()
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _install_cleanup() -> None:
+    """Once per process: stop the servers at exit and on SIGTERM (where a handler can be installed)."""
+    global _cleanup_installed
+    if _cleanup_installed:
+        return
+    _cleanup_installed = True
+    atexit.register(stop_all_servers)
+    if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, _on_sigterm)
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: ask Linux for SIGTERM when the parent dies (no-op elsewhere)."""
+    if sys.platform.startswith("linux"):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
 
 def wait_ready(proc: subprocess.Popen, port: int, log: Path) -> None:
@@ -78,8 +128,12 @@ def start_server(model_dir: Path, port: int, log: Path, *flags: str) -> subproce
         "1",
         *flags,
     ]
+    _install_cleanup()
     with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+        proc = subprocess.Popen(
+            cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent
+        )
+    _started.append(proc)
     try:
         wait_ready(proc, port, log)
     except BaseException:

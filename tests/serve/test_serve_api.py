@@ -9,7 +9,7 @@ import pytest
 import torch
 from flask.testing import FlaskClient
 
-from serve.alignment import merge_alignment, word_spans
+from translator.alignment import merge_alignment, word_spans
 from translator.translate import Translator
 
 SENTENCES = ["Ein Mann fährt Fahrrad.", "Zwei Hunde spielen im Schnee.", "Kinder spielen."]

@@ -1,9 +1,9 @@
-"""The micro-batcher groups concurrent requests, keeps beam sizes apart and isolates errors."""
+"""The micro-batcher groups concurrent requests, keeps beam sizes apart and isolates errors. Events, not
+sleeps, order what the tests need ordered: ``entered`` says the worker is inside a call, ``gate`` holds it."""
 
 from __future__ import annotations
 
 import threading
-import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -11,17 +11,22 @@ import pytest
 from serve.batcher import BatcherClosedError, MicroBatcher, QueueFullError
 from translator.translate import Translator
 
+WAIT_S = 10  # a deadline for events that must happen; reaching it fails the test
+
 
 class FakeTranslator:
-    """Records each call; 'boom' in a batch makes the call fail; ``gate`` can hold the worker."""
+    """Records each call; 'boom' in a batch makes the call fail; ``gate`` can hold the worker and
+    ``entered`` is set once the worker is inside a call."""
 
     def __init__(self) -> None:
         self.calls: list[tuple[list[str], int | None]] = []
         self.gate = threading.Event()
         self.gate.set()
+        self.entered = threading.Event()
 
     def translate(self, texts: list[str], beam_size: int | None = None, batch_size: int | None = None) -> list[str]:
-        self.gate.wait(5)
+        self.entered.set()
+        assert self.gate.wait(WAIT_S), "the test never opened the gate"
         self.calls.append((list(texts), beam_size))
         if "boom" in texts:
             raise ValueError("cannot translate boom")
@@ -34,7 +39,7 @@ def test_concurrent_requests_are_grouped() -> None:
     batcher = MicroBatcher(fake.translate, max_batch_size=8, max_wait_ms=10)
     try:
         first = batcher.submit(["warm-up"], 1)
-        time.sleep(0.2)  # the worker has taken "warm-up" alone and waits at the gate
+        assert fake.entered.wait(WAIT_S)  # the worker has taken "warm-up" alone and waits at the gate
         futures = [batcher.submit([f"s{i}"], 1) for i in range(12)]
         fake.gate.set()
         assert first.result(5) == ["warm-up:1"]
@@ -82,7 +87,7 @@ def test_queue_limit_and_close() -> None:
     fake.gate.clear()
     batcher = MicroBatcher(fake.translate, max_batch_size=2, max_wait_ms=0, max_queue=4)
     running = batcher.submit(["x"], 1)
-    time.sleep(0.05)  # the worker now holds "x"
+    assert fake.entered.wait(WAIT_S)  # the worker now holds "x"
     waiting = batcher.submit(["a", "b", "c", "d"], 1)
     with pytest.raises(QueueFullError):
         batcher.submit(["e"], 1)

@@ -39,7 +39,15 @@ def test_every_setting_has_a_flag() -> None:
     args = build_parser().parse_args(["--model", "m", "--port", "1234", "--max-batch-size", "4", "--threads", "2"])
     settings = load_settings(vars(args), env={})
     assert (settings.model_dir, settings.port, settings.max_batch_size, settings.threads) == ("m", 1234, 4, 2)
-    assert Settings(workers=2, torch_threads=0).torch_threads_per_worker >= 1
+
+
+@pytest.mark.parametrize(
+    ("cores", "workers", "setting", "expected"), [(8, 2, 0, 4), (8, 3, 0, 2), (1, 2, 0, 1), (8, 2, 3, 3)]
+)
+def test_torch_threads_per_worker(monkeypatch, cores: int, workers: int, setting: int, expected: int) -> None:
+    """0 shares the cores out among the workers (at least one each); a number is taken as it is."""
+    monkeypatch.setattr("serve.settings.os.cpu_count", lambda: cores)
+    assert Settings(workers=workers, torch_threads=setting).torch_threads_per_worker == expected
 
 
 def test_quantize_setting() -> None:

@@ -1,4 +1,6 @@
-"""Word-level alignment: SentencePiece pieces merged back into whitespace-separated words.
+"""Word-level alignment, and the one JSON form of a translation (command line ``--json`` and HTTP API).
+
+SentencePiece pieces are merged back into whitespace-separated words.
 
 A piece that starts with the word-boundary mark ``▁`` (or comes first, or is a special token such as
 ``<unk>``) opens a new word; other pieces continue the current word. Source columns of one word are
@@ -52,8 +54,8 @@ def merge_alignment(source_tokens: list[str], target_tokens: list[str], alignmen
     }
 
 
-def translation_json(item: Translation, alignment: bool, word_alignment: bool) -> dict[str, Any]:
-    """One translation as the API returns it."""
+def translation_json(item: Translation, alignment: bool = True, word_alignment: bool = False) -> dict[str, Any]:
+    """One translation as the HTTP API and ``python -m translator translate --json`` write it."""
     out: dict[str, Any] = {
         "translation": item.text,
         "source_tokens": item.source_tokens,

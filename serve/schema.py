@@ -1,0 +1,175 @@
+"""The request schema, declared once: the OpenAPI document (``serve.openapi``) publishes it and the
+validator (``serve.validation``) enforces it, so the two cannot drift apart.
+
+Each request is an OpenAPI 3.0 schema object built from the server's limits. :func:`check_object`
+interprets the subset of keywords used here (type, nullable, required, oneOf of required fields,
+additionalProperties, minimum/maximum, maxLength, pattern, enum, minItems/maxItems, items) and raises
+:class:`ApiError` with a message that names the field and what is wrong.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+from serve.settings import Settings
+
+# Control characters other than tab, newline and carriage return, and lone surrogates (escaped, so the
+# pattern is plain ASCII in the JSON document; Python's ``re`` and ECMAScript read it alike).
+FORBIDDEN = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uD800-\uDFFF"
+TEXT_PATTERN = rf"^[^{FORBIDDEN}]*$"
+NONBLANK_PATTERN = rf"^(?=[\s\S]*\S)[^{FORBIDDEN}]*$"  # also at least one non-space character
+TYPE_NAMES = {"string": "a string", "integer": "an integer", "boolean": "true or false", "array": "an array"}
+
+
+class ApiError(Exception):
+    """An error answered as ``{"error": message}`` with HTTP ``status``."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+def _text(settings: Settings, pattern: str = TEXT_PATTERN) -> dict[str, Any]:
+    return {
+        "type": "string",
+        "maxLength": settings.max_text_chars,
+        "pattern": pattern,
+        "description": "No control characters other than tab, newline and carriage return",
+    }
+
+
+def beam_schema(settings: Settings) -> dict[str, Any]:
+    """``beam_size``: an integer in [1, max_beam]; null or absent: the server's default."""
+    return {
+        "type": "integer",
+        "minimum": 1,
+        "maximum": settings.max_beam,
+        "nullable": True,
+        "description": "Beam width; absent or null: the server's default",
+    }
+
+
+def translate_schema(settings: Settings) -> dict[str, Any]:
+    """The body of ``POST /v1/translate``."""
+    return {
+        "type": "object",
+        "additionalProperties": False,
+        "oneOf": [{"required": ["text"]}, {"required": ["texts"]}],
+        "description": "Exactly one of text or texts. Blank texts give an empty translation.",
+        "properties": {
+            "text": _text(settings),
+            "texts": {"type": "array", "items": _text(settings), "minItems": 1, "maxItems": settings.max_texts},
+            "beam_size": beam_schema(settings),
+            "alignment": {"type": "boolean", "default": True, "description": "Include the piece alignment"},
+            "word_alignment": {"type": "boolean", "default": False, "description": "Include a word alignment"},
+            "n_best": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": 1,
+                "default": 1,
+                "nullable": True,
+                "x-note": "n-best lists are not supported yet: the decoder returns only the best translation",
+            },
+        },
+    }
+
+
+def heatmap_schema(settings: Settings) -> dict[str, Any]:
+    """The body of ``POST /v1/heatmap``, and the parameters of ``GET /v1/heatmap``."""
+    return {
+        "type": "object",
+        "required": ["text"],
+        "additionalProperties": False,
+        "properties": {
+            "text": {**_text(settings, NONBLANK_PATTERN), "description": "One sentence, not blank"},
+            "beam_size": beam_schema(settings),
+            "level": {"type": "string", "enum": ["piece", "word"], "default": "piece"},
+        },
+    }
+
+
+def type_name(value: Any) -> str:
+    """How an error message names the JSON type of ``value`` ("an object", "a number", ...)."""
+    names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
+    if isinstance(value, bool) or type(value) in names:
+        return names[type(value)]
+    return "a number" if isinstance(value, int | float) else type(value).__name__
+
+
+def _has_type(value: Any, kind: str) -> bool:
+    if kind == "integer":
+        return isinstance(value, int) and not isinstance(value, bool)
+    return isinstance(value, {"string": str, "boolean": bool, "array": list, "object": dict}[kind])
+
+
+def _pattern_message(name: str, value: str, schema: dict[str, Any]) -> str:
+    """Why ``value`` fails ``schema["pattern"]``: the first forbidden character, else blankness."""
+    bad = re.search(f"[{FORBIDDEN}]", value)
+    if bad is None:
+        return f"'{name}' is empty: send some text"
+    pos, char = bad.start(), bad.group()
+    if unicodedata.category(char) == "Cs":
+        return f"'{name}' contains an unpaired surrogate U+{ord(char):04X} at position {pos}"
+    return f"'{name}' contains the control character U+{ord(char):04X} at position {pos}"
+
+
+def _check_string(name: str, value: str, schema: dict[str, Any]) -> None:
+    limit = schema.get("maxLength")
+    if limit is not None and len(value) > limit:
+        raise ApiError(400, f"'{name}' is {len(value)} characters long; the limit is {limit}")
+    if "pattern" in schema and not re.search(schema["pattern"], value):
+        raise ApiError(400, _pattern_message(name, value, schema))
+    if "enum" in schema and value not in schema["enum"]:
+        raise ApiError(400, f"'{name}' must be one of {', '.join(map(repr, schema['enum']))} (got {value!r})")
+
+
+def _check_integer(name: str, value: int, schema: dict[str, Any]) -> None:
+    low, high = schema.get("minimum"), schema.get("maximum")
+    if (low is not None and value < low) or (high is not None and value > high):
+        shown = value if abs(value) < 10**12 else f"a {len(str(abs(value)))}-digit number"
+        note = f"; {schema['x-note']}" if "x-note" in schema else ""
+        raise ApiError(400, f"'{name}' must be between {low} and {high} (got {shown}){note}")
+
+
+def _check_array(name: str, value: list[Any], schema: dict[str, Any]) -> None:
+    if not value and schema.get("minItems", 0) > 0:
+        raise ApiError(400, f"'{name}' is empty; send at least {schema['minItems']} item(s)")
+    if "maxItems" in schema and len(value) > schema["maxItems"]:
+        raise ApiError(400, f"'{name}' has {len(value)} items; the limit is {schema['maxItems']}")
+    for i, item in enumerate(value):
+        check_value(f"{name}[{i}]", item, schema["items"])
+
+
+def check_value(name: str, value: Any, schema: dict[str, Any]) -> Any:
+    """Check one value against its schema; returns it unchanged."""
+    if value is None and schema.get("nullable"):
+        return None
+    kind = schema["type"]
+    if not _has_type(value, kind):
+        raise ApiError(400, f"'{name}' must be {TYPE_NAMES[kind]}, not {type_name(value)}")
+    checks = {"string": _check_string, "integer": _check_integer, "array": _check_array}
+    if kind in checks:
+        checks[kind](name, value, schema)
+    return value
+
+
+def check_object(body: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    """Check a request object; returns every declared field, absent ones as their ``default`` (or None)."""
+    properties = schema["properties"]
+    if schema.get("additionalProperties") is False:
+        unknown = sorted(set(body) - set(properties))
+        if unknown:
+            raise ApiError(400, f"unknown field(s) {unknown}; allowed: {sorted(properties)}")
+    for name in schema.get("required", []):
+        if name not in body:
+            raise ApiError(400, f"'{name}' is required")
+    alternatives = [alt["required"][0] for alt in schema.get("oneOf", [])]
+    if alternatives and sum(name in body for name in alternatives) != 1:
+        raise ApiError(400, f"send exactly one of {' or '.join(repr(n) for n in alternatives)}")
+    return {
+        name: check_value(name, body[name], prop) if name in body else prop.get("default")
+        for name, prop in properties.items()
+    }
