@@ -51,10 +51,10 @@ serve: install  ## production server (gunicorn gthread) for MODEL on HOST:PORT
 	$(PY) -m serve --model $(MODEL) --host $(HOST) --port $(PORT) --workers $(WORKERS) --threads $(THREADS)
 
 bench: install  ## training tokens/s, decoding speed and BLEU (fp32 vs int8), package size; JSON in bench/results/
-	$(PY) bench/bench.py --model $(MODEL) --config $(CONFIG)
+	$(PY) -m bench.bench --model $(MODEL) --config $(CONFIG)
 
 bench-serve: install  ## load benchmark (1, 8, 32 clients) against a real server on 127.0.0.1; JSON in bench/results/
-	$(PY) bench/serve_bench.py --model $(MODEL) --workers $(WORKERS) --threads $(THREADS)
+	$(PY) -m bench.serve_bench --model $(MODEL) --workers $(WORKERS) --threads $(THREADS)
 
 sweep: install  ## beam size x length penalty of MODEL (several: an ensemble) on val; rows go to experiments/results.jsonl
 	$(PY) -m experiments.sweep --model $(MODEL) --split val --beams 1 3 5 10 --alphas 0 0.6 1.0 1.5

@@ -1,6 +1,6 @@
 """Is ``torch.compile`` worth it for decoding? Eager vs compiled decoder step, greedy and beam 5.
 
-    python bench/bench_compile.py --model artifacts/default [--sentences 1000] [--repeats 3]
+    python -m bench.bench_compile --model artifacts/default [--sentences 1000] [--repeats 3]
 
 The compiled variant wraps the model's ``step_logits`` (decoder step + tied output layer) in
 ``torch.compile(dynamic=True)``; search code is unchanged. The first (warm-up) pass includes the
@@ -18,11 +18,9 @@ from pathlib import Path
 
 import torch
 
+from bench.bench_decode import median_seconds
 from translator.evaluate import read_lines, score
 from translator.translate import Translator
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_decode import median_seconds  # noqa: E402
 
 
 def measure(translator: Translator, texts: list[str], refs: list[str], beam: int, repeats: int) -> dict:

@@ -1,6 +1,6 @@
 """Is data loading on the critical path? Time the whole input pipeline of one training epoch.
 
-    python bench/bench_data.py --config configs/default.yaml --model artifacts/default
+    python -m bench.bench_data --config configs/default.yaml --model artifacts/default
 
 Reads the training split, encodes it with the package's SentencePiece model, builds the token buckets and
 collates every batch of epoch 0 (the work a DataLoader does), and prints the seconds next to the number of
@@ -13,13 +13,11 @@ from __future__ import annotations
 import argparse
 import sys
 import time
-from pathlib import Path
 
+from bench.bench_train import training_batches
 from training.config import load_config
 from translator.package import load_package
-
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_train import training_batches  # noqa: E402
+from translator.special import PAD_ID
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -32,7 +30,7 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     batches = training_batches(cfg, tokenizer, args.batches)
     seconds = time.perf_counter() - start
-    tokens = sum(int(b.tgt_out.ne(0).sum()) for b in batches)
+    tokens = sum(int(b.tgt_out.ne(PAD_ID).sum()) for b in batches)
     print(f"{len(batches)} batches ({tokens} target tokens): read + encode + bucket + collate in {seconds:.2f} s")
     return 0
 

@@ -1,18 +1,19 @@
 """Training throughput of the config's model: target tokens/s and peak memory over fixed optimizer steps.
 
-Real token-bucketed batches of the training split (``BucketBatchSampler`` with the config's budgets and
-seed), the training loss (label-smoothed cross-entropy per target token), AdamW, gradient clipping and
-the precision ``training.train.resolve_precision`` picks (bf16 autocast on bf16-capable CPUs and GPUs).
-``bench/bench.py`` runs this file once per setting in a child process, so that the peak RSS belongs to
-that setting alone, and reads the JSON object it prints last:
+The timed step is the real one: ``training.module.TranslationModule``'s training step (label-smoothed
+cross-entropy, logging), its optimizer and schedule, run by a Lightning ``Trainer`` with the options that
+``make train`` uses (``training.train.step_options``: precision, gradient clipping, device). A callback
+times each step from the batch's start to its end (forward, backward, clipping, update). Batches are real
+token-bucketed ones of the training split (``BucketBatchSampler`` with the config's budgets and seed).
+``bench.bench`` runs this module once per setting in a child process, so that the peak RSS belongs to that
+setting alone, and reads the JSON object it prints last:
 
-    python bench/bench_train.py --config configs/default.yaml --model artifacts/default --input-feeding true
+    python -m bench.bench_train --config configs/default.yaml --model artifacts/default --input-feeding true
 """
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import dataclasses
 import json
 import resource
@@ -21,14 +22,16 @@ import sys
 import time
 from typing import Any
 
+import pytorch_lightning as pl
 import torch
-import torch.nn.functional as F
+from torch.utils.data import DataLoader
 
 from training.config import Config, load_config
 from training.corpus import load_pairs, prepare_corpus
 from training.datamodule import Batch, BucketBatchSampler, collate, encode_train
-from training.train import resolve_precision
-from translator.model import Seq2Seq
+from training.module import TranslationModule
+from training.train import step_options
+from translator.special import PAD_ID
 from translator.tokenizer import Tokenizer
 
 
@@ -50,46 +53,45 @@ def training_batches(cfg: Config, tokenizer: Tokenizer, count: int) -> list[Batc
     return [collate([examples[i] for i in positions]) for positions in batches[:count]]
 
 
-def autocast(precision: str, device: torch.device) -> contextlib.AbstractContextManager:
-    """The autocast context of a Lightning precision string (``32-true``: none)."""
-    if precision.startswith("bf16"):
-        return torch.autocast(device.type, dtype=torch.bfloat16)
-    if precision.startswith("16"):
-        return torch.autocast(device.type, dtype=torch.float16)
-    return contextlib.nullcontext()
+class StepTimer(pl.Callback):
+    """Seconds of every training step: from ``on_train_batch_start`` to ``on_train_batch_end`` (after the
+    optimizer step), with the device synchronised at both ends."""
+
+    def __init__(self, device: torch.device) -> None:
+        self.device = device
+        self.seconds: list[float] = []
+        self._start = 0.0
+
+    def on_train_batch_start(self, trainer: pl.Trainer, module: pl.LightningModule, batch: Any, index: int) -> None:
+        sync(self.device)
+        self._start = time.perf_counter()
+
+    def on_train_batch_end(
+        self, trainer: pl.Trainer, module: pl.LightningModule, outputs: Any, batch: Any, index: int
+    ) -> None:
+        sync(self.device)
+        self.seconds.append(time.perf_counter() - self._start)
 
 
-class Trainer:
-    """One model with its optimizer; ``step`` is one optimizer step exactly as in training."""
-
-    def __init__(self, cfg: Config, device: torch.device, precision: str) -> None:
-        train = cfg.train
-        self.cfg, self.device, self.precision = cfg, device, precision
-        self.model = Seq2Seq(cfg.model).to(device).train()
-        self.optimizer = torch.optim.AdamW(
-            self.model.parameters(), lr=train.lr, betas=tuple(train.betas), weight_decay=train.weight_decay
-        )
-        self.scaler = torch.amp.GradScaler(device.type, enabled=precision.startswith("16"))
-
-    def step(self, batch: Batch) -> None:
-        """Forward (under autocast), loss, backward, clip, update. batch: src (B, S), tgt_in/tgt_out (B, T)."""
-        pad = self.cfg.model.pad_id
-        with autocast(self.precision, self.device):
-            logits, _ = self.model(batch.src, batch.src_len, batch.tgt_in)
-            gold = batch.tgt_out.reshape(-1)
-            loss = F.cross_entropy(
-                logits.reshape(-1, logits.size(-1)).float(),
-                gold,
-                ignore_index=pad,
-                label_smoothing=self.cfg.train.label_smoothing,
-                reduction="sum",
-            ) / (gold != pad).sum().clamp(min=1)
-        self.optimizer.zero_grad(set_to_none=True)
-        self.scaler.scale(loss).backward()
-        self.scaler.unscale_(self.optimizer)
-        torch.nn.utils.clip_grad_norm_(self.model.parameters(), self.cfg.train.grad_clip)
-        self.scaler.step(self.optimizer)
-        self.scaler.update()
+def run_steps(cfg: Config, batches: list[Batch], device: torch.device) -> list[float]:
+    """Train ``cfg``'s model on ``batches`` in order, one optimizer step each -> seconds per step."""
+    timer = StepTimer(device)
+    options = {**step_options(cfg), "accelerator": device.type, "devices": 1, "strategy": "auto"}
+    trainer = pl.Trainer(
+        **options,
+        max_steps=len(batches),
+        max_epochs=1,
+        limit_val_batches=0,
+        num_sanity_val_steps=0,
+        logger=False,
+        enable_checkpointing=False,
+        enable_progress_bar=False,
+        enable_model_summary=False,
+        callbacks=[timer],
+    )
+    loader = DataLoader(batches, batch_size=None, collate_fn=lambda batch: batch)  # type: ignore[arg-type]
+    trainer.fit(TranslationModule(cfg), train_dataloaders=loader)
+    return timer.seconds
 
 
 def sync(device: torch.device) -> None:
@@ -105,31 +107,21 @@ def peak_memory_mib(device: torch.device) -> float:
 
 
 def measure(cfg: Config, tokenizer: Tokenizer, steps: int, warmup: int, repeats: int) -> dict[str, Any]:
-    """Median target tokens/s over ``repeats`` runs of the same ``steps`` batches, after ``warmup`` steps."""
+    """Median target tokens/s over ``repeats`` passes over the same ``steps`` batches, after ``warmup`` steps."""
     device = torch.device("cuda" if torch.cuda.is_available() else "cpu")
-    precision = resolve_precision(cfg.train.precision)
-    batches = [b.to(device) for b in training_batches(cfg, tokenizer, warmup + steps)]
-    trainer = Trainer(cfg, device, precision)
-    for batch in batches[:warmup]:
-        trainer.step(batch)
+    batches = training_batches(cfg, tokenizer, warmup + steps)
+    warm, timed = batches[:warmup], batches[warmup:]
     if device.type == "cuda":
         torch.cuda.reset_peak_memory_stats(device)
-    timed = batches[warmup:]
-    tokens = sum(int((b.tgt_out != cfg.model.pad_id).sum()) for b in timed)
-    rates = []
-    for _ in range(repeats):
-        sync(device)
-        start = time.perf_counter()
-        for batch in timed:
-            trainer.step(batch)
-        sync(device)
-        rates.append(tokens / (time.perf_counter() - start))
+    seconds = run_steps(cfg, warm + timed * repeats, device)[warmup:]
+    tokens = sum(int((b.tgt_out != PAD_ID).sum()) for b in timed)
+    rates = [tokens / sum(seconds[i * steps : (i + 1) * steps]) for i in range(repeats)]
     return {
         "input_feeding": cfg.model.input_feeding,
         "device": device.type,
-        "precision": precision,
+        "precision": step_options(cfg)["precision"],
         "threads": torch.get_num_threads(),
-        "parameters": trainer.model.num_parameters(),
+        "parameters": TranslationModule(cfg).model.num_parameters(),
         "steps": steps,
         "warmup_steps": warmup,
         "target_tokens_per_step": round(tokens / steps, 1),
@@ -137,6 +129,7 @@ def measure(cfg: Config, tokenizer: Tokenizer, steps: int, warmup: int, repeats:
         "runs_tokens_per_s": [round(r, 1) for r in rates],
         "peak_memory_mib": round(peak_memory_mib(device), 1),
         "peak_memory_kind": "cuda max_memory_allocated" if device.type == "cuda" else "process peak RSS",
+        "step": "TranslationModule.training_step under pl.Trainer (training.train.step_options)",
     }
 
 

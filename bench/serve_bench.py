@@ -5,7 +5,7 @@ Starts ``python -m serve`` on a free 127.0.0.1 port (or uses ``--url``), then fo
 from a bounded pool of threads with keep-alive connections and timeouts. Prints a table and writes
 JSON to ``bench/results/serve-<host>-<date>.json``. Only loopback addresses are accepted.
 
-    python bench/serve_bench.py --model artifacts/default --requests 200 --clients 1 8 32
+    python -m bench.serve_bench --model artifacts/default --requests 200 --clients 1 8 32
 """
 
 from __future__ import annotations

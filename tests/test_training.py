@@ -11,6 +11,7 @@ import torch
 from training.average import epoch_checkpoints
 from training.config import load_config
 from training.export import load_checkpoint_model
+from training.module import VAL_BLEU_KEY, recorded_val_bleu
 from training.train import FitResult, export_source, main
 
 
@@ -37,6 +38,17 @@ def test_checkpoints_logs_and_package_are_written(trained_run):
     scores = meta["scores"]["test_2016_flickr"]
     assert {"bleu", "chrf", "signature"} <= set(scores)
     assert scores["signature"].startswith("nrefs:1|case:mixed")
+
+
+def test_best_checkpoint_records_the_best_validation_bleu(trained_run):
+    """The score comes from the module's own record in the checkpoint, not from Lightning's callback state."""
+    ckpts = trained_run.workdir / "runs" / "smoke" / "checkpoints"
+    best = max(read_metric(trained_run, "val_bleu"))
+    assert recorded_val_bleu(ckpts / "best.ckpt") == pytest.approx(best)
+    last = torch.load(ckpts / "last.ckpt", map_location="cpu", weights_only=False)
+    assert last[VAL_BLEU_KEY] == pytest.approx(read_metric(trained_run, "val_bleu")[-1])
+    meta = json.loads((trained_run.package / "metadata.json").read_text())
+    assert meta["scores"]["val_bleu"] == pytest.approx(best)
 
 
 def test_last_checkpoint_holds_the_final_step(trained_run):

@@ -45,7 +45,8 @@ class TranslationModule(pl.LightningModule):
     def _common_step(self, batch: Any, stage: str) -> Tensor:
         """Loss of a batch: src (B, S), tgt_in/tgt_out (B, T) -> mean label-smoothed CE per target token."""
         logits, _ = self.model(batch.src, batch.src_len, batch.tgt_in)
-        flat_logits, flat_gold = logits.reshape(-1, logits.size(-1)).float(), batch.tgt_out.reshape(-1)
+        B, T, V = logits.size()
+        flat_logits, flat_gold = logits.reshape(B * T, V).float(), batch.tgt_out.reshape(B * T)  # a row per token
         tokens = (flat_gold != PAD_ID).sum()
         loss = F.cross_entropy(
             flat_logits, flat_gold, ignore_index=PAD_ID, label_smoothing=self.cfg.train.label_smoothing, reduction="sum"

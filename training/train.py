@@ -13,6 +13,7 @@ import math
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import pytorch_lightning as pl
 import torch
@@ -52,10 +53,23 @@ def resolve_precision(precision: str) -> str:
     return "bf16-mixed" if native_bf16 else "32-true"
 
 
+def step_options(cfg: Config) -> dict[str, Any]:
+    """The Trainer options that make one optimizer step what it is (device, strategy, precision, gradient
+    clipping): shared by ``build_trainer`` and the training benchmark, so that it times the real step."""
+    train = cfg.train
+    return {
+        "accelerator": train.accelerator,
+        "devices": train.devices,
+        "strategy": train.strategy,
+        "precision": resolve_precision(train.precision),
+        "gradient_clip_val": train.grad_clip,
+        "use_distributed_sampler": False,
+    }
+
+
 def build_trainer(cfg: Config, out: Path) -> tuple[pl.Trainer, ModelCheckpoint]:
     """A Trainer with best-by-BLEU and periodic 'last' checkpoints, early stopping and two loggers."""
     train = cfg.train
-    precision = resolve_precision(train.precision)
     best = ModelCheckpoint(
         dirpath=out / "checkpoints",
         filename="best",
@@ -83,16 +97,11 @@ def build_trainer(cfg: Config, out: Path) -> tuple[pl.Trainer, ModelCheckpoint]:
             )
         )
     trainer = pl.Trainer(
-        accelerator=train.accelerator,
-        devices=train.devices,
-        strategy=train.strategy,
-        precision=precision,
+        **step_options(cfg),
         max_epochs=train.max_epochs,
         max_steps=train.max_steps,
-        gradient_clip_val=train.grad_clip,
         check_val_every_n_epoch=train.val_every_n_epochs,
         log_every_n_steps=train.log_every_n_steps,
-        use_distributed_sampler=False,
         callbacks=[*callbacks, LearningRateMonitor()],
         logger=[TensorBoardLogger(out, name="tensorboard"), CSVLogger(out, name="csv")],
         default_root_dir=out,

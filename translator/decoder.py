@@ -75,10 +75,12 @@ class Decoder(nn.Module):
 
     def init_state(self, final: Tensor) -> DecoderState:
         """final (B, H) encoder summary -> initial state with hidden/cell (L, B, H), feed zeros (B, H)."""
-        batch, layers, hidden = final.size(0), self.cfg.dec_layers, self.cfg.hidden_size
-        states = torch.tanh(self.bridge(final)).view(batch, -1, layers, hidden).permute(1, 2, 0, 3)
-        cell = states[1].contiguous() if self.cfg.cell == "lstm" else None
-        return DecoderState(states[0].contiguous(), cell, final.new_zeros(batch, hidden))
+        B, L, H = final.size(0), self.cfg.dec_layers, self.cfg.hidden_size
+        K = 2 if self.cfg.cell == "lstm" else 1  # state kinds: hidden and cell, or hidden only
+        states = torch.tanh(self.bridge(final))  # (B, K * L * H)
+        states = states.view(B, K, L, H).permute(1, 2, 0, 3)  # (K, L, B, H): per kind, per layer
+        cell = states[1].contiguous() if K == 2 else None
+        return DecoderState(states[0].contiguous(), cell, final.new_zeros(B, H))
 
     def _cell(self, i: int, x: Tensor, h: Tensor, c: Tensor | None) -> tuple[Tensor, Tensor | None]:
         """One step of layer i: x (B, In), h/c (B, H) -> new h, c."""
@@ -120,9 +122,13 @@ class Decoder(nn.Module):
             out = h_i if i == 0 else h_i + out
             new_h.append(h_i)
             new_c.append(c_i)
-        att_vec, weights = self._attend(out.view(keys.size(0), -1, out.size(-1)), keys, memory, mask)
-        att_vec, weights = att_vec.reshape(out.shape), weights.reshape(out.size(0), -1)
-        cell = None if state.cell is None else torch.stack(new_c)
+        N, H = out.size()
+        B = keys.size(0)
+        G = N // B  # hypotheses per sentence
+        queries = out.view(B, G, H)  # (B, G, H): a sentence's G hypotheses query its encoder output together
+        att_vec, weights = self._attend(queries, keys, memory, mask)  # (B, G, H), (B, G, S)
+        att_vec, weights = att_vec.reshape(N, H), weights.reshape(N, -1)  # (N, H), (N, S): a row per hypothesis
+        cell = None if state.cell is None else torch.stack(new_c)  # (L, N, H)
         return att_vec, DecoderState(torch.stack(new_h), cell, att_vec), weights
 
     def _run_sequence(self, tgt_in: Tensor, state: DecoderState) -> Tensor:

@@ -47,5 +47,5 @@ class Encoder(nn.Module):
         out, state = self.rnn(packed)
         memory, _ = pad_packed_sequence(out, batch_first=True, total_length=src.size(1))
         h_n = state[0] if isinstance(state, tuple) else state  # (layers * 2, B, H / 2)
-        final = torch.cat([h_n[-2], h_n[-1]], dim=-1)
+        final = torch.cat([h_n[-2], h_n[-1]], dim=-1)  # (B, H): last layer, forward then backward
         return self.out_dropout(memory), final

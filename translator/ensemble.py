@@ -49,7 +49,6 @@ class Ensemble(nn.Module):
         if len(sizes) > 1:
             raise ValueError(f"ensemble members must share vocabulary sizes (got {sorted(sizes)})")
         self.members = nn.ModuleList(models)
-        self.cfg = models[0].cfg
 
     def encode(self, src: Tensor, src_len: Tensor) -> tuple[EnsembleEncoded, EnsembleState]:
         """src (B, S), src_len (B,) -> every member's encoder output and initial decoder state."""

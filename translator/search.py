@@ -172,8 +172,8 @@ def _beam_step(beams: _Beams, logp: Tensor, must_end: Tensor, k: int) -> tuple[_
     top_scores, flat = cand.view(n, k * V).topk(k, dim=1)  # flat (n, k): index into a sentence's k * V candidates
     beam_of, pieces = flat // V, flat % V  # (n, k) each: which of the sentence's k beams, which piece
     first_beam = torch.arange(0, A, k, device=logp.device).unsqueeze(1)  # (n, 1): active position of beam 0
-    origin = (first_beam + beam_of).view(A)
-    pieces = pieces.view(A)
+    origin = (first_beam + beam_of).view(A)  # (A,): the active beam each new beam extends
+    pieces = pieces.view(A)  # (A,)
     was_finished = beams.finished.index_select(0, origin)
     lengths = beams.lengths.index_select(0, origin) + (~was_finished).long()
     return _Beams(beams.rows, pieces, top_scores.view(A), lengths, was_finished | (pieces == EOS_ID)), origin

@@ -20,6 +20,7 @@ from serve.settings import Settings
 from translator.config import DecodeConfig, ModelConfig
 from translator.model import Seq2Seq
 from translator.package import save_package
+from translator.special import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 from translator.tokenizer import Tokenizer
 from translator.translate import Translator
 
@@ -66,10 +67,10 @@ def build_tiny_package(out_dir: Path, work_dir: Path, vocab_size: int = 160) -> 
         model_prefix=str(work_dir / "spm"),
         vocab_size=vocab_size,
         model_type="unigram",
-        pad_id=0,
-        unk_id=1,
-        bos_id=2,
-        eos_id=3,
+        pad_id=PAD_ID,
+        unk_id=UNK_ID,
+        bos_id=BOS_ID,
+        eos_id=EOS_ID,
         hard_vocab_limit=False,
         character_coverage=1.0,
         num_threads=1,

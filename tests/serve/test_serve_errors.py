@@ -52,6 +52,8 @@ BAD_BODIES = [
     (b'{"text": "a", "beam_size": "5"}', "must be an integer"),
     (b'{"text": "a", "beam_size": true}', "must be an integer"),
     (b'{"text": "a", "beam_size": 2.5}', "must be an integer"),
+    (b'{"text": "a", "beam_size": 5.0}', "must be an integer"),
+    (b'{"text": "a", "beam_size": 1e308}', "must be an integer, not a number"),
     (b'{"text": "a", "alignment": "yes"}', "true or false"),
     (b'{"text": "a", "n_best": 3}', "not supported"),
     (b'{"text": "a", "n_best": 0}', "n_best"),

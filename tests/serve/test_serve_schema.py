@@ -1,0 +1,107 @@
+"""One request schema: the OpenAPI document is valid, and what its schemas accept is exactly what the
+validator accepts, for every body of the error tests and for values at each limit."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from openapi_schema_validator import OAS30Validator
+from openapi_spec_validator import validate
+from test_serve_errors import BAD_BODIES
+
+from serve.openapi import openapi_document
+from serve.schema import ApiError
+from serve.settings import Settings
+from serve.validation import parse_heatmap, parse_translate
+
+SETTINGS = Settings(max_text_chars=20, max_texts=3, max_beam=8)
+DOCUMENT = openapi_document(SETTINGS, {"name": "test", "src_lang": "de", "tgt_lang": "en"})
+SCHEMAS = DOCUMENT["components"]["schemas"]
+
+
+def _json_objects(raw_bodies: list[bytes]) -> list[dict]:
+    objects = []
+    for raw in raw_bodies:
+        try:
+            value = json.loads(raw)
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            continue
+        if isinstance(value, dict):
+            objects.append(value)
+    return objects
+
+
+EDGES = [
+    {"text": "a" * 20},
+    {"text": "a" * 21},
+    {"text": ""},
+    {"text": "tab\tnew\nline\r"},
+    {"text": "bell\x07"},
+    {"text": "c1\x85"},
+    {"texts": ["a", "b", "c"]},
+    {"texts": ["a", "b", "c", "d"]},
+    {"texts": ["a", None]},
+    {"text": "a", "beam_size": None},
+    {"text": "a", "beam_size": 1},
+    {"text": "a", "beam_size": 8},
+    {"text": "a", "beam_size": 8.0},
+    {"text": "a", "beam_size": 10**400},
+    {"text": "a", "n_best": 1},
+    {"text": "a", "n_best": None},
+    {"text": "a", "alignment": False, "word_alignment": True},
+    {"text": "a", "word_alignment": None},
+    {"texts": "a", "text": "b"},
+]
+HEATMAP_BODIES = [
+    {"text": "Ein Hund."},
+    {"text": " \n "},
+    {"text": ""},
+    {"text": "a", "level": "word"},
+    {"text": "a", "level": "char"},
+    {"text": "a", "beam_size": 9},
+    {"text": "a", "beam_size": None},
+    {"text": "a\x00"},
+    {"text": "a" * 21},
+    {"level": "word"},
+    {"text": "a", "texts": ["a"]},
+]
+
+
+def _accepts(parse, body: dict) -> bool:
+    try:
+        parse(body, SETTINGS)
+    except ApiError as err:
+        assert err.status == 400
+        return False
+    return True
+
+
+def test_the_document_is_valid_openapi() -> None:
+    validate(DOCUMENT)
+
+
+@pytest.mark.parametrize("body", _json_objects([b for b, _ in BAD_BODIES]) + EDGES, ids=repr)
+def test_translate_schema_and_validator_agree(body: dict) -> None:
+    schema_says = OAS30Validator(SCHEMAS["TranslateRequest"]).is_valid(body)
+    assert _accepts(parse_translate, body) == schema_says
+
+
+@pytest.mark.parametrize("body", HEATMAP_BODIES, ids=repr)
+def test_heatmap_schema_and_validator_agree(body: dict) -> None:
+    assert _accepts(parse_heatmap, body) == OAS30Validator(SCHEMAS["HeatmapRequest"]).is_valid(body)
+
+
+def test_heatmap_query_parameters_are_the_body_schema() -> None:
+    parameters = {p["name"]: p for p in DOCUMENT["paths"]["/v1/heatmap"]["get"]["parameters"]}
+    body = SCHEMAS["HeatmapRequest"]
+    assert {name: p["schema"] for name, p in parameters.items()} == body["properties"]
+    assert parameters["beam_size"]["schema"]["maximum"] == SETTINGS.max_beam
+    assert [name for name, p in parameters.items() if p["required"]] == body["required"]
+
+
+def test_limits_in_the_document_follow_the_settings() -> None:
+    translate = SCHEMAS["TranslateRequest"]["properties"]
+    assert translate["text"]["maxLength"] == SETTINGS.max_text_chars
+    assert translate["texts"]["maxItems"] == SETTINGS.max_texts
+    assert translate["beam_size"]["maximum"] == SETTINGS.max_beam
