@@ -5,11 +5,10 @@ size and load time, on whatever device is present (CUDA if available, else the C
     real training batches, with ``input_feeding`` true and false (``bench.bench_train``: the real
     LightningModule step under a Trainer, one child process each); (b) decoding the first ``--sentences``
     sentences of test_2016_flickr: sentences/s, target tokens/s and BLEU for greedy and beam 5 at batch 64,
-    and at batch 1 on the first ``--batch1-sentences`` only, fp32 and int8 (``bench.bench_decode``), and
-    ``greedy_search`` against ``beam_search`` with beam 1 on the same batches (``bench.bench_search``);
-    (c) the package's size on disk and its load time. Each figure is the median of ``--repeats`` runs after
-    a warm-up. Prints tables and writes JSON to ``bench/results/<host>-<date>.json``. Numbers, not tests:
-    the machine's other load (recorded as the load average) moves them.
+    and at batch 1 on the first ``--batch1-sentences`` only, fp32 and int8 (``bench.bench_decode``); (c) the
+    package's size on disk and its load time. Each figure is the median of ``--repeats`` runs after a warm-up.
+    Prints tables and writes JSON to ``bench/results/<host>-<date>.json``. Numbers, not tests: the machine's
+    other load (recorded as the load average) moves them.
 
     python -m bench.bench --model artifacts/default --config configs/default.yaml [--repeats 3]
 """
@@ -29,7 +28,6 @@ from typing import Any
 
 import torch
 
-from bench import bench_search
 from bench.bench_decode import decode_cases, package_figures, run_decoding
 from training.config import load_config
 from training.corpus import load_pairs, prepare_corpus
@@ -103,16 +101,6 @@ def print_tables(report: dict[str, Any]) -> None:
                 f"| {weights} ({r['device']}) | {r['search']} | {r['batch']} | {r['sentences']} "
                 f"| {r['sentences_per_s']:.1f} | {r['target_tokens_per_s']:.0f} | {r['bleu']:.2f} |"
             )
-    if report["search"]:
-        print("\ngreedy_search against beam_search with beam 1 (same batches)\n")
-        print("| weights | batch | sentences | greedy sent/s | beam 1 sent/s | greedy speed-up | same tokens |")
-        print("|---|---:|---:|---:|---:|---:|---|")
-        for r in report["search"]:
-            weights = "fp32" if r["quantize"] == "none" else r["quantize"]
-            print(
-                f"| {weights} | {r['batch']} | {r['sentences']} | {r['greedy_search']['sentences_per_s']:.1f} "
-                f"| {r['beam_search_1']['sentences_per_s']:.1f} | {r['greedy_speedup']:.2f}x | {r['same_tokens']} |"
-            )
     pkg = report["package"]
     if pkg:
         loads = ", ".join(
@@ -159,17 +147,13 @@ def main(argv: list[str] | None = None) -> int:
     start = time.perf_counter()
     print("training ...", flush=True)
     report["train"] = [] if args.skip_train else run_training(args)
-    report["decode"], report["package"], report["search"] = [], {}, []
+    report["decode"], report["package"] = [], {}
     if not args.skip_decode:
         sources, refs = load_test_split(args)
         n = args.sentences or len(sources)
         print(f"decoding {SPLIT} ...", flush=True)
         cases = decode_cases(["none", "int8"], n, min(args.batch1_sentences, n))
         report["decode"] = run_decoding(args.model, cases, sources, refs, args.repeats, device)
-        print("greedy_search vs beam_search(beam 1) ...", flush=True)
-        batch1 = min(args.batch1_sentences, n)
-        for quantize in ("none", "int8"):
-            report["search"] += bench_search.run(args.model, sources[:n], batch1, args.repeats, quantize)
         report["package"] = package_figures(args.model, ["none", "int8"], args.repeats, device)
     report["load_end"] = [round(x, 2) for x in os.getloadavg()]
     report["seconds"] = round(time.perf_counter() - start, 1)

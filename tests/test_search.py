@@ -1,5 +1,6 @@
 """Search against independent references: every hypothesis rescored by a teacher-forced pass, beam search
-as wide as the whole output space against enumeration, plus batch/single, beam 1/greedy and length limits.
+as wide as the whole output space against enumeration, beam 1 against step-wise arg-max, plus batch/single
+and length limits.
 
 Scripted models whose answers are known by construction are in ``test_search_scripted.py``."""
 
@@ -12,8 +13,8 @@ import torch
 from translator.config import DecodeConfig, ModelConfig
 from translator.ensemble import Ensemble
 from translator.model import Seq2Seq
-from translator.search import beam_search, greedy_search, length_penalty, max_lengths, search
-from translator.special import EOS_ID
+from translator.search import beam_search, length_penalty, max_lengths, search
+from translator.special import BOS_ID, EOS_ID
 
 V = 30
 ARCHITECTURES = [
@@ -100,13 +101,22 @@ def test_beam_as_wide_as_the_space_finds_the_true_best(seed, alpha, make_batch, 
     assert hyp.score == pytest.approx(best_score, abs=1e-5)
 
 
-@pytest.mark.parametrize("alpha", [0.0, 0.6, 1.0])
-def test_beam_one_equals_greedy(model, alpha, make_batch):
+@pytest.mark.parametrize("arch", ARCHITECTURES[:2], ids=["feeding", "no-feeding"])
+def test_beam_one_is_greedy_decoding(arch, make_batch):
+    """Each piece of a beam-1 output is the arg-max of the model's teacher-forced distribution after its
+    prefix, and the output ends where EOS is the arg-max (or at the length limit)."""
+    model = make_model(**arch)
     src, src_len = make_batch([7, 5, 2, 9], V)
-    greedy = decode(model, src, src_len, 1, length_penalty=alpha)
-    beam = beam_search(model, src, src_len, max_lengths(src_len, DecodeConfig()), 1, alpha)
-    assert [h.tokens for h in beam] == [h.tokens for h in greedy]
-    assert [h.score for h in beam] == pytest.approx([h.score for h in greedy], abs=1e-5)
+    cfg = DecodeConfig(beam_size=1, length_penalty=0.6)
+    limits = max_lengths(src_len, cfg).tolist()
+    for row, hyp in enumerate(search(model, src, src_len, cfg)):
+        n = int(src_len[row])
+        tgt_in = torch.tensor([[BOS_ID, *hyp.tokens]])
+        with torch.inference_mode():
+            logits, _ = model(src[row : row + 1, :n], src_len[row : row + 1], tgt_in)  # (1, T + 1, V)
+        choices = logits[0].argmax(-1).tolist()
+        ended = hyp.tokens + [EOS_ID] if len(hyp.tokens) < limits[row] else hyp.tokens
+        assert choices[: len(ended)] == ended
 
 
 @pytest.mark.parametrize("beam_size", [1, 4])
@@ -140,13 +150,13 @@ def test_outputs_respect_the_maximum_length(model, make_batch):
 
 
 def test_search_uses_the_config_beam_size(model, make_batch):
-    """One argument decides the beam: the DecodeConfig's (beam 5 and greedy differ on this batch)."""
+    """One argument decides the beam: the DecodeConfig's (beam 5 and beam 1 differ on this batch)."""
     src, src_len = make_batch([6, 4, 8], V)
     cfg = DecodeConfig(beam_size=5, length_penalty=0.0)
     limit = max_lengths(src_len, cfg)
     wide = beam_search(model, src, src_len, limit, 5, 0.0)
     assert [h.tokens for h in search(model, src, src_len, cfg)] == [h.tokens for h in wide]
-    narrow = greedy_search(model, src, src_len, limit, 0.0)
+    narrow = beam_search(model, src, src_len, limit, 1, 0.0)
     assert [h.tokens for h in wide] != [h.tokens for h in narrow]
     assert [h.tokens for h in search(model, src, src_len, dataclasses.replace(cfg, beam_size=1))] == [
         h.tokens for h in narrow

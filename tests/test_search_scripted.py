@@ -10,7 +10,7 @@ import pytest
 import torch
 from torch import Tensor
 
-from translator.search import beam_search, greedy_search
+from translator.search import beam_search
 from translator.special import EOS_ID
 
 A, B, C, D = 4, 5, 6, 7
@@ -57,17 +57,9 @@ class ScriptedModel:
 
 
 def run(table: Table, beam: int, alpha: float = 0.0, max_len: int = 5) -> tuple[list[int], float]:
-    """Decode one 3-piece source with greedy search (beam 1) or beam search -> (tokens, score)."""
-    model, src, src_len, limit = (
-        ScriptedModel(table),
-        torch.tensor([[8, 9, 10]]),
-        torch.tensor([3]),
-        torch.tensor([max_len]),
-    )
-    if beam == 1:
-        hyp = greedy_search(model, src, src_len, limit, alpha)[0]
-    else:
-        hyp = beam_search(model, src, src_len, limit, beam, alpha)[0]
+    """Decode one 3-piece source with beam search (beam 1: greedy) -> (tokens, score)."""
+    src, src_len, limit = torch.tensor([[8, 9, 10]]), torch.tensor([3]), torch.tensor([max_len])
+    hyp = beam_search(ScriptedModel(table), src, src_len, limit, beam, alpha)[0]
     return hyp.tokens, hyp.score
 
 
@@ -121,3 +113,10 @@ def test_max_length_decides_where_the_output_ends(beam, max_len) -> None:
     tokens, score = run(endless, beam=beam, alpha=0.6, max_len=max_len)
     assert tokens == [A] * max_len
     assert score == pytest.approx(max_len * math.log(0.9) / lp(max_len + 1, 0.6))
+
+
+def test_the_beams_start_as_one_hypothesis_not_k_copies() -> None:
+    """Beam 2 must keep B (0.1) beside A (0.6) after the first step; copies of the start hypothesis
+    would fill the second slot with A again and lose B, the only good path (B EOS: 0.099; A's best: 0.076)."""
+    table: Table = {(): {A: 0.6, B: 0.1}, (A,): {EOS_ID: 0.1, C: 0.1, D: 0.1}, (B,): {EOS_ID: 0.99}}
+    assert run(table, beam=2) == ([B], pytest.approx(math.log(0.1 * 0.99)))

@@ -210,10 +210,11 @@ def finish(result: FitResult, package: Path) -> None:
     val = evaluate_test(cfg, package, "val", translator)
     report = evaluate_test(cfg, package, translator=translator)
     scores = {k: report[k] for k in ("bleu", "chrf", "signature", "chrf_signature")}
-    val_scores = {"val_bleu": result.best_bleu, "val_bleu_beam": val["bleu"], "val_chrf": val["chrf"]}
+    best_bleu = None if math.isnan(result.best_bleu) else result.best_bleu  # JSON has no NaN
+    val_scores = {"val_bleu": best_bleu, "val_bleu_beam": val["bleu"], "val_chrf": val["chrf"]}
     update_scores(package, {"test_2016_flickr": scores, **val_scores})
     print(f"package: {package}" + (f" (average of {', '.join(averaged['averaged_from'])})" if averaged else ""))
-    print(f"best validation BLEU during training (greedy): {result.best_bleu:.2f}")
+    print(f"best validation BLEU during training (greedy): {result.best_bleu:.2f}")  # nan: not recorded
     print(f"val BLEU {val['bleu']:.2f}  chrF {val['chrf']:.2f}  (beam {cfg.decode.beam_size})")
     print(f"test_2016_flickr BLEU {report['bleu']:.2f}  chrF {report['chrf']:.2f}  (beam {cfg.decode.beam_size})")
     print(f"signature: {report['signature']}")

@@ -1,13 +1,14 @@
-"""Batched greedy and beam search that keep each hypothesis's attention matrix.
+"""Batched beam search that keeps each hypothesis's attention matrix; beam size 1 is greedy decoding.
 
-Both searches respect a per-sentence maximum length, so a sentence decodes the same alone or in a
-batch, and both score a hypothesis the same way (sum of piece log-probabilities including EOS,
-divided by the GNMT length penalty), so beam size 1 reproduces greedy search exactly.
+Search respects a per-sentence maximum length, so a sentence decodes the same alone or in a batch, and
+scores a hypothesis as the sum of its piece log-probabilities including EOS, divided by the GNMT length
+penalty. There is one search: a separate greedy implementation was measured no faster than beam 1
+(0.98-1.08x on test_2016_flickr, ``bench/results/search-vm-2026-11-25.json``) and removed.
 
-Speed: a sentence that is done (greedy: EOS; beam: all K beams finished) leaves the active batch, so
-later steps compute only the rows still decoding; beam search shares a sentence's encoder output
-among its K beams instead of copying it, and keeps back-pointers rather than copying every
-hypothesis's history each step. Each step has one host sync (the early-stop / compaction test).
+Speed: a sentence whose K beams have all finished leaves the active batch, so later steps compute only
+the rows still decoding; the K beams share their sentence's encoder output instead of copying it, and
+only back-pointers are kept rather than every hypothesis's history. Each step has one host sync (the
+early-stop / compaction test).
 """
 
 from __future__ import annotations
@@ -64,55 +65,6 @@ def _collect(tokens: Tensor, attn: Tensor, scores: Tensor, src_len: Tensor, eos:
         n = toks.index(eos) if eos in toks else len(toks)
         hyps.append(Hypothesis(toks[:n], score, att[:n, :n_src].float().cpu()))
     return hyps
-
-
-def _greedy_step(
-    model: Searchable, prev: Tensor, state: Any, enc: Any, must_end: Tensor
-) -> tuple[Tensor, Tensor, Any, Tensor]:
-    """One greedy step: -> best piece (N,), its log-prob (N,), new state, attention (N, S).
-
-    Where ``must_end`` (N,) the piece is EOS at log-prob 0, as in beam search. The log-prob of the
-    arg-max is max - logsumexp of the logits: no (N, V) log-softmax is materialised."""
-    logits, state, weights = model.step_logits(prev, state, enc)
-    logits = logits.float()
-    best_logit, best = logits.max(dim=-1)
-    best_lp = best_logit - torch.logsumexp(logits, dim=-1)
-    best = best.masked_fill(must_end, EOS_ID)
-    return best, best_lp.masked_fill(must_end, 0.0), state, weights
-
-
-@torch.inference_mode()
-def greedy_search(model: Searchable, src: Tensor, src_len: Tensor, max_len: Tensor, alpha: float) -> list[Hypothesis]:
-    """Greedy decoding of a batch: src (B, S), src_len (B,), max_len (B,) -> B hypotheses.
-
-    Sentences that emit EOS leave the active batch (encoder output and state are compacted), so
-    later steps only compute the rows still decoding; outputs go to (B, T) buffers by original row.
-    """
-    (batch, src_width), device = src.shape, src.device
-    enc, state = model.encode(src, src_len)
-    steps = int(max_len.max()) + 1  # every row ends by then: EOS is forced at step max_len
-    tokens = torch.full((batch, steps), PAD_ID, dtype=torch.long, device=device)
-    attn = torch.zeros(batch, steps, src_width, device=device)
-    scores = torch.zeros(batch, device=device)
-    lengths = torch.zeros(batch, dtype=torch.long, device=device)
-    rows = torch.arange(batch, device=device)  # original row of each active row
-    prev = torch.full((batch,), BOS_ID, dtype=torch.long, device=device)
-    for t in range(steps):
-        best, best_lp, state, weights = _greedy_step(model, prev, state, enc, max_len <= t)
-        tokens[rows, t] = best
-        attn[rows, t] = weights.float()
-        scores[rows] += best_lp
-        lengths[rows] += 1
-        going = best != EOS_ID
-        if not bool(going.all()):  # one host sync per step, as any early stop needs
-            keep = going.nonzero().squeeze(1)
-            if keep.numel() == 0:
-                break
-            rows, best, max_len = rows[keep], best[keep], max_len[keep]
-            enc, state = enc.select(keep), state.select(keep)
-        prev = best
-    scores = scores / length_penalty(lengths, alpha)
-    return _collect(tokens, attn, scores, src_len, EOS_ID)
 
 
 class _Beams(NamedTuple):
@@ -226,11 +178,9 @@ def beam_search(
 
 
 def search(model: Searchable, src: Tensor, src_len: Tensor, cfg: DecodeConfig) -> list[Hypothesis]:
-    """Decode a padded batch with ``cfg``: greedy search for ``cfg.beam_size`` 1, else beam search."""
+    """Decode a padded batch with ``cfg``'s beam size (1: greedy), length penalty and length limit."""
     max_len = max_lengths(src_len, cfg).to(src.device)
-    if cfg.beam_size == 1:
-        return greedy_search(model, src, src_len, max_len, cfg.length_penalty)
     return beam_search(model, src, src_len, max_len, cfg.beam_size, cfg.length_penalty)
 
 
-__all__ = ["Hypothesis", "Searchable", "beam_search", "greedy_search", "length_penalty", "max_lengths", "search"]
+__all__ = ["Hypothesis", "Searchable", "beam_search", "length_penalty", "max_lengths", "search"]
