@@ -9,6 +9,7 @@ summed and target rows of one word are averaged, so every row of the result stil
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from translator.translate import Translation
@@ -36,17 +37,22 @@ def _word(pieces: list[str]) -> str:
     return text or "".join(pieces)
 
 
+def merge_matrix(
+    matrix: Sequence[Sequence[float]], src_spans: list[tuple[int, int]], tgt_spans: list[tuple[int, int]]
+) -> list[list[float]]:
+    """Piece matrix (target pieces x source pieces) -> word matrix (target words x source words): a word's
+    source columns are summed and its target rows averaged, so rows that summed to 1 still do."""
+    rows: list[list[float]] = []
+    for t_start, t_end in tgt_spans:
+        piece_rows = matrix[t_start:t_end]
+        rows.append([sum(sum(row[a:b]) for row in piece_rows) / len(piece_rows) for a, b in src_spans])
+    return rows
+
+
 def merge_alignment(source_tokens: list[str], target_tokens: list[str], alignment: list[list[float]]) -> dict[str, Any]:
     """Piece-level alignment -> ``{"source_words", "target_words", "alignment"}`` (target x source words)."""
     src_spans, tgt_spans = word_spans(source_tokens), word_spans(target_tokens)
-    rows: list[list[float]] = []
-    for t_start, t_end in tgt_spans:
-        piece_rows = alignment[t_start:t_end]
-        merged = []
-        for s_start, s_end in src_spans:
-            total = sum(sum(row[s_start:s_end]) for row in piece_rows)
-            merged.append(total / len(piece_rows))
-        rows.append(merged)
+    rows = merge_matrix(alignment, src_spans, tgt_spans)
     return {
         "source_words": [_word(source_tokens[a:b]) for a, b in src_spans],
         "target_words": [_word(target_tokens[a:b]) for a, b in tgt_spans],

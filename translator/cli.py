@@ -1,4 +1,4 @@
-"""Command line: ``python -m translator {translate,evaluate,heatmap}``.
+"""Command line: ``python -m translator {translate,evaluate,heatmap,align,aer}`` (align and aer: ``cli_align``).
 
 Every error (missing or corrupt package, missing files, mismatched corpora, bad arguments) prints
 one ``error: ...`` line on stderr and exits with status 2.
@@ -11,6 +11,7 @@ import json
 import sys
 from pathlib import Path
 
+from translator import cli_align
 from translator.alignment import translation_json
 from translator.config import MAX_BEAM
 from translator.evaluate import EvaluationError, evaluate_files
@@ -85,6 +86,7 @@ def build_parser() -> argparse.ArgumentParser:
     hm = sub.add_parser("heatmap", help="write the alignment of one sentence as a PNG")
     hm.add_argument("--text", required=True)
     hm.add_argument("--out", required=True)
+    cli_align.add_commands(sub)
     for command in (tr, ev, hm):
         command.add_argument(
             "--model", required=True, nargs="+", help="model package directory; several: decode them as an ensemble"
@@ -95,7 +97,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    handlers = {"translate": _translate, "evaluate": _evaluate, "heatmap": _heatmap}
+    handlers = {
+        "translate": _translate,
+        "evaluate": _evaluate,
+        "heatmap": _heatmap,
+        "align": cli_align.run_align,
+        "aer": cli_align.run_aer,
+    }
     try:
         return handlers[args.command](args)
     except (PackageError, EvaluationError, OSError, ValueError) as err:

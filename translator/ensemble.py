@@ -55,6 +55,13 @@ class Ensemble(nn.Module):
         pairs = [model.encode(src, src_len) for model in self.members]
         return EnsembleEncoded(tuple(p[0] for p in pairs)), EnsembleState(tuple(p[1] for p in pairs))
 
+    def forward(self, src: Tensor, src_len: Tensor, tgt_in: Tensor) -> tuple[Tensor, Tensor]:
+        """Teacher-forced scores as the ensemble decodes: src (B, S), src_len (B,), tgt_in (B, T) -> mean
+        member log-probabilities (B, T, V) (search renormalises them) and mean attention (B, T, S)."""
+        outputs = [model(src, src_len, tgt_in) for model in self.members]
+        log_probs = torch.stack([torch.log_softmax(logits.float(), dim=-1) for logits, _ in outputs]).mean(dim=0)
+        return log_probs, torch.stack([attention.float() for _, attention in outputs]).mean(dim=0)
+
     def step_logits(
         self, prev: Tensor, state: EnsembleState, enc: EnsembleEncoded
     ) -> tuple[Tensor, EnsembleState, Tensor]:

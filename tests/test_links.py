@@ -1,0 +1,106 @@
+"""Word links, symmetrisation and AER on hand-made cases whose answers are known."""
+
+from __future__ import annotations
+
+import pytest
+
+from translator.alignment import merge_matrix
+from translator.forced import EncodedSide, ForcedAlignment
+from translator.links import (
+    GoldLinks,
+    LinkError,
+    alignment_error_rate,
+    argmax_links,
+    check_range,
+    format_links,
+    grow_diag_final,
+    parse_links,
+    symmetrise,
+    threshold_links,
+)
+
+
+def gold(sure: set, possible: set = frozenset()) -> GoldLinks:
+    return GoldLinks(frozenset(sure), frozenset(possible))
+
+
+@pytest.mark.parametrize(
+    ("predicted", "aer", "precision", "recall"),
+    [
+        ({(0, 0), (1, 1)}, 0.0, 1.0, 1.0),  # the sure link and the possible one: perfect
+        ({(0, 0)}, 0.0, 1.0, 1.0),  # possible links are not needed
+        ({(0, 1)}, 1.0, 0.0, 0.0),  # nothing right
+        ({(0, 0), (2, 2)}, 1 - 2 / 3, 0.5, 1.0),  # (|A∩S| + |A∩P|) / (|A| + |S|) = (1 + 1) / (2 + 1)
+        (set(), 1.0, 0.0, 0.0),
+    ],
+)
+def test_aer_precision_recall_of_one_pair(predicted, aer, precision, recall):
+    score = alignment_error_rate([gold({(0, 0)}, {(1, 1)})], [predicted])
+    assert (score.aer, score.precision, score.recall) == pytest.approx((aer, precision, recall))
+
+
+def test_aer_sums_counts_over_the_corpus():
+    """Pair 1: A = S = {0-0, 1-1}. Pair 2: S = {0-0}, A = {0-1, 1-1, 2-2} all wrong. Corpus: |A| 5, |S| 3,
+    |A∩S| = |A∩P| = 2, so AER = 1 - 4/8, precision 2/5, recall 2/3 (a mean of per-pair AERs would be 0.5 too,
+    precision differs: the corpus sums decide)."""
+    score = alignment_error_rate([gold({(0, 0), (1, 1)}), gold({(0, 0)})], [{(0, 0), (1, 1)}, {(0, 1), (1, 1), (2, 2)}])
+    assert (score.aer, score.precision, score.recall) == pytest.approx((0.5, 0.4, 2 / 3))
+    assert (score.predicted, score.sure, score.pairs) == (5, 3, 2)
+
+
+def test_parse_links_sure_possible_and_one_indexed():
+    links = parse_links("1-1 2p3 2-2 2p2", one_indexed=True)
+    assert links.sure == {(0, 0), (1, 1)} and links.possible == {(1, 2)}  # a sure link is not also possible
+    assert parse_links("0-0 3-1").sure == {(0, 0), (3, 1)}
+    assert parse_links("") == gold(set())
+
+
+@pytest.mark.parametrize(("line", "message"), [("1-", "malformed"), ("a-b", "malformed"), ("1x2", "malformed")])
+def test_parse_links_errors(line, message):
+    with pytest.raises(LinkError, match=message):
+        parse_links(line)
+    with pytest.raises(LinkError, match="index 0"):
+        parse_links("0-1", one_indexed=True)
+
+
+def test_links_out_of_range_are_errors():
+    check_range(parse_links("0-0 1p2"), n_src=2, n_tgt=3)
+    with pytest.raises(LinkError, match="out of range"):
+        check_range(parse_links("2-0"), n_src=2, n_tgt=3)
+    with pytest.raises(LinkError, match="out of range"):
+        check_range(parse_links("0p3"), n_src=2, n_tgt=3)
+
+
+def test_argmax_and_threshold_on_a_tiny_matrix():
+    matrix = [[0.7, 0.2, 0.1], [0.1, 0.45, 0.45 + 1e-9], [0.5, 0.5, 0.0]]  # rows: target words
+    assert argmax_links(matrix) == {(0, 0), (2, 1), (0, 2)}  # ties go to the first source word
+    assert threshold_links(matrix, 0.4) == {(0, 0), (1, 1), (2, 1), (0, 2), (1, 2)}
+    assert format_links({(2, 1), (0, 0), (1, 2)}) == "0-0 1-2 2-1"
+
+
+def test_symmetrisation_of_two_directions():
+    forward = {(0, 0), (1, 1), (2, 2), (0, 2), (3, 4)}
+    backward = {(0, 0), (1, 1), (2, 2), (3, 3)}
+    assert symmetrise(forward, backward, "intersection") == {(0, 0), (1, 1), (2, 2)}
+    assert symmetrise(forward, backward, "union") == forward | backward
+    # 0-2 is diagonal to 1-1 but both its words are aligned: left out; 3-3 (diagonal to 2-2, word 3 unaligned)
+    # grows; 3-4 is then added by "final" (target word 4 is unaligned); nothing else is in the union
+    assert grow_diag_final(forward, backward) == {(0, 0), (1, 1), (2, 2), (3, 3), (3, 4)}
+
+
+def test_a_word_of_several_pieces_gets_one_link_set():
+    """Source words: 'Fahr|rad' (pieces 0-1) and 'fährt' (piece 2); target words 'bi|cy|cle' and 'rides'."""
+    pieces = [[0.5, 0.4, 0.1], [0.3, 0.6, 0.1], [0.2, 0.6, 0.2], [0.0, 0.1, 0.9]]  # 4 target x 3 source pieces
+    words = merge_matrix(pieces, [(0, 2), (2, 3)], [(0, 3), (3, 4)])
+    expected = [[(0.9 + 0.9 + 0.8) / 3, (0.1 + 0.1 + 0.2) / 3], [0.1, 0.9]]  # columns summed, rows averaged
+    assert [w for row in words for w in row] == pytest.approx([w for row in expected for w in row])
+    assert argmax_links(words) == {(0, 0), (1, 1)}
+
+
+def test_shift_takes_the_row_of_the_next_step():
+    side = EncodedSide(["a", "b"], ["▁a", "▁b"], [4, 5], [(0, 1), (1, 2)])
+    attention = [[0.9, 0.1], [0.2, 0.8], [0.6, 0.4]]  # target pieces 0, 1, then EOS
+    forced = ForcedAlignment(side, side, attention, [0.0, 0.0, 0.0])
+    assert forced.word_matrix() == [[0.9, 0.1], [0.2, 0.8]]
+    assert forced.word_matrix(shift=True) == [[0.2, 0.8], [0.6, 0.4]]
+    assert argmax_links(forced.word_matrix(shift=True)) == {(1, 0), (0, 1)}

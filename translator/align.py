@@ -1,0 +1,66 @@
+"""Word alignment of given sentence pairs with one model, or with the two directions' models combined.
+
+An ``AlignMethod`` names how links are read from the teacher-forced attention (``translator.forced``):
+the extraction ``rule`` (``argmax`` per target word, or ``threshold``), whether the ``shift``ed attention is
+used, and, when a reverse-direction model is given, how the two directions' links are ``symmetrise``d.
+Links are always (source word, target word) of the pair as given.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from translator.config import require
+from translator.forced import ForcedAlignment, force_align
+from translator.links import RULES, SYMMETRISATIONS, Link, extract, symmetrise
+from translator.translate import Translator
+
+PAIR_SEPARATOR = "|||"
+
+
+@dataclass(frozen=True)
+class AlignMethod:
+    """How links are made; ``symmetrise`` applies only when a reverse model is given."""
+
+    rule: str = "argmax"
+    threshold: float = 0.5
+    shift: bool = False
+    symmetrise: str = "grow-diag-final"
+
+    def __post_init__(self) -> None:
+        require(self.rule in RULES, f"rule must be one of {', '.join(RULES)}")
+        require(0.0 < self.threshold <= 1.0, "threshold must be in (0, 1]")
+        require(self.symmetrise in SYMMETRISATIONS, f"symmetrise must be one of {', '.join(SYMMETRISATIONS)}")
+
+    @property
+    def name(self) -> str:
+        rule = f"threshold {self.threshold:g}" if self.rule == "threshold" else self.rule
+        return ("shifted " if self.shift else "") + rule
+
+
+def split_pair(line: str, where: str = "") -> tuple[str, str]:
+    """``source ||| target`` -> (source, target); a line without exactly one separator is a ValueError."""
+    parts = line.split(PAIR_SEPARATOR)
+    if len(parts) != 2:
+        raise ValueError(f"{where}expected 'source {PAIR_SEPARATOR} target', found {len(parts) - 1} separators")
+    return parts[0].strip(), parts[1].strip()
+
+
+def links_of(alignment: ForcedAlignment, method: AlignMethod, reverse: bool = False) -> set[Link]:
+    """Links of one direction; ``reverse``: the alignment was made target -> source, so links are swapped."""
+    links = extract(alignment.word_matrix(method.shift), method.rule, method.threshold)
+    return {(j, i) for i, j in links} if reverse else links
+
+
+def align_pairs(
+    pairs: Sequence[tuple[str, str]], forward: Translator, method: AlignMethod, backward: Translator | None = None
+) -> tuple[list[set[Link]], list[ForcedAlignment]]:
+    """Links of every (source, target) pair, and the forward forced alignments they came from."""
+    forced = force_align(forward.package.model, forward.package.tokenizer, pairs)
+    links = [links_of(a, method) for a in forced]
+    if backward is not None:
+        swapped = [(t, s) for s, t in pairs]
+        reverse = force_align(backward.package.model, backward.package.tokenizer, swapped)
+        links = [symmetrise(f, links_of(r, method, reverse=True), method.symmetrise) for f, r in zip(links, reverse)]
+    return links, forced

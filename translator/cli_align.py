@@ -1,0 +1,110 @@
+"""Command line for word alignment: ``python -m translator align`` and ``python -m translator aer``.
+
+``align`` reads ``source ||| target`` lines (stdin, ``--input``) or two parallel files (``--src``, ``--tgt``)
+and writes one line of Pharaoh links (``i-j``, 0-indexed) per pair, or with ``--json`` one object per pair
+with the piece-level and word-level matrices. ``aer`` scores predicted links against gold links. Output is
+written only once every pair has been read and aligned, so an error leaves nothing half-written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from translator.align import AlignMethod, align_pairs, split_pair
+from translator.evaluate import EvaluationError, read_lines
+from translator.forced import ForcedAlignment
+from translator.links import RULES, SYMMETRISATIONS, Link, alignment_error_rate, check_range, format_links, parse_links
+from translator.translate import Translator
+
+
+def _read_stdin() -> list[str]:
+    try:
+        return sys.stdin.buffer.read().decode("utf-8").splitlines()
+    except UnicodeDecodeError as err:
+        raise EvaluationError(f"standard input is not UTF-8 text (byte {err.start})") from None
+
+
+def read_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
+    """The pairs to align, from ``--src``/``--tgt``, ``--input`` or stdin."""
+    if bool(args.src) != bool(args.tgt):
+        raise EvaluationError("give both --src and --tgt, or neither")
+    if args.src:
+        src, tgt = read_lines(args.src), read_lines(args.tgt)
+        if len(src) != len(tgt):
+            raise EvaluationError(f"{args.src} has {len(src)} lines but {args.tgt} has {len(tgt)}")
+        return list(zip(src, tgt, strict=True))
+    lines = read_lines(args.input) if args.input else _read_stdin()
+    return [split_pair(line, f"line {n + 1}: ") for n, line in enumerate(lines)]
+
+
+def _json_line(alignment: ForcedAlignment, links: set[Link], shift: bool) -> str:
+    return json.dumps(
+        {
+            "source_words": alignment.source.words,
+            "target_words": alignment.target.words,
+            "source_pieces": alignment.source.pieces,
+            "target_pieces": alignment.target.pieces,
+            "piece_alignment": alignment.attention[:-1],
+            "word_alignment": alignment.word_matrix(shift),
+            "links": sorted(links),
+        },
+        ensure_ascii=False,
+    )
+
+
+def run_align(args: argparse.Namespace) -> int:
+    method = AlignMethod(args.rule, args.threshold, args.shift, args.symmetrise)
+    pairs = read_pairs(args)
+    forward = Translator.load(args.model)
+    backward = Translator.load(args.reverse_model) if args.reverse_model else None
+    links, forced = align_pairs(pairs, forward, method, backward)
+    if args.json:
+        out = [_json_line(a, pair_links, method.shift) for a, pair_links in zip(forced, links, strict=True)]
+    else:
+        out = [format_links(pair_links) for pair_links in links]
+    sys.stdout.write("".join(line + "\n" for line in out))
+    return 0
+
+
+def run_aer(args: argparse.Namespace) -> int:
+    gold_lines, pred_lines = read_lines(args.gold), read_lines(args.pred)
+    if len(gold_lines) != len(pred_lines):
+        raise EvaluationError(f"{args.gold} has {len(gold_lines)} lines but {args.pred} has {len(pred_lines)}")
+    gold = [parse_links(line, args.one_indexed_gold, f"{args.gold}:{n + 1}: ") for n, line in enumerate(gold_lines)]
+    pred = [parse_links(line, False, f"{args.pred}:{n + 1}: ") for n, line in enumerate(pred_lines)]
+    if args.pairs:
+        pairs = [split_pair(line, f"{args.pairs}:{n + 1}: ") for n, line in enumerate(read_lines(args.pairs))]
+        if len(pairs) != len(gold):
+            raise EvaluationError(f"{args.pairs} has {len(pairs)} lines but {args.gold} has {len(gold)}")
+        for n, ((src, tgt), g, p) in enumerate(zip(pairs, gold, pred, strict=True)):
+            check_range(g, len(src.split()), len(tgt.split()), f"{args.gold}:{n + 1}: ")
+            check_range(p, len(src.split()), len(tgt.split()), f"{args.pred}:{n + 1}: ")
+    score = alignment_error_rate(gold, [p.sure | p.possible for p in pred])
+    if args.json:
+        print(json.dumps(score.__dict__))
+    else:
+        print(f"AER {score.aer:.4f}  precision {score.precision:.4f}  recall {score.recall:.4f}  ({score.pairs} pairs)")
+    return 0
+
+
+def add_commands(sub: argparse._SubParsersAction) -> None:
+    """Register ``align`` and ``aer`` on the CLI's subparsers."""
+    al = sub.add_parser("align", help="word links of given sentence pairs (forced alignment)")
+    al.add_argument("--model", required=True, nargs="+", help="package(s) translating source -> target")
+    al.add_argument("--reverse-model", nargs="+", help="package(s) translating target -> source: combine directions")
+    al.add_argument("--input", help="a file of 'source ||| target' lines (default: standard input)")
+    al.add_argument("--src", help="source sentences, one per line (with --tgt)")
+    al.add_argument("--tgt", help="target sentences, one per line (with --src)")
+    al.add_argument("--rule", choices=RULES, default=AlignMethod.rule)
+    al.add_argument("--threshold", type=float, default=AlignMethod.threshold, help="weight for --rule threshold")
+    al.add_argument("--shift", action="store_true", help="use the attention of the step after each target piece")
+    al.add_argument("--symmetrise", choices=SYMMETRISATIONS, default=AlignMethod.symmetrise)
+    al.add_argument("--json", action="store_true", help="one JSON object per pair with the soft matrices")
+    ae = sub.add_parser("aer", help="alignment error rate, precision and recall of predicted links")
+    ae.add_argument("--gold", required=True, help="gold links: i-j sure, ipj possible, one pair a line")
+    ae.add_argument("--pred", required=True, help="predicted links, 0-indexed Pharaoh format")
+    ae.add_argument("--one-indexed-gold", action="store_true", help="the gold file counts words from 1")
+    ae.add_argument("--pairs", help="the 'source ||| target' file: links past a sentence's words are errors")
+    ae.add_argument("--json", action="store_true", help="print one JSON object")
