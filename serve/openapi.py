@@ -43,7 +43,16 @@ def _translation_schemas() -> dict[str, Any]:
     return {
         "WordAlignment": {
             "type": "object",
-            "properties": {"source_words": strings, "target_words": strings, "alignment": matrix},
+            "properties": {
+                "source_words": strings,
+                "target_words": strings,
+                "alignment": matrix,
+                "links": {
+                    "type": "array",
+                    "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
+                    "description": "[source word, target word]: each target word and its most attended source word",
+                },
+            },
         },
         "Translation": {
             "type": "object",

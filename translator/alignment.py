@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from translator.links import argmax_links
 from translator.translate import Translation
 
 BOUNDARY = "\u2581"
@@ -50,13 +51,15 @@ def merge_matrix(
 
 
 def merge_alignment(source_tokens: list[str], target_tokens: list[str], alignment: list[list[float]]) -> dict[str, Any]:
-    """Piece-level alignment -> ``{"source_words", "target_words", "alignment"}`` (target x source words)."""
+    """Piece-level alignment -> ``{"source_words", "target_words", "alignment"}`` (target x source words) and
+    ``links``: [source word, target word] pairs, each target word linked to its most attended source word."""
     src_spans, tgt_spans = word_spans(source_tokens), word_spans(target_tokens)
     rows = merge_matrix(alignment, src_spans, tgt_spans)
     return {
         "source_words": [_word(source_tokens[a:b]) for a, b in src_spans],
         "target_words": [_word(target_tokens[a:b]) for a, b in tgt_spans],
         "alignment": rows,
+        "links": [list(link) for link in sorted(argmax_links(rows))],
     }
 
 

@@ -94,8 +94,63 @@ function onHover(event) {
   highlight(row, col, true);
 }
 
+// Word links: every word is a span; hovering or clicking one lights up the words it is linked to.
+let wordLinks = [];
+let pinned = null;
+
+function wordSpans(box, words, side) {
+  box.replaceChildren();
+  words.forEach((word, index) => {
+    const span = document.createElement("span");
+    span.className = "word";
+    span.dataset.side = side;
+    span.dataset.index = String(index);
+    span.textContent = word;
+    span.tabIndex = 0;
+    box.appendChild(span);
+  });
+}
+
+function linkedIndices(side, index) {
+  // links are [source word, target word]; a source word may link to several target words
+  return side === "src"
+    ? wordLinks.filter(([s]) => s === index).map(([, t]) => t)
+    : wordLinks.filter(([, t]) => t === index).map(([s]) => s);
+}
+
+function markWords(word) {
+  document.querySelectorAll("#links .word").forEach((w) => w.classList.remove("active", "linked"));
+  if (!word) return;
+  word.classList.add("active");
+  const other = word.dataset.side === "src" ? "tgt" : "src";
+  linkedIndices(word.dataset.side, Number(word.dataset.index)).forEach((i) => {
+    const target = document.querySelector(`#links .word[data-side="${other}"][data-index="${i}"]`);
+    if (target) target.classList.add("linked");
+  });
+}
+
+function drawWordLinks(wordAlignment) {
+  wordLinks = wordAlignment.links || [];
+  pinned = null;
+  wordSpans($("src-words"), wordAlignment.source_words, "src");
+  wordSpans($("tgt-words"), wordAlignment.target_words, "tgt");
+}
+
+function onWordHover(event) {
+  const word = event.target.closest(".word");
+  markWords(word || pinned);
+}
+
+function onWordClick(event) {
+  const word = event.target.closest(".word");
+  if (pinned) pinned.classList.remove("pinned");
+  pinned = word && word !== pinned ? word : null;
+  if (pinned) pinned.classList.add("pinned");
+  markWords(pinned);
+}
+
 function requestBody(text) {
-  const body = { text, alignment: true, word_alignment: $("words").checked };
+  const body = { text, alignment: true, word_alignment: true };
   const beam = $("beam").value;
   if (beam) body.beam_size = Number(beam);
   return body;
@@ -105,7 +160,8 @@ function showResult(item, elapsed) {
   $("translation").textContent = item.translation || "(empty translation)";
   $("score").textContent = `score ${item.score.toFixed(3)}`;
   $("elapsed").textContent = `${Math.round(elapsed)} ms`;
-  const words = $("words").checked && item.word_alignment;
+  drawWordLinks(item.word_alignment);
+  const words = $("words").checked;
   if (words) {
     const w = item.word_alignment;
     drawHeatmap(w.source_words, w.target_words, w.alignment);
@@ -136,6 +192,7 @@ async function translate(event) {
     if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
     showResult(data.translations[0], performance.now() - started);
   } catch (err) {
+    $("result").hidden = true; // no stale translation under the error
     showError(`Translation failed: ${err.message}`);
   } finally {
     button.disabled = false;
@@ -150,5 +207,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const table = $("heatmap");
   table.addEventListener("mousemove", onHover);
   table.addEventListener("mouseleave", () => { $("tooltip").hidden = true; onHover({ target: table }); });
+  const links = $("links");
+  links.addEventListener("mouseover", onWordHover);
+  links.addEventListener("mouseleave", () => markWords(pinned));
+  links.addEventListener("click", onWordClick);
   loadModelInfo();
 });

@@ -60,7 +60,7 @@ def test_page_translates_and_draws_heatmap(page, live_server: int, tmp_path: Pat
     page.click("#translate")
     page.wait_for_selector("#result:not([hidden])", timeout=20_000)
 
-    body = json.dumps({"text": SENTENCE, "beam_size": 1}).encode()
+    body = json.dumps({"text": SENTENCE, "beam_size": 1, "word_alignment": True}).encode()
     expected = json.loads(http_request(live_server, "POST", "/v1/translate", body)[2])["translations"][0]
     shown = page.text_content("#translation")
     assert shown == (expected["translation"] or "(empty translation)")
@@ -74,5 +74,26 @@ def test_page_translates_and_draws_heatmap(page, live_server: int, tmp_path: Pat
     tooltip.wait_for(state="visible")
     weight = f"{expected['alignment'][0][0]:.3f}"
     assert tooltip.text_content() == f"{expected['source_tokens'][0]} → {expected['target_tokens'][0]}: {weight}"
+    _check_word_links(page, expected["word_alignment"])
     page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
     assert failed == []
+
+
+def _indices(page, selector: str) -> list[int]:  # noqa: ANN001
+    return sorted(int(i) for i in page.eval_on_selector_all(selector, "els => els.map(e => e.dataset.index)"))
+
+
+def _check_word_links(page, words: dict) -> None:  # noqa: ANN001
+    """Hovering a target word lights up its linked source word(s), hovering a source word its target words;
+    a click pins the highlight until the next click."""
+    assert page.locator("#src-words .word").all_text_contents() == words["source_words"]
+    assert page.locator("#tgt-words .word").all_text_contents() == words["target_words"]
+    links = [tuple(link) for link in words["links"]]
+    for j in range(len(words["target_words"])):
+        page.hover(f'#tgt-words .word[data-index="{j}"]')
+        assert _indices(page, "#src-words .word.linked") == sorted(s for s, t in links if t == j)
+    source = links[0][0]
+    page.click(f'#src-words .word[data-index="{source}"]')
+    page.hover("h1")  # away from the words: the pinned source word keeps its highlight
+    assert _indices(page, "#tgt-words .word.linked") == sorted(t for s, t in links if s == source)
+    assert _indices(page, "#src-words .word.pinned") == [source]

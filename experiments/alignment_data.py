@@ -1,0 +1,35 @@
+"""The WPT 2003 English-French dev set and Multi30k text in its form (lowercased, Moses-tokenized).
+
+The gold set (``../shared/data/alignment/en-fr-wpt03``) is lowercased and tokenized; the statistical
+baseline is trained on Multi30k en-fr train brought to the same form with sacremoses, the Python port of
+the Moses tokenizer that such test sets were made with.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sacremoses import MosesTokenizer
+
+from translator.align import split_pair
+from translator.evaluate import read_lines
+from translator.links import GoldLinks, check_range, parse_links
+
+GOLD_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "alignment" / "en-fr-wpt03"
+
+
+def read_gold(pairs_path: str | Path, gold_path: str | Path) -> tuple[list[tuple[str, str]], list[GoldLinks]]:
+    """The dev pairs (English, French) and their 0-indexed gold links, range-checked."""
+    pairs = [split_pair(line, f"{pairs_path}:{n + 1}: ") for n, line in enumerate(read_lines(pairs_path))]
+    gold = [parse_links(line, True, f"{gold_path}:{n + 1}: ") for n, line in enumerate(read_lines(gold_path))]
+    if len(pairs) != len(gold):
+        raise ValueError(f"{pairs_path} has {len(pairs)} pairs but {gold_path} has {len(gold)} lines")
+    for n, ((en, fr), links) in enumerate(zip(pairs, gold, strict=True)):
+        check_range(links, len(en.split()), len(fr.split()), f"{gold_path}:{n + 1}: ")
+    return pairs, gold
+
+
+def moses_lowercase(lines: list[str], lang: str) -> list[str]:
+    """Moses-tokenize and lowercase raw sentences (escape off: '&' stays '&')."""
+    tokenizer = MosesTokenizer(lang=lang)
+    return [tokenizer.tokenize(line, escape=False, return_str=True).lower() for line in lines]

@@ -1,0 +1,76 @@
+"""The statistical baseline of the alignment table: eflomal trained on Multi30k en-fr train plus the dev
+sentences (statistical aligners are run over the sentences to align too), both directions, symmetrised.
+
+    python -m experiments.eflomal_baseline [--data-dir data/multi30k] [--gold-dir ../shared/data/alignment/en-fr-wpt03]
+
+Multi30k is brought to the gold set's form first (``experiments.alignment_data``). Prints AER, precision and
+recall of the forward, reverse and symmetrised links on the dev pairs, and appends the rows to
+``experiments/results.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import eflomal
+
+from experiments.alignment_data import GOLD_DIR, moses_lowercase, read_gold
+from experiments.record import append
+from translator.evaluate import read_lines
+from translator.links import SYMMETRISATIONS, Link, alignment_error_rate, parse_links, symmetrise
+
+
+def run_eflomal(src: list[str], tgt: list[str], seed_dir: Path) -> tuple[list[set[Link]], list[set[Link]]]:
+    """eflomal's forward (src -> tgt) and reverse links of every line, both as (src word, tgt word)."""
+    fwd, rev = seed_dir / "fwd", seed_dir / "rev"
+    aligner = eflomal.Aligner()
+    aligner.align(src, tgt, links_filename_fwd=str(fwd), links_filename_rev=str(rev), quiet=True)
+
+    def links(path: Path) -> list[set[Link]]:
+        return [set(parse_links(line).sure) for line in path.read_text(encoding="utf-8").splitlines()]
+
+    return links(fwd), links(rev)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--data-dir", default="data/multi30k", help="Multi30k text (make data CONFIG=configs/en-fr.yaml)")
+    p.add_argument("--gold-dir", default=str(GOLD_DIR))
+    p.add_argument("--no-record", action="store_true", help="do not append the rows to experiments/results.jsonl")
+    args = p.parse_args(argv)
+    pairs, gold = read_gold(Path(args.gold_dir) / "dev.src-tgt", Path(args.gold_dir) / "dev.gold")
+    data = Path(args.data_dir)
+    train_en = moses_lowercase(read_lines(data / "train.en"), "en")
+    train_fr = moses_lowercase(read_lines(data / "train.fr"), "fr")
+    src = train_en + [en for en, _ in pairs]
+    tgt = train_fr + [fr for _, fr in pairs]
+    with tempfile.TemporaryDirectory() as tmp:
+        forward, reverse = run_eflomal(src, tgt, Path(tmp))
+    forward, reverse = forward[-len(pairs) :], reverse[-len(pairs) :]
+    rows = [("forward (en->fr)", forward), ("reverse (fr->en)", reverse)]
+    rows += [(how, [symmetrise(f, r, how) for f, r in zip(forward, reverse, strict=True)]) for how in SYMMETRISATIONS]
+    print(f"eflomal on {len(train_en)} Multi30k pairs + {len(pairs)} dev pairs\n")
+    print("| eflomal links | AER | precision | recall |\n| --- | ---: | ---: | ---: |")
+    for name, links in rows:
+        score = alignment_error_rate(gold, links)
+        print(f"| {name} | {score.aer:.4f} | {score.precision:.4f} | {score.recall:.4f} |")
+        if not args.no_record:
+            append(
+                {
+                    "kind": "alignment",
+                    "name": f"eflomal {name}",
+                    "aer": score.aer,
+                    "precision": score.precision,
+                    "recall": score.recall,
+                    "pairs": score.pairs,
+                    "train_pairs": len(train_en),
+                }
+            )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
