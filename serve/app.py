@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTo
 from serve.openapi import openapi_document
 from serve.service import TranslationService
 from serve.settings import Settings, load_settings
-from serve.validation import ApiError, parse_heatmap, parse_json_body, parse_translate
+from serve.validation import ApiError, parse_align, parse_heatmap, parse_json_body, parse_translate
 from translator.alignment import translation_json
 from translator.translate import Translator
 
@@ -69,6 +69,10 @@ def _register_api(app: Flask, service: TranslationService) -> None:
         items = [translation_json(r, req.alignment, req.word_alignment) for r in results]
         beam = req.beam_size or service.default_beam()
         return jsonify(model=service.summary(), beam_size=beam, translations=items)
+
+    @app.post("/v1/align")
+    def align() -> Response:
+        return jsonify(service.align(parse_align(_json_body(settings.max_body_bytes), settings)))
 
     @app.route("/v1/heatmap", methods=["GET", "POST"])
     def heatmap() -> Response:

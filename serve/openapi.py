@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from serve.schema import heatmap_schema, translate_schema
+from serve.schema import align_schema, heatmap_schema, translate_schema
 from serve.settings import Settings
 
 JSON = "application/json"
@@ -33,7 +33,11 @@ def _errors(*codes: int) -> dict[str, Any]:
 
 def _request_schemas(settings: Settings) -> dict[str, Any]:
     """Request bodies, with the configured limits."""
-    return {"TranslateRequest": translate_schema(settings), "HeatmapRequest": heatmap_schema(settings)}
+    return {
+        "TranslateRequest": translate_schema(settings),
+        "HeatmapRequest": heatmap_schema(settings),
+        "AlignRequest": align_schema(settings),
+    }
 
 
 def _translation_schemas() -> dict[str, Any]:
@@ -72,6 +76,21 @@ def _translation_schemas() -> dict[str, Any]:
                 "model": _ref("ModelSummary"),
                 "beam_size": {"type": "integer"},
                 "translations": {"type": "array", "items": _ref("Translation")},
+            },
+        },
+        "AlignResponse": {
+            "type": "object",
+            "properties": {
+                "model": _ref("ModelSummary"),
+                "method": {"type": "string", "description": "e.g. 'argmax', 'shifted threshold 0.3'"},
+                **{k: strings for k in ("source_words", "target_words", "source_pieces", "target_pieces")},
+                "piece_alignment": {**matrix, "description": "Rows: target pieces; columns: source pieces"},
+                "word_alignment": {**matrix, "description": "Rows: target words; columns: source words"},
+                "links": {
+                    "type": "array",
+                    "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
+                    "description": "[source word, target word], 0-indexed",
+                },
             },
         },
     }
@@ -119,6 +138,16 @@ def _paths(settings: Settings) -> dict[str, Any]:
                 "responses": {
                     "200": _json_response("Translations in input order", "TranslateResponse"),
                     **_errors(400, 413, 415, 503),
+                },
+            }
+        },
+        "/v1/align": {
+            "post": {
+                "summary": "Word alignment of a given sentence pair (forced: the target is teacher-forced)",
+                "requestBody": {"required": True, "content": {JSON: {"schema": _ref("AlignRequest")}}},
+                "responses": {
+                    "200": _json_response("Links and soft matrices", "AlignResponse"),
+                    **_errors(400, 413, 415),
                 },
             }
         },

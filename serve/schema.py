@@ -20,7 +20,13 @@ from serve.settings import Settings
 FORBIDDEN = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uD800-\uDFFF"
 TEXT_PATTERN = rf"^[^{FORBIDDEN}]*$"
 NONBLANK_PATTERN = rf"^(?=[\s\S]*\S)[^{FORBIDDEN}]*$"  # also at least one non-space character
-TYPE_NAMES = {"string": "a string", "integer": "an integer", "boolean": "true or false", "array": "an array"}
+TYPE_NAMES = {
+    "string": "a string",
+    "integer": "an integer",
+    "number": "a number",
+    "boolean": "true or false",
+    "array": "an array",
+}
 
 
 class ApiError(Exception):
@@ -91,6 +97,34 @@ def heatmap_schema(settings: Settings) -> dict[str, Any]:
     }
 
 
+def align_schema(settings: Settings) -> dict[str, Any]:
+    """The body of ``POST /v1/align``: one sentence pair and how to read links from its attention."""
+    side = {**_text(settings, NONBLANK_PATTERN), "description": "Words are its whitespace-separated tokens"}
+    return {
+        "type": "object",
+        "required": ["source", "target"],
+        "additionalProperties": False,
+        "properties": {
+            "source": side,
+            "target": {**side, "description": "The given translation (teacher-forced); whitespace-separated words"},
+            "rule": {"type": "string", "enum": ["argmax", "threshold"], "default": "argmax"},
+            "threshold": {
+                "type": "number",
+                "minimum": 0,
+                "exclusiveMinimum": True,
+                "maximum": 1,
+                "default": 0.5,
+                "description": "Weight from which a pair is linked (rule threshold)",
+            },
+            "shift": {
+                "type": "boolean",
+                "default": False,
+                "description": "Read each target piece's row from the step after it",
+            },
+        },
+    }
+
+
 def type_name(value: Any) -> str:
     """How an error message names the JSON type of ``value`` ("an object", "a number", ...)."""
     names = {dict: "an object", list: "an array", str: "a string", bool: "a boolean", type(None): "null"}
@@ -102,6 +136,8 @@ def type_name(value: Any) -> str:
 def _has_type(value: Any, kind: str) -> bool:
     if kind == "integer":
         return isinstance(value, int) and not isinstance(value, bool)
+    if kind == "number":
+        return isinstance(value, int | float) and not isinstance(value, bool)
     return isinstance(value, {"string": str, "boolean": bool, "array": list, "object": dict}[kind])
 
 
@@ -124,6 +160,14 @@ def _check_string(name: str, value: str, schema: dict[str, Any]) -> None:
         raise ApiError(400, _pattern_message(name, value, schema))
     if "enum" in schema and value not in schema["enum"]:
         raise ApiError(400, f"'{name}' must be one of {', '.join(map(repr, schema['enum']))} (got {value!r})")
+
+
+def _check_number(name: str, value: float, schema: dict[str, Any]) -> None:
+    low, high = schema.get("minimum"), schema.get("maximum")
+    too_low = low is not None and (value <= low if schema.get("exclusiveMinimum") else value < low)
+    if too_low or (high is not None and value > high):
+        opening = "above" if schema.get("exclusiveMinimum") else "at least"
+        raise ApiError(400, f"'{name}' must be {opening} {low:g} and at most {high:g} (got {value:.6g})")
 
 
 def _check_integer(name: str, value: int, schema: dict[str, Any]) -> None:
@@ -150,7 +194,7 @@ def check_value(name: str, value: Any, schema: dict[str, Any]) -> Any:
     kind = schema["type"]
     if not _has_type(value, kind):
         raise ApiError(400, f"'{name}' must be {TYPE_NAMES[kind]}, not {type_name(value)}")
-    checks = {"string": _check_string, "integer": _check_integer, "array": _check_array}
+    checks = {"string": _check_string, "integer": _check_integer, "number": _check_number, "array": _check_array}
     if kind in checks:
         checks[kind](name, value, schema)
     return value

@@ -12,8 +12,10 @@ import torch
 
 from serve.batcher import BatcherClosedError, MicroBatcher, QueueFullError
 from serve.settings import Settings
-from serve.validation import ApiError, HeatmapRequest
+from serve.validation import AlignRequest, ApiError, HeatmapRequest
+from translator.align import links_of
 from translator.alignment import merge_alignment
+from translator.forced import AlignmentInputError, force_align
 from translator.translate import Translation, Translator
 
 
@@ -68,6 +70,26 @@ class TranslationService:
             raise ApiError(503, f"translation did not finish within {self.settings.request_timeout_s:g} s") from None
         except BatcherClosedError as err:
             raise ApiError(503, str(err)) from None
+
+    def align(self, request: AlignRequest) -> dict[str, Any]:
+        """Forced alignment of one given pair (teacher-forced: no search), with its word links."""
+        package = self.translator.package
+        try:
+            forced = force_align(package.model, package.tokenizer, [(request.source, request.target)])[0]
+        except AlignmentInputError as err:
+            raise ApiError(400, str(err)) from None
+        links = links_of(forced, request.method)
+        return {
+            "model": self.summary(),
+            "method": request.method.name,
+            "source_words": forced.source.words,
+            "target_words": forced.target.words,
+            "source_pieces": forced.source.pieces,
+            "target_pieces": forced.target.pieces,
+            "piece_alignment": forced.attention[:-1],
+            "word_alignment": forced.word_matrix(request.method.shift),
+            "links": [list(link) for link in sorted(links)],
+        }
 
     def heatmap_png(self, request: HeatmapRequest) -> bytes:
         """Translate one sentence and draw its alignment (piece or word level) as PNG bytes."""

@@ -7,10 +7,20 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from serve.schema import ApiError, check_object, heatmap_schema, translate_schema, type_name
+from serve.schema import ApiError, align_schema, check_object, heatmap_schema, translate_schema, type_name
 from serve.settings import Settings
+from translator.align import AlignMethod
 
-__all__ = ["ApiError", "HeatmapRequest", "TranslateRequest", "parse_heatmap", "parse_json_body", "parse_translate"]
+__all__ = [
+    "AlignRequest",
+    "ApiError",
+    "HeatmapRequest",
+    "TranslateRequest",
+    "parse_align",
+    "parse_heatmap",
+    "parse_json_body",
+    "parse_translate",
+]
 
 
 @dataclass(frozen=True)
@@ -31,6 +41,15 @@ class HeatmapRequest:
     text: str
     beam_size: int | None
     level: str
+
+
+@dataclass(frozen=True)
+class AlignRequest:
+    """A validated ``/v1/align`` request: one pair and the link extraction method."""
+
+    source: str
+    target: str
+    method: AlignMethod
 
 
 def _reject_constant(name: str) -> float:
@@ -89,3 +108,10 @@ def parse_heatmap(body: dict[str, Any], settings: Settings, query: bool = False)
     schema = heatmap_schema(settings)
     fields = check_object(_from_query(body, schema) if query else body, schema)
     return HeatmapRequest(fields["text"], _default_beam(fields["beam_size"], settings), fields["level"])
+
+
+def parse_align(body: dict[str, Any], settings: Settings) -> AlignRequest:
+    """Validate a ``/v1/align`` body."""
+    fields = check_object(body, align_schema(settings))
+    method = AlignMethod(fields["rule"], float(fields["threshold"]), fields["shift"])
+    return AlignRequest(fields["source"], fields["target"], method)

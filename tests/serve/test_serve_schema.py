@@ -13,7 +13,7 @@ from test_serve_errors import BAD_BODIES
 from serve.openapi import openapi_document
 from serve.schema import ApiError
 from serve.settings import Settings
-from serve.validation import parse_heatmap, parse_translate
+from serve.validation import parse_align, parse_heatmap, parse_translate
 
 SETTINGS = Settings(max_text_chars=20, max_texts=3, max_beam=8)
 DOCUMENT = openapi_document(SETTINGS, {"name": "test", "src_lang": "de", "tgt_lang": "en"})
@@ -68,6 +68,24 @@ HEATMAP_BODIES = [
 ]
 
 
+ALIGN_BODIES = [
+    {"source": "a b", "target": "c"},
+    {"source": "a b"},
+    {"source": " ", "target": "c"},
+    {"source": "a", "target": "c", "rule": "threshold", "threshold": 0.3},
+    {"source": "a", "target": "c", "threshold": 0},
+    {"source": "a", "target": "c", "threshold": 1},
+    {"source": "a", "target": "c", "threshold": 1.0001},
+    {"source": "a", "target": "c", "threshold": -0.1},
+    {"source": "a", "target": "c", "threshold": "0.5"},
+    {"source": "a", "target": "c", "threshold": None},
+    {"source": "a", "target": "c", "shift": True, "rule": "argmax"},
+    {"source": "a", "target": "c", "rule": "mean"},
+    {"source": "a", "target": "c", "beam_size": 2},
+    {"source": "a" * 21, "target": "c"},
+]
+
+
 def _accepts(parse, body: dict) -> bool:
     try:
         parse(body, SETTINGS)
@@ -105,3 +123,8 @@ def test_limits_in_the_document_follow_the_settings() -> None:
     assert translate["text"]["maxLength"] == SETTINGS.max_text_chars
     assert translate["texts"]["maxItems"] == SETTINGS.max_texts
     assert translate["beam_size"]["maximum"] == SETTINGS.max_beam
+
+
+@pytest.mark.parametrize("body", ALIGN_BODIES, ids=repr)
+def test_align_schema_and_validator_agree(body: dict) -> None:
+    assert _accepts(parse_align, body) == OAS30Validator(SCHEMAS["AlignRequest"]).is_valid(body)
