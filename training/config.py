@@ -25,6 +25,8 @@ class DataConfig:
     ``mirror`` is a local folder or an http(s) base URL holding ``<split>.<lang>.gz``; when null the
     environment variable ``MULTI30K_MIRROR`` is used, else the upstream URL. ``max_train_pairs``
     keeps only the first N training pairs (tiny runs); ``max_val_pairs`` likewise for validation.
+    ``alignment_links``: a file of word links for the training pairs (``python -m training.guided``), used
+    by guided alignment (``train.guided_alignment_weight``).
     """
 
     src_lang: Literal["en", "de", "fr", "cs"] = "de"
@@ -37,6 +39,7 @@ class DataConfig:
     max_train_pairs: int | None = None
     max_val_pairs: int | None = None
     max_len: int = 100
+    alignment_links: str | None = None
 
     def __post_init__(self) -> None:
         require(self.src_lang != self.tgt_lang, "src_lang and tgt_lang must differ")
@@ -58,6 +61,8 @@ class TrainConfig:
     ``keep_epoch_checkpoints`` keeps the weights of the last N epochs as ``epoch-NN.ckpt`` (for
     checkpoint averaging and checkpoint ensembles; 0 keeps none); ``average_last_epochs`` N > 0
     exports the mean of the last N of those instead of the best checkpoint (needs N <= keep).
+    ``guided_alignment_weight`` > 0 adds that weight times the guided-alignment loss (``training.guided``) to
+    the training loss; it needs ``data.alignment_links``. 0 (the default) trains without it.
     """
 
     seed: int = 1234
@@ -86,6 +91,7 @@ class TrainConfig:
     num_workers: int = 0
     log_every_n_steps: int = 50
     threads: int = 0
+    guided_alignment_weight: float = 0.0
 
     def __post_init__(self) -> None:
         require(self.batch_tokens >= 16, "batch_tokens must be >= 16")
@@ -102,6 +108,7 @@ class TrainConfig:
             "average_last_epochs must be between 0 and keep_epoch_checkpoints",
         )
         require(self.val_beam_size >= 1, "val_beam_size must be >= 1")
+        require(self.guided_alignment_weight >= 0.0, "guided_alignment_weight must be >= 0")
 
 
 @dataclass(frozen=True)
@@ -119,6 +126,10 @@ class Config:
         require(
             not self.model.tie_src_tgt or self.data.joint_vocab,
             "model.tie_src_tgt needs data.joint_vocab: true",
+        )
+        require(
+            self.train.guided_alignment_weight == 0.0 or self.data.alignment_links is not None,
+            "train.guided_alignment_weight > 0 needs data.alignment_links (python -m training.guided makes it)",
         )
 
 

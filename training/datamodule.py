@@ -20,39 +20,44 @@ from torch.utils.data import DataLoader, Sampler
 
 from training.config import Config
 from training.corpus import CorpusError, load_pairs, prepare_corpus
+from training.guided import guide_tensor, piece_links, read_links
 from training.paths import spm_dir
 from training.vocab import train_spm
 from translator.padding import lengths_of, pad_ids
 from translator.special import BOS_ID, EOS_ID, UNK_ID
 from translator.tokenizer import Tokenizer
 
-Example = tuple[int, list[int], list[int]]
+Example = tuple[int, list[int], list[int]]  # training examples may carry a 4th item: their PieceLinks
 
 
 class Batch(NamedTuple):
     """A padded batch (``translator.special.PAD_ID``). src (B, S) and src_len (B,); tgt_in (B, T) = BOS + ids and
-    tgt_out (B, T) = ids + EOS; index (B,) = each example's position in its split. All long tensors."""
+    tgt_out (B, T) = ids + EOS; index (B,) = each example's position in its split: long tensors. ``guide``
+    (B, T, S): guided-alignment targets (``training.guided``) when the examples carry links, else None."""
 
     src: Tensor
     src_len: Tensor
     tgt_in: Tensor
     tgt_out: Tensor
     index: Tensor
+    guide: Tensor | None = None
 
     def to(self, device: torch.device | str) -> Batch:
         """The same batch on ``device``."""
-        return Batch(*(t.to(device) for t in self))
+        return Batch(*(None if t is None else t.to(device) for t in self))
 
 
 def collate(examples: Sequence[Example]) -> Batch:
     """Pad a list of examples into a Batch (see Batch for the shapes)."""
-    index, src, tgt = zip(*examples, strict=True)
+    index, src, tgt, *links = zip(*examples, strict=True)
+    src_ids, tgt_in = pad_ids(src), pad_ids([[BOS_ID, *t] for t in tgt])
     return Batch(
-        src=pad_ids(src),
+        src=src_ids,
         src_len=lengths_of(src),
-        tgt_in=pad_ids([[BOS_ID, *t] for t in tgt]),
+        tgt_in=tgt_in,
         tgt_out=pad_ids([[*t, EOS_ID] for t in tgt]),
         index=torch.tensor(index, dtype=torch.long),
+        guide=guide_tensor(links[0], tgt_in.size(1), src_ids.size(1)) if links else None,
     )
 
 
@@ -202,10 +207,18 @@ class TranslationDataModule(pl.LightningDataModule):
             self.train_examples = encode_train(pairs, self.tokenizer, data.max_len)
             if not self.train_examples:
                 raise CorpusError(f"no training pairs of 1..{data.max_len} pieces in {data.data_dir}")
+            if self.cfg.train.guided_alignment_weight > 0:
+                self.train_examples = self._with_links(pairs, self.train_examples)
         if stage in (None, "fit", "validate"):
             pairs = load_pairs(data.data_dir, "val", data.src_lang, data.tgt_lang, limit=data.max_val_pairs)
             self.val_examples = encode_eval(pairs, self.tokenizer, data.max_len)
             self.val_references = [tgt for _, tgt in pairs]
+
+    def _with_links(self, pairs: Sequence[tuple[str, str]], examples: list[Example]) -> list:
+        """Each training example with its piece links (``training.guided``) as a 4th item."""
+        links = read_links(self.cfg.data.alignment_links, len(pairs))
+        tok = self.tokenizer
+        return [(i, src, tgt, piece_links(tok, *pairs[i], links[i])) for i, src, tgt in examples]
 
     def _rank(self) -> tuple[int, int]:
         """(global rank, world size) from the attached trainer, else (0, 1)."""

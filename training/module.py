@@ -16,6 +16,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from training.config import Config
+from training.guided import guided_alignment_loss
 from translator.config import to_dict
 from translator.model import Seq2Seq
 from translator.search import search
@@ -44,7 +45,7 @@ class TranslationModule(pl.LightningModule):
 
     def _common_step(self, batch: Any, stage: str) -> Tensor:
         """Loss of a batch: src (B, S), tgt_in/tgt_out (B, T) -> mean label-smoothed CE per target token."""
-        logits, _ = self.model(batch.src, batch.src_len, batch.tgt_in)
+        logits, attention = self.model(batch.src, batch.src_len, batch.tgt_in)
         B, T, V = logits.size()
         flat_logits, flat_gold = logits.reshape(B * T, V).float(), batch.tgt_out.reshape(B * T)  # a row per token
         tokens = (flat_gold != PAD_ID).sum()
@@ -53,6 +54,11 @@ class TranslationModule(pl.LightningModule):
         ) / tokens.clamp(min=1)
         batch_size = batch.src.size(0)
         on_step = stage == "train"
+        weight = self.cfg.train.guided_alignment_weight
+        if on_step and weight > 0 and batch.guide is not None:
+            guided = guided_alignment_loss(attention, batch.guide)
+            self.log("train_guided_loss", guided, on_step=True, batch_size=batch_size)
+            loss = loss + weight * guided
         self.log(
             f"{stage}_loss",
             loss,
