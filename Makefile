@@ -17,7 +17,7 @@ EVAL_NAME = $(subst $(space),+,$(notdir $(MODEL)))
 space := $(subst ,, )
 export MULTI30K_MIRROR ?= $(abspath ../shared/data/multi30k)
 
-.PHONY: install data train export evaluate translate heatmap serve bench bench-serve sweep runs average checkpoint-levers test lint format clean
+.PHONY: install data train export evaluate translate heatmap serve bench bench-serve sweep runs average checkpoint-levers alignment-eval guided-links test lint format clean
 
 install: $(VENV)/.installed
 
@@ -67,6 +67,15 @@ average: install  ## average the last N (default 5) epoch checkpoints of CONFIG'
 
 checkpoint-levers: install  ## val BLEU of CONFIG's run: best.ckpt vs averages of the last 2/3/5 epochs vs an ensemble of the last 3
 	PY=$(PY) bash experiments/checkpoint_levers.sh $(NAME)
+
+alignment-eval: install  ## AER of eflomal and of the en-fr/fr-en attention on the WPT 2003 dev pairs; rows to experiments/results.jsonl
+	$(PY) -m training.corpus --config configs/en-fr.yaml
+	$(PY) -m experiments.eflomal_baseline
+	$(PY) -m experiments.alignment_aer --forward $(or $(FORWARD),artifacts/en-fr) --backward $(or $(BACKWARD),artifacts/fr-en)
+
+guided-links: install  ## eflomal word links of CONFIG's training pairs, for guided alignment (data.alignment_links)
+	$(PY) -m training.corpus --config $(CONFIG)
+	$(PY) -m training.guided --config $(CONFIG)
 
 test: install  ## the whole test suite (CPU)
 	$(PY) -m pytest -q
