@@ -108,7 +108,8 @@ class TranslationService:
                 f"{limit} on either axis (use /v1/translate for the numbers)",
             )
         buffer = io.BytesIO()
-        render_heatmap(source, target, matrix, buffer, title=item.text[:80] or "(empty translation)")
+        unit = "words" if request.level == "word" else "pieces"
+        render_heatmap(source, target, matrix, buffer, title=item.text[:80] or "(empty translation)", unit=unit)
         return buffer.getvalue()
 
     def close(self) -> None:

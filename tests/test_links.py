@@ -104,3 +104,22 @@ def test_shift_takes_the_row_of_the_next_step():
     assert forced.word_matrix() == [[0.9, 0.1], [0.2, 0.8]]
     assert forced.word_matrix(shift=True) == [[0.2, 0.8], [0.6, 0.4]]
     assert argmax_links(forced.word_matrix(shift=True)) == {(1, 0), (0, 1)}
+
+
+def test_heatmap_labels_are_literal_text():
+    """'$' in a piece, word or title must not start matplotlib mathtext ('$$' used to raise, '$x^{2}$' was
+    drawn as a superscript)."""
+    import io
+
+    from translator.heatmap import heatmap_figure, render_heatmap
+
+    tokens = ["$$", "$x^{2}$", r"\alpha"]
+    fig = heatmap_figure(tokens, tokens[:2], [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]], title="$$ cost", unit="words")
+    ax = fig.axes[0]
+    labels = ax.get_xticklabels() + ax.get_yticklabels() + [ax.title]
+    assert [t.get_text() for t in labels] == tokens + tokens[:2] + ["$$ cost"]
+    assert not any(t.get_parse_math() for t in labels)
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("source words", "target words")
+    buffer = io.BytesIO()
+    render_heatmap(tokens, tokens[:2], [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]], buffer, title="$$")
+    assert buffer.getvalue().startswith(b"\x89PNG")

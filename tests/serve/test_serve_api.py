@@ -144,3 +144,12 @@ def test_int8_quantization_setting(tiny_package: Path, settings) -> None:  # noq
         service_of(app).close()
     assert loadcheck([str(tiny_package), "int8"]) == 0
     assert loadcheck([str(tiny_package), "int4"]) == 1
+
+
+@pytest.mark.parametrize("text", ["$$", "$x^{2}$", "Preis: $5 und $$"])
+def test_heatmap_of_dollar_text_is_a_png(client, text: str) -> None:  # noqa: ANN001
+    for response in (
+        client.post("/v1/heatmap", json={"text": text}),
+        client.get("/v1/heatmap", query_string={"text": text}),
+    ):
+        assert response.status_code == 200 and response.data.startswith(b"\x89PNG"), response.data[:200]
