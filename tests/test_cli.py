@@ -65,3 +65,25 @@ def test_bad_input_is_a_clear_error(trained_run, tmp_path, args, message):
     assert out.returncode == 2
     assert message in out.stderr
     assert "Traceback" not in out.stderr
+
+
+def test_undecodable_bytes_and_empty_files_are_one_error_line(trained_run, tmp_path):
+    """Bytes that are not UTF-8 on stdin or in --text (Python carries those as lone surrogates), and
+    evaluating empty files: one error line and status 2, never a traceback."""
+    package = str(trained_run.package)
+    cases = [
+        ([b"translate", b"--model", package.encode()], b"Ein \xff\xfe Hund.\n", "standard input is not UTF-8"),
+        ([b"heatmap", b"--model", package.encode(), b"--text", b"a\xffb", b"--out", b"x.png"], b"", "not valid UTF-8"),
+    ]
+    empty = tmp_path / "empty"
+    empty.write_text("")
+    cases.append(
+        ([b"evaluate", b"--model", package.encode(), b"--src", bytes(empty), b"--ref", bytes(empty)], b"", "empty")
+    )
+    for args, stdin, message in cases:
+        out = subprocess.run(
+            [sys.executable, "-m", "translator", *args], input=stdin, capture_output=True, cwd=tmp_path
+        )
+        err = out.stderr.decode()
+        assert out.returncode == 2 and err.count("\n") == 1 and message in err, err
+        assert out.stdout == b""

@@ -30,9 +30,9 @@ def _beam(value: str) -> int:
 def _translate(args: argparse.Namespace) -> int:
     translator = Translator.load(args.model)
     try:
-        lines = sys.stdin.read().splitlines()
-    except UnicodeDecodeError:
-        raise EvaluationError("standard input is not UTF-8 text") from None
+        lines = sys.stdin.buffer.read().decode("utf-8").splitlines()
+    except UnicodeDecodeError as err:
+        raise EvaluationError(f"standard input is not UTF-8 text (byte {err.start})") from None
     for start in range(0, len(lines), 1000):
         for result in translator.translate(lines[start : start + 1000], beam_size=args.beam_size):
             print(json.dumps(translation_json(result), ensure_ascii=False) if args.json else result.text, flush=False)

@@ -57,6 +57,8 @@ def evaluate_files(
     sources, references = read_lines(src), read_lines(ref)
     if len(sources) != len(references):
         raise EvaluationError(f"{src} has {len(sources)} lines but {ref} has {len(references)}")
+    if not sources:
+        raise EvaluationError(f"{src} and {ref} are empty: there is nothing to score")
     translator = translator or Translator.load(model_dir)
     start = time.perf_counter()
     hypotheses = [t.text for t in translator.translate(sources, beam_size=beam_size)]

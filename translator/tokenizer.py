@@ -18,7 +18,18 @@ TGT_MODEL = "spm.tgt.model"
 
 
 class TokenizerError(ValueError):
-    """The SentencePiece model files are missing, corrupt, or use unexpected special ids."""
+    """The SentencePiece model files are missing, corrupt, or use unexpected special ids; or a text is not
+    valid Unicode."""
+
+
+def _valid(text: str) -> str:
+    """``text`` unchanged if it is valid Unicode; lone surrogates (undecodable bytes that Python carried
+    through as surrogate escapes, e.g. from command-line arguments) are a TokenizerError."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError as err:
+        raise TokenizerError(f"the text is not valid UTF-8 (character {err.start})") from None
+    return text
 
 
 def _load_processor(path: Path) -> spm.SentencePieceProcessor:
@@ -86,13 +97,13 @@ class Tokenizer:
 
     def encode_source(self, text: str) -> tuple[list[int], list[str]]:
         """Source text -> (ids, pieces), one id per piece, without BOS/EOS."""
-        pieces = self._src.encode(text, out_type=str)
+        pieces = self._src.encode(_valid(text), out_type=str)
         ids = [self._src.piece_to_id(piece) for piece in pieces]
         return ids, pieces
 
     def encode_target(self, text: str) -> list[int]:
         """Target text -> ids without BOS/EOS."""
-        return self._tgt.encode(text, out_type=int)
+        return self._tgt.encode(_valid(text), out_type=int)
 
     def _check_target_ids(self, ids: list[int]) -> list[int]:
         """``ids`` as plain ints; raises TokenizerError for ids outside the target vocabulary."""
