@@ -79,14 +79,33 @@ def test_rerun_resumes_from_the_last_checkpoint(trained_run, capfd):
         ("data: {src_lang: de, tgt_lang: de}", "differ"),
         ("model: {hiden_size: 3}", "unknown config key"),
         ("[1, 2", "YAML"),
+        ("train: {devices: many}", "devices must be"),
+        ("train: {devices: -3}", "devices must be"),
+        ("train: {devices: 0}", "devices must be"),
+        ("train: {precision: fp64}", "precision must be one of"),
+        ("train: {threads: -1}", "threads must be >= 0"),
+        ("train: {accelerator: quantum}", "accelerator must be one of"),
+        ("train: {max_steps: 0}", "max_steps"),
     ],
 )
-def test_bad_config_is_a_clear_error(tmp_path, capsys, content, message):
+def test_bad_config_is_a_clear_error(tmp_path, capsys, monkeypatch, content, message):
+    """Every training setting is checked when the config loads: nothing is written (no run folder)."""
     path = tmp_path / "bad.yaml"
     path.write_text(content)
+    monkeypatch.chdir(tmp_path)
     assert main(["--config", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("error:") and message in err and "Traceback" not in err
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.yaml"]
+
+
+@pytest.mark.parametrize(("flag", "value"), [("--devices", "many"), ("--devices", "0"), ("--threads", "-1")])
+def test_bad_overrides_are_a_clear_error(tmp_path, capsys, monkeypatch, flag, value):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "ok.yaml").write_text("data: {src_lang: de, tgt_lang: en}")
+    assert main(["--config", "ok.yaml", flag, value]) == 2
+    assert capsys.readouterr().err.startswith("error:")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["ok.yaml"]
 
 
 def test_missing_config_file(capsys):

@@ -15,7 +15,21 @@ import yaml
 from translator.config import ConfigError, DecodeConfig, ModelConfig, from_dict, require, to_dict
 
 LANGS = ("en", "de", "fr", "cs")
+PRECISIONS = ("auto", "32-true", "bf16-mixed", "16-mixed", "bf16-true", "16-true", "64-true")
+ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps", "tpu")
 UPSTREAM_MIRROR = "https://raw.githubusercontent.com/multi30k/dataset/master/data/task1/raw"
+
+
+def _valid_devices(devices: str | int) -> bool:
+    """Lightning's forms: "auto", a count >= 1, -1 (all), or device indices with a comma ("0,1", "2,")."""
+    if isinstance(devices, int):
+        return devices >= 1 or devices == -1
+    text = devices.strip()
+    if text in ("auto", "-1"):
+        return True
+    if text.isdigit():
+        return int(text) >= 1
+    return "," in text and all(part.strip().isdigit() for part in text.rstrip(",").split(","))
 
 
 @dataclass(frozen=True)
@@ -109,6 +123,17 @@ class TrainConfig:
         )
         require(self.val_beam_size >= 1, "val_beam_size must be >= 1")
         require(self.guided_alignment_weight >= 0.0, "guided_alignment_weight must be >= 0")
+        require(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
+        require(self.accelerator in ACCELERATORS, f"accelerator must be one of {', '.join(ACCELERATORS)}")
+        require(
+            _valid_devices(self.devices),
+            f"devices must be 'auto', a count >= 1, -1 (all) or device indices like '0,1' (got {self.devices!r})",
+        )
+        require(self.threads >= 0, "threads must be >= 0 (0: torch's default)")
+        require(self.num_workers >= 0, "num_workers must be >= 0")
+        require(self.max_steps == -1 or self.max_steps >= 1, "max_steps must be -1 (no limit) or >= 1")
+        require(self.log_every_n_steps >= 1 and self.val_every_n_epochs >= 1, "log/validation intervals must be >= 1")
+        require(self.max_batch_sentences >= 1, "max_batch_sentences must be >= 1")
 
 
 @dataclass(frozen=True)
