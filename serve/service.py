@@ -18,6 +18,22 @@ from translator.alignment import merge_alignment
 from translator.forced import AlignmentInputError, force_align
 from translator.translate import Translation, Translator
 
+# Package metadata that /v1/model shows; the rest (host, commit, file hashes, data mirror, ensemble member
+# paths) stays in the package's metadata.json.
+PUBLIC_METADATA = (
+    "name",
+    "src_lang",
+    "tgt_lang",
+    "parameters",
+    "scores",
+    "format",
+    "format_version",
+    "created",
+    "checkpoint",
+    "averaged_from",
+    "quantization",
+)
+
 
 class TranslationService:
     """Owns the (read-only) translator and the batcher that groups concurrent requests."""
@@ -44,9 +60,13 @@ class TranslationService:
         return {key: meta.get(key) for key in ("name", "src_lang", "tgt_lang")}
 
     def describe(self) -> dict[str, Any]:
-        """Package metadata (without file hashes) plus decoding defaults, architecture and server limits."""
+        """What a client needs of the package (``PUBLIC_METADATA``: languages, size, scores, provenance without
+        hosts, commits or paths) plus decoding defaults, architecture and server limits."""
         package = self.translator.package
-        info = {key: value for key, value in self.translator.metadata.items() if key != "files"}
+        meta = self.translator.metadata
+        info = {key: meta[key] for key in PUBLIC_METADATA if key in meta}
+        if isinstance(meta.get("training_data"), dict):
+            info["training_data"] = {k: v for k, v in meta["training_data"].items() if k != "mirror"}
         info.update(
             decode={**asdict(package.decode_cfg), "beam_size": self.default_beam()},
             architecture=asdict(package.model_cfg),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -9,6 +10,7 @@ import pytest
 import torch
 from flask.testing import FlaskClient
 
+from serve.app import create_app, service_of
 from translator.alignment import merge_alignment, word_spans
 from translator.translate import Translator
 
@@ -153,3 +155,18 @@ def test_heatmap_of_dollar_text_is_a_png(client, text: str) -> None:  # noqa: AN
         client.get("/v1/heatmap", query_string={"text": text}),
     ):
         assert response.status_code == 200 and response.data.startswith(b"\x89PNG"), response.data[:200]
+
+
+def test_model_description_discloses_no_host_commit_or_path(trained_run, settings) -> None:  # noqa: ANN001
+    """A trained package's metadata names its host, commit and data mirror; /v1/model shows none of them."""
+    metadata = json.loads((trained_run.package / "metadata.json").read_text())
+    assert {"host", "commit"} <= set(metadata) and "mirror" in metadata["training_data"]
+    app = create_app(Translator.load(trained_run.package), settings)
+    try:
+        model = app.test_client().get("/v1/model").get_json()
+    finally:
+        service_of(app).close()
+    assert not {"host", "commit", "hardware", "files"} & set(model)
+    assert "mirror" not in model["training_data"] and model["training_data"]["corpus"]
+    assert metadata["host"] not in json.dumps(model) and str(trained_run.workdir) not in json.dumps(model)
+    assert model["scores"] == metadata["scores"] and model["src_lang"] == "de"
