@@ -16,7 +16,7 @@ from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTo
 from serve.openapi import openapi_document
 from serve.service import TranslationService
 from serve.settings import Settings, load_settings
-from serve.validation import ApiError, parse_align, parse_heatmap, parse_json_body, parse_translate
+from serve.validation import ApiError, parse_align, parse_heatmap, parse_json_body, parse_translate, query_arguments
 from translator.alignment import translation_json
 from translator.translate import Translator
 
@@ -79,7 +79,7 @@ def _register_api(app: Flask, service: TranslationService) -> None:
         if request.method == "POST":
             heatmap_request = parse_heatmap(_json_body(settings.max_body_bytes), settings)
         else:
-            heatmap_request = parse_heatmap(request.args.to_dict(), settings, query=True)
+            heatmap_request = parse_heatmap(query_arguments(request.query_string), settings, query=True)
         png = service.heatmap_png(heatmap_request)
         return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
 

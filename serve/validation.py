@@ -4,6 +4,7 @@ defect becomes an :class:`ApiError` with a 4xx status and a message that says wh
 from __future__ import annotations
 
 import json
+import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,6 +21,7 @@ __all__ = [
     "parse_heatmap",
     "parse_json_body",
     "parse_translate",
+    "query_arguments",
 ]
 
 
@@ -65,7 +67,7 @@ def parse_json_body(raw: bytes, content_type: str | None) -> dict[str, Any]:
     if not raw.strip():
         raise ApiError(400, 'the request body is empty; send a JSON object such as {"text": "..."}')
     try:
-        text = raw.decode("utf-8")
+        text = raw.decode("utf-8-sig")  # a leading byte-order mark is allowed (RFC 8259 lets parsers ignore it)
     except UnicodeDecodeError as err:
         raise ApiError(400, f"the request body is not valid UTF-8 (byte {err.start})") from None
     try:
@@ -89,6 +91,22 @@ def parse_translate(body: dict[str, Any], settings: Settings) -> TranslateReques
     texts = [fields["text"]] if single else fields["texts"]
     beam = _default_beam(fields["beam_size"], settings)
     return TranslateRequest(texts, single, beam, fields["alignment"], fields["word_alignment"])
+
+
+def query_arguments(query_string: bytes) -> dict[str, str]:
+    """The query parameters of a URL, percent-decoded as UTF-8: invalid UTF-8 is a 400 (Werkzeug would
+    replace it silently), and so is a parameter given twice."""
+    values: dict[str, str] = {}
+    pairs = urllib.parse.parse_qsl(query_string.decode("latin-1"), keep_blank_values=True, encoding="latin-1")
+    for name, value in pairs:
+        try:
+            name, value = (s.encode("latin-1").decode("utf-8") for s in (name, value))
+        except UnicodeDecodeError:
+            raise ApiError(400, "the query string is not valid UTF-8 after percent-decoding") from None
+        if name in values:
+            raise ApiError(400, f"'{name}' is given more than once")
+        values[name] = value
+    return values
 
 
 def _from_query(args: dict[str, str], schema: dict[str, Any]) -> dict[str, Any]:

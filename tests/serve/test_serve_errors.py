@@ -123,6 +123,14 @@ def test_heatmap_errors(client: FlaskClient) -> None:
     _assert_error(client.get("/v1/heatmap", query_string={"text": "a", "level": "char"}), 400, "'level'")
     _assert_error(client.get("/v1/heatmap", query_string={"text": "a", "beam_size": "99"}), 400, "between")
     _assert_error(_post(client, b"{", "/v1/heatmap"), 400, "invalid JSON")
+    _assert_error(client.get("/v1/heatmap?text=a%ffb"), 400, "not valid UTF-8")
+    _assert_error(client.get("/v1/heatmap?text=a&text=b"), 400, "more than once")
+    assert client.get("/v1/heatmap?text=f%C3%A4hrt+schnell").status_code == 200
+
+
+def test_a_byte_order_mark_before_the_json_is_accepted(client: FlaskClient) -> None:
+    response = _post(client, b"\xef\xbb\xbf" + json.dumps(GOOD).encode())
+    assert response.status_code == 200, response.data
 
 
 def test_heatmap_size_limit(translator: Translator, settings: Settings) -> None:
