@@ -35,6 +35,7 @@ def create_app(model: Translator | str | Path, settings: Settings | None = None)
     service = TranslationService(translator, settings)
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
+    app.url_map.merge_slashes = False  # "/v1//health" is a 404, not a redirect built from the Host header
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
     app.extensions[SERVICE_KEY] = service

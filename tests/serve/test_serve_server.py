@@ -3,6 +3,7 @@ do not disturb good ones, and a broken model stops start-up with a clear message
 
 from __future__ import annotations
 
+import http.client
 import json
 import subprocess
 import sys
@@ -60,3 +61,16 @@ def test_broken_model_stops_startup(tmp_path: Path, free_port: int) -> None:
     assert "not a model package" in lines[0] and "Traceback" not in result.stderr
     bad = subprocess.run([*cmd[:-2], "--port", "http"], cwd=REPO, capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "invalid setting" in bad.stderr
+
+
+def test_double_slash_paths_are_a_404_not_a_redirect(live_server: int) -> None:
+    """Werkzeug would answer "/v1//health" with a 308 whose Location is built from the Host header."""
+    conn = http.client.HTTPConnection("127.0.0.1", live_server, timeout=30)
+    try:
+        conn.request("GET", "/v1//health", headers={"Host": "evil.example"})
+        response = conn.getresponse()
+        body = response.read()
+    finally:
+        conn.close()
+    assert response.status == 404 and response.getheader("Location") is None, (response.status, body)
+    assert json.loads(body)["error"].startswith("no such path")
