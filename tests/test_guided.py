@@ -136,3 +136,17 @@ def test_links_file_is_made_by_eflomal(tmp_path, capsys):
     (data / "train.fr").write_text("only one line\n")
     assert main(["--config", str(config)]) == 2
     assert "line counts differ" in capsys.readouterr().err
+
+
+def test_the_data_module_batches_guided_examples():
+    """Training examples that carry links go through the bucketing sampler and come out with a guide."""
+    from training.datamodule import TranslationDataModule
+
+    cfg = Config(data=DataConfig(alignment_links="unused"), train=TrainConfig(guided_alignment_weight=0.5))
+    datamodule = TranslationDataModule(cfg)
+    datamodule.train_examples = [(i, [5, 6, 7][: 1 + i % 3], [8, 9], ((0, 0), (1, i % 3))) for i in range(10)]
+    batches = list(datamodule.train_dataloader())
+    assert sum(b.src.size(0) for b in batches) == 10
+    for batch in batches:
+        assert batch.guide is not None and batch.guide.shape == (batch.src.size(0), 3, batch.src.size(1))
+        assert torch.all(batch.guide.sum(-1)[:, :2] == 1.0) and torch.all(batch.guide[:, 2] == 0)

@@ -241,13 +241,13 @@ class TranslationDataModule(pl.LightningDataModule):
             raise RuntimeError("TranslationDataModule.setup('fit') must run before train_dataloader()")
         rank, world_size = self._rank()
         sampler = BucketBatchSampler(
-            [len(tgt) + 1 for _, _, tgt in self.train_examples],
+            [len(example[2]) + 1 for example in self.train_examples],  # target pieces + EOS
             batch_tokens=self.cfg.train.batch_tokens,
             max_sentences=self.cfg.train.max_batch_sentences,
             seed=self.cfg.train.seed,
             rank=rank,
             world_size=world_size,
-            src_lengths=[len(src) for _, src, _ in self.train_examples],
+            src_lengths=[len(example[1]) for example in self.train_examples],
         )
         return self._loader(self.train_examples, sampler)
 
