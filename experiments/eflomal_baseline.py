@@ -15,24 +15,11 @@ import sys
 import tempfile
 from pathlib import Path
 
-import eflomal
-
 from experiments.alignment_data import GOLD_DIR, moses_lowercase, read_gold
 from experiments.record import append
+from training.guided import eflomal_directions
 from translator.evaluate import read_lines
-from translator.links import SYMMETRISATIONS, Link, alignment_error_rate, parse_links, symmetrise
-
-
-def run_eflomal(src: list[str], tgt: list[str], seed_dir: Path) -> tuple[list[set[Link]], list[set[Link]]]:
-    """eflomal's forward (src -> tgt) and reverse links of every line, both as (src word, tgt word)."""
-    fwd, rev = seed_dir / "fwd", seed_dir / "rev"
-    aligner = eflomal.Aligner()
-    aligner.align(src, tgt, links_filename_fwd=str(fwd), links_filename_rev=str(rev), quiet=True)
-
-    def links(path: Path) -> list[set[Link]]:
-        return [set(parse_links(line).sure) for line in path.read_text(encoding="utf-8").splitlines()]
-
-    return links(fwd), links(rev)
+from translator.links import SYMMETRISATIONS, alignment_error_rate, symmetrise
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,7 +35,7 @@ def main(argv: list[str] | None = None) -> int:
     src = train_en + [en for en, _ in pairs]
     tgt = train_fr + [fr for _, fr in pairs]
     with tempfile.TemporaryDirectory() as tmp:
-        forward, reverse = run_eflomal(src, tgt, Path(tmp))
+        forward, reverse = eflomal_directions(list(zip(src, tgt, strict=True)), Path(tmp))
     forward, reverse = forward[-len(pairs) :], reverse[-len(pairs) :]
     rows = [("forward (en->fr)", forward), ("reverse (fr->en)", reverse)]
     rows += [(how, [symmetrise(f, r, how) for f, r in zip(forward, reverse, strict=True)]) for how in SYMMETRISATIONS]

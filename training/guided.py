@@ -85,20 +85,33 @@ def read_links(path: str | Path, pairs: int) -> list[set[Link]]:
         raise CorpusError(str(err)) from None
 
 
-def eflomal_links(pairs: Sequence[tuple[str, str]], how: str, work_dir: Path) -> list[set[Link]]:
-    """eflomal over the whitespace words of both sides, both directions, symmetrised by ``how``."""
-    import eflomal  # the aligner is needed only to make the links file
+def eflomal_directions(pairs: Sequence[tuple[str, str]], work_dir: Path) -> tuple[list[set[Link]], list[set[Link]]]:
+    """eflomal over the whitespace words of both sides: its forward and reverse links of every pair, both as
+    (source word, target word)."""
+    import eflomal  # the aligner is needed only to make links
 
     fwd, rev = temp_path(work_dir, "fwd.links"), temp_path(work_dir, "rev.links")
     try:
         eflomal.Aligner().align(
-            [s for s, _ in pairs], [t for _, t in pairs], links_filename_fwd=str(fwd), links_filename_rev=str(rev)
+            [s for s, _ in pairs],
+            [t for _, t in pairs],
+            links_filename_fwd=str(fwd),
+            links_filename_rev=str(rev),
+            quiet=True,
         )
-        forward = [set(parse_links(line).sure) for line in fwd.read_text(encoding="utf-8").splitlines()]
-        reverse = [set(parse_links(line).sure) for line in rev.read_text(encoding="utf-8").splitlines()]
+        forward, reverse = (
+            [set(parse_links(line).sure) for line in path.read_text(encoding="utf-8").splitlines()]
+            for path in (fwd, rev)
+        )
+        return forward, reverse
     finally:
         fwd.unlink(missing_ok=True)
         rev.unlink(missing_ok=True)
+
+
+def eflomal_links(pairs: Sequence[tuple[str, str]], how: str, work_dir: Path) -> list[set[Link]]:
+    """eflomal over the whitespace words of both sides, both directions, symmetrised by ``how``."""
+    forward, reverse = eflomal_directions(pairs, work_dir)
     return [symmetrise(f, r, how) for f, r in zip(forward, reverse, strict=True)]
 
 
