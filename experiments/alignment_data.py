@@ -11,21 +11,16 @@ from pathlib import Path
 
 from sacremoses import MosesTokenizer
 
-from translator.align import split_pair
-from translator.evaluate import read_lines
-from translator.links import GoldLinks, check_range, parse_links
+from translator.align import check_links_fit, read_links_file, read_pairs_file
+from translator.links import GoldLinks
 
 GOLD_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "alignment" / "en-fr-wpt03"
 
 
 def read_gold(pairs_path: str | Path, gold_path: str | Path) -> tuple[list[tuple[str, str]], list[GoldLinks]]:
     """The dev pairs (English, French) and their 0-indexed gold links, range-checked."""
-    pairs = [split_pair(line, f"{pairs_path}:{n + 1}: ") for n, line in enumerate(read_lines(pairs_path))]
-    gold = [parse_links(line, True, f"{gold_path}:{n + 1}: ") for n, line in enumerate(read_lines(gold_path))]
-    if len(pairs) != len(gold):
-        raise ValueError(f"{pairs_path} has {len(pairs)} pairs but {gold_path} has {len(gold)} lines")
-    for n, ((en, fr), links) in enumerate(zip(pairs, gold, strict=True)):
-        check_range(links, len(en.split()), len(fr.split()), f"{gold_path}:{n + 1}: ")
+    pairs, gold = read_pairs_file(pairs_path), read_links_file(gold_path, one_indexed=True)
+    check_links_fit(pairs, gold, gold_path)
     return pairs, gold
 
 

@@ -10,10 +10,22 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from translator.config import require
+from translator.evaluate import read_lines
 from translator.forced import ForcedAlignment, force_align
-from translator.links import RULES, SYMMETRISATIONS, Link, extract, symmetrise
+from translator.links import (
+    RULES,
+    SYMMETRISATIONS,
+    GoldLinks,
+    Link,
+    LinkError,
+    check_range,
+    extract,
+    parse_links,
+    symmetrise,
+)
 from translator.translate import Translator
 
 PAIR_SEPARATOR = "|||"
@@ -45,6 +57,25 @@ def split_pair(line: str, where: str = "") -> tuple[str, str]:
     if len(parts) != 2:
         raise ValueError(f"{where}expected 'source {PAIR_SEPARATOR} target', found {len(parts) - 1} separators")
     return parts[0].strip(), parts[1].strip()
+
+
+def read_pairs_file(path: str | Path) -> list[tuple[str, str]]:
+    """A file of ``source ||| target`` lines -> the pairs (errors name the file and line)."""
+    return [split_pair(line, f"{path}:{n + 1}: ") for n, line in enumerate(read_lines(path))]
+
+
+def read_links_file(path: str | Path, one_indexed: bool = False) -> list[GoldLinks]:
+    """A file of links lines (``i-j`` sure, ``ipj`` possible) -> 0-indexed GoldLinks, one per line."""
+    return [parse_links(line, one_indexed, f"{path}:{n + 1}: ") for n, line in enumerate(read_lines(path))]
+
+
+def check_links_fit(pairs: Sequence[tuple[str, str]], links: Sequence[GoldLinks], path: str | Path) -> None:
+    """``links`` (read from ``path``) must have one line per pair, and no link may name a word past the end
+    of its pair's whitespace words."""
+    if len(links) != len(pairs):
+        raise LinkError(f"{path} has {len(links)} lines but there are {len(pairs)} sentence pairs")
+    for n, ((source, target), pair_links) in enumerate(zip(pairs, links, strict=True)):
+        check_range(pair_links, len(source.split()), len(target.split()), f"{path}:{n + 1}: ")
 
 
 def links_of(alignment: ForcedAlignment, method: AlignMethod, reverse: bool = False) -> set[Link]:

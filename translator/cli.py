@@ -14,7 +14,7 @@ from pathlib import Path
 from translator import cli_align
 from translator.alignment import translation_json
 from translator.config import MAX_BEAM
-from translator.evaluate import EvaluationError, evaluate_files
+from translator.evaluate import EvaluationError, evaluate_files, read_stdin_lines
 from translator.heatmap import render_heatmap
 from translator.package import PackageError
 from translator.translate import Translator
@@ -29,10 +29,7 @@ def _beam(value: str) -> int:
 
 def _translate(args: argparse.Namespace) -> int:
     translator = Translator.load(args.model)
-    try:
-        lines = sys.stdin.buffer.read().decode("utf-8").splitlines()
-    except UnicodeDecodeError as err:
-        raise EvaluationError(f"standard input is not UTF-8 text (byte {err.start})") from None
+    lines = read_stdin_lines()
     for start in range(0, len(lines), 1000):
         for result in translator.translate(lines[start : start + 1000], beam_size=args.beam_size):
             print(json.dumps(translation_json(result), ensure_ascii=False) if args.json else result.text, flush=False)

@@ -12,18 +12,18 @@ import argparse
 import json
 import sys
 
-from translator.align import AlignMethod, align_pairs, split_pair
-from translator.evaluate import EvaluationError, read_lines
+from translator.align import (
+    AlignMethod,
+    align_pairs,
+    check_links_fit,
+    read_links_file,
+    read_pairs_file,
+    split_pair,
+)
+from translator.evaluate import EvaluationError, read_lines, read_stdin_lines
 from translator.forced import ForcedAlignment
-from translator.links import RULES, SYMMETRISATIONS, Link, alignment_error_rate, check_range, format_links, parse_links
+from translator.links import RULES, SYMMETRISATIONS, Link, alignment_error_rate, format_links
 from translator.translate import Translator
-
-
-def _read_stdin() -> list[str]:
-    try:
-        return sys.stdin.buffer.read().decode("utf-8").splitlines()
-    except UnicodeDecodeError as err:
-        raise EvaluationError(f"standard input is not UTF-8 text (byte {err.start})") from None
 
 
 def read_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
@@ -35,8 +35,9 @@ def read_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
         if len(src) != len(tgt):
             raise EvaluationError(f"{args.src} has {len(src)} lines but {args.tgt} has {len(tgt)}")
         return list(zip(src, tgt, strict=True))
-    lines = read_lines(args.input) if args.input else _read_stdin()
-    return [split_pair(line, f"line {n + 1}: ") for n, line in enumerate(lines)]
+    if args.input:
+        return read_pairs_file(args.input)
+    return [split_pair(line, f"line {n + 1}: ") for n, line in enumerate(read_stdin_lines())]
 
 
 def _json_line(alignment: ForcedAlignment, links: set[Link], shift: bool) -> str:
@@ -69,18 +70,13 @@ def run_align(args: argparse.Namespace) -> int:
 
 
 def run_aer(args: argparse.Namespace) -> int:
-    gold_lines, pred_lines = read_lines(args.gold), read_lines(args.pred)
-    if len(gold_lines) != len(pred_lines):
-        raise EvaluationError(f"{args.gold} has {len(gold_lines)} lines but {args.pred} has {len(pred_lines)}")
-    gold = [parse_links(line, args.one_indexed_gold, f"{args.gold}:{n + 1}: ") for n, line in enumerate(gold_lines)]
-    pred = [parse_links(line, False, f"{args.pred}:{n + 1}: ") for n, line in enumerate(pred_lines)]
+    gold, pred = read_links_file(args.gold, args.one_indexed_gold), read_links_file(args.pred)
+    if len(gold) != len(pred):
+        raise EvaluationError(f"{args.gold} has {len(gold)} lines but {args.pred} has {len(pred)}")
     if args.pairs:
-        pairs = [split_pair(line, f"{args.pairs}:{n + 1}: ") for n, line in enumerate(read_lines(args.pairs))]
-        if len(pairs) != len(gold):
-            raise EvaluationError(f"{args.pairs} has {len(pairs)} lines but {args.gold} has {len(gold)}")
-        for n, ((src, tgt), g, p) in enumerate(zip(pairs, gold, pred, strict=True)):
-            check_range(g, len(src.split()), len(tgt.split()), f"{args.gold}:{n + 1}: ")
-            check_range(p, len(src.split()), len(tgt.split()), f"{args.pred}:{n + 1}: ")
+        pairs = read_pairs_file(args.pairs)
+        check_links_fit(pairs, gold, args.gold)
+        check_links_fit(pairs, pred, args.pred)
     score = alignment_error_rate(gold, [p.sure | p.possible for p in pred])
     if args.json:
         print(json.dumps(score.__dict__))

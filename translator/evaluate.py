@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -25,6 +26,15 @@ def read_lines(path: str | Path) -> list[str]:
         return path.read_text(encoding="utf-8").splitlines()
     except UnicodeDecodeError as err:
         raise EvaluationError(f"{path}: not UTF-8 text ({err})") from None
+
+
+def read_stdin_lines() -> list[str]:
+    """The lines of standard input, decoded strictly as UTF-8 (Python's own decoding would carry bad bytes on
+    as lone surrogates)."""
+    try:
+        return sys.stdin.buffer.read().decode("utf-8").splitlines()
+    except UnicodeDecodeError as err:
+        raise EvaluationError(f"standard input is not UTF-8 text (byte {err.start})") from None
 
 
 def score(hypotheses: list[str], references: list[str]) -> dict[str, Any]:
