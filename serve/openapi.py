@@ -44,6 +44,11 @@ def _translation_schemas() -> dict[str, Any]:
     """One translation and the response that carries a list of them."""
     matrix = {"type": "array", "items": {"type": "array", "items": {"type": "number"}}}
     strings = {"type": "array", "items": {"type": "string"}}
+    links = {  # word links [source word, target word], 0-indexed
+        "type": "array",
+        "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
+        "description": "[source word, target word], 0-indexed",
+    }
     return {
         "WordAlignment": {
             "type": "object",
@@ -52,8 +57,7 @@ def _translation_schemas() -> dict[str, Any]:
                 "target_words": strings,
                 "alignment": matrix,
                 "links": {
-                    "type": "array",
-                    "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
+                    **links,
                     "description": "[source word, target word]: each target word and its most attended source word",
                 },
             },
@@ -86,11 +90,7 @@ def _translation_schemas() -> dict[str, Any]:
                 **{k: strings for k in ("source_words", "target_words", "source_pieces", "target_pieces")},
                 "piece_alignment": {**matrix, "description": "Rows: target pieces; columns: source pieces"},
                 "word_alignment": {**matrix, "description": "Rows: target words; columns: source words"},
-                "links": {
-                    "type": "array",
-                    "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
-                    "description": "[source word, target word], 0-indexed",
-                },
+                "links": links,
             },
         },
     }

@@ -14,6 +14,7 @@ import unicodedata
 from typing import Any
 
 from serve.settings import Settings
+from translator.links import RULES
 
 # Control characters other than tab, newline and carriage return, and lone surrogates (escaped, so the
 # pattern is plain ASCII in the JSON document; Python's ``re`` and ECMAScript read it alike).
@@ -107,7 +108,7 @@ def align_schema(settings: Settings) -> dict[str, Any]:
         "properties": {
             "source": side,
             "target": {**side, "description": "The given translation (teacher-forced); whitespace-separated words"},
-            "rule": {"type": "string", "enum": ["argmax", "threshold"], "default": "argmax"},
+            "rule": {"type": "string", "enum": list(RULES), "default": "argmax"},
             "threshold": {
                 "type": "number",
                 "minimum": 0,

@@ -13,7 +13,7 @@ import torch
 from serve.batcher import BatcherClosedError, MicroBatcher, QueueFullError
 from serve.settings import Settings
 from serve.validation import AlignRequest, ApiError, HeatmapRequest
-from translator.align import links_of
+from translator.align import alignment_json, links_of
 from translator.alignment import merge_alignment
 from translator.forced import AlignmentInputError, force_align
 from translator.translate import Translation, Translator
@@ -99,17 +99,8 @@ class TranslationService:
         except AlignmentInputError as err:
             raise ApiError(400, str(err)) from None
         links = links_of(forced, request.method)
-        return {
-            "model": self.summary(),
-            "method": request.method.name,
-            "source_words": forced.source.words,
-            "target_words": forced.target.words,
-            "source_pieces": forced.source.pieces,
-            "target_pieces": forced.target.pieces,
-            "piece_alignment": forced.attention[:-1],
-            "word_alignment": forced.word_matrix(request.method.shift),
-            "links": [list(link) for link in sorted(links)],
-        }
+        body = alignment_json(forced, links, request.method.shift)
+        return {"model": self.summary(), "method": request.method.name, **body}
 
     def heatmap_png(self, request: HeatmapRequest) -> bytes:
         """Translate one sentence and draw its alignment (piece or word level) as PNG bytes."""

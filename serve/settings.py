@@ -121,7 +121,5 @@ def load_settings(overrides: Mapping[str, Any] | None = None, env: Mapping[str, 
             values[name] = value
     try:
         return from_dict(Settings, values, parse_strings=True)
-    except SettingsError:
-        raise
-    except ConfigError as err:
+    except ConfigError as err:  # type errors from from_dict, range errors (SettingsError) from Settings itself
         raise SettingsError(str(err)) from None

@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from translator.config import require
 from translator.evaluate import read_lines
@@ -82,6 +83,20 @@ def links_of(alignment: ForcedAlignment, method: AlignMethod, reverse: bool = Fa
     """Links of one direction; ``reverse``: the alignment was made target -> source, so links are swapped."""
     links = extract(alignment.word_matrix(method.shift), method.rule, method.threshold)
     return {(j, i) for i, j in links} if reverse else links
+
+
+def alignment_json(alignment: ForcedAlignment, links: set[Link], shift: bool) -> dict[str, Any]:
+    """A pair's forced alignment as ``align --json`` and ``POST /v1/align`` write it: words, pieces, the piece
+    matrix (target pieces x source pieces), the word matrix (shifted or not) and the sorted links."""
+    return {
+        "source_words": alignment.source.words,
+        "target_words": alignment.target.words,
+        "source_pieces": alignment.source.pieces,
+        "target_pieces": alignment.target.pieces,
+        "piece_alignment": alignment.attention[:-1],
+        "word_alignment": alignment.word_matrix(shift),
+        "links": [list(link) for link in sorted(links)],
+    }
 
 
 def align_pairs(

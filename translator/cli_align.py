@@ -15,14 +15,14 @@ import sys
 from translator.align import (
     AlignMethod,
     align_pairs,
+    alignment_json,
     check_links_fit,
     read_links_file,
     read_pairs_file,
     split_pair,
 )
 from translator.evaluate import EvaluationError, read_lines, read_stdin_lines
-from translator.forced import ForcedAlignment
-from translator.links import RULES, SYMMETRISATIONS, Link, alignment_error_rate, format_links
+from translator.links import RULES, SYMMETRISATIONS, alignment_error_rate, format_links
 from translator.translate import Translator
 
 
@@ -40,21 +40,6 @@ def read_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
     return [split_pair(line, f"line {n + 1}: ") for n, line in enumerate(read_stdin_lines())]
 
 
-def _json_line(alignment: ForcedAlignment, links: set[Link], shift: bool) -> str:
-    return json.dumps(
-        {
-            "source_words": alignment.source.words,
-            "target_words": alignment.target.words,
-            "source_pieces": alignment.source.pieces,
-            "target_pieces": alignment.target.pieces,
-            "piece_alignment": alignment.attention[:-1],
-            "word_alignment": alignment.word_matrix(shift),
-            "links": sorted(links),
-        },
-        ensure_ascii=False,
-    )
-
-
 def run_align(args: argparse.Namespace) -> int:
     method = AlignMethod(args.rule, args.threshold, args.shift, args.symmetrise)
     pairs = read_pairs(args)
@@ -62,7 +47,10 @@ def run_align(args: argparse.Namespace) -> int:
     backward = Translator.load(args.reverse_model) if args.reverse_model else None
     links, forced = align_pairs(pairs, forward, method, backward)
     if args.json:
-        out = [_json_line(a, pair_links, method.shift) for a, pair_links in zip(forced, links, strict=True)]
+        out = [
+            json.dumps(alignment_json(a, pair_links, method.shift), ensure_ascii=False)
+            for a, pair_links in zip(forced, links, strict=True)
+        ]
     else:
         out = [format_links(pair_links) for pair_links in links]
     sys.stdout.write("".join(line + "\n" for line in out))
