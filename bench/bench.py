@@ -30,7 +30,8 @@ import torch
 
 from bench.bench_decode import decode_cases, package_figures, run_decoding
 from training.config import load_config
-from training.corpus import load_pairs, prepare_corpus
+from training.corpus import prepare_corpus
+from training.sources import read_split
 from translator.package import METADATA
 
 BENCH = Path(__file__).resolve().parent
@@ -74,9 +75,9 @@ def run_training(args: argparse.Namespace) -> list[dict[str, Any]]:
 def load_test_split(args: argparse.Namespace) -> tuple[list[str], list[str]]:
     """Sources and references of test_2016_flickr for the config's pair (fetched if missing)."""
     data = load_config(args.config).data
-    if not (Path(data.data_dir) / f"{SPLIT}.{data.src_lang}").is_file():
+    if data.multi30k and not (Path(data.data_dir) / f"{SPLIT}.{data.src_lang}").is_file():
         prepare_corpus(data)
-    pairs = load_pairs(data.data_dir, SPLIT, data.src_lang, data.tgt_lang)
+    pairs = read_split(data, "test")
     return [s for s, _ in pairs], [t for _, t in pairs]
 
 

@@ -19,7 +19,9 @@ import json
 import resource
 import statistics
 import sys
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 import pytorch_lightning as pl
@@ -27,30 +29,40 @@ import torch
 from torch.utils.data import DataLoader
 
 from training.config import Config, load_config
-from training.corpus import load_pairs, prepare_corpus
-from training.datamodule import Batch, BucketBatchSampler, collate, encode_train
+from training.corpus import prepare_corpus
+from training.datamodule import Batch, collate
 from training.module import TranslationModule
+from training.sampler import BucketBatchSampler
+from training.shards import ShardDataset, build_shards
+from training.sources import fetch_sources, split_paths
 from training.train import step_options
 from translator.special import PAD_ID
 from translator.tokenizer import Tokenizer
 
 
 def training_batches(cfg: Config, tokenizer: Tokenizer, count: int) -> list[Batch]:
-    """The first ``count`` batches of epoch 0 as training would draw them (fetches the corpus if missing)."""
+    """The first ``count`` batches of epoch 0 as training would draw them: the training split cleaned and
+    encoded with ``tokenizer`` into shards in a temporary folder (the corpus is fetched if missing)."""
     data = cfg.data
-    pairs = load_pairs(prepare_corpus(data), "train", data.src_lang, data.tgt_lang, limit=data.max_train_pairs)
-    examples = encode_train(pairs, tokenizer, data.max_len)
-    sampler = BucketBatchSampler(
-        [len(tgt) + 1 for _, _, tgt in examples],
-        batch_tokens=cfg.train.batch_tokens,
-        max_sentences=cfg.train.max_batch_sentences,
-        seed=cfg.train.seed,
-        src_lengths=[len(src) for _, src, _ in examples],
-    )
-    batches = sampler.all_batches()
-    if len(batches) < count:
-        raise SystemExit(f"error: only {len(batches)} training batches; ask for fewer steps")
-    return [collate([examples[i] for i in positions]) for positions in batches[:count]]
+    if data.multi30k:
+        prepare_corpus(data)
+    else:
+        fetch_sources(data)
+    with tempfile.TemporaryDirectory() as work:
+        folder = Path(work) / "train"
+        build_shards(data, split_paths(data, "train"), tokenizer, folder)
+        shards = ShardDataset(folder)
+        sampler = BucketBatchSampler(
+            shards.lengths[:, 1].astype("int32") + 1,
+            batch_tokens=cfg.train.batch_tokens,
+            max_sentences=cfg.train.max_batch_sentences,
+            seed=cfg.train.seed,
+            src_lengths=shards.lengths[:, 0],
+        )
+        batches = sampler.all_batches()
+        if len(batches) < count:
+            raise SystemExit(f"error: only {len(batches)} training batches; ask for fewer steps")
+        return [collate(shards.__getitems__(positions)) for positions in batches[:count]]
 
 
 class StepTimer(pl.Callback):

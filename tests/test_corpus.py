@@ -14,13 +14,19 @@ import pytest
 
 from training import corpus
 from training.config import UPSTREAM_MIRROR, DataConfig
-from training.corpus import CorpusError, fetch_split, load_pairs, prepare_corpus, resolve_mirror
+from training.corpus import CorpusError, fetch_split, prepare_corpus, resolve_mirror
+from training.sources import iter_pairs
 
 REAL_MIRROR = Path(__file__).resolve().parents[1].parent / "shared/data/multi30k"
 LINES = {
     "de": ["Ein Hund läuft.", " Zwei Männer spielen Fußball. ", "Eine Frau liest ein Buch."],
     "en": ["A dog runs.", "Two men play soccer.", "A woman reads a book."],
 }
+
+
+def load(data: Path, split: str, limit: int | None = None) -> list[tuple[str, str]]:
+    """The de-en pairs of a Multi30k split in ``data``."""
+    return list(iter_pairs((Path(data) / f"{split}.de", Path(data) / f"{split}.en"), limit))
 
 
 @pytest.fixture
@@ -93,7 +99,7 @@ def test_corrupt_local_copy_is_fetched_again(mirror: Path, tmp_path: Path) -> No
 
 def test_missing_file_in_mirror(mirror: Path, tmp_path: Path) -> None:
     (mirror / "val.de.gz").unlink()
-    with pytest.raises(CorpusError, match=r"val\.de\.gz not found in mirror"):
+    with pytest.raises(CorpusError, match=r"val\.de\.gz not found \(mirror"):
         fetch_split(str(mirror), "val", "de", tmp_path / "data")
 
 
@@ -102,23 +108,23 @@ def test_unknown_file_has_no_checksum(mirror: Path, tmp_path: Path) -> None:
         fetch_split(str(mirror), "test_2017_flickr", "de", tmp_path / "data")
 
 
-def test_load_pairs_strips_aligns_and_limits(mirror: Path, tmp_path: Path) -> None:
+def test_split_pairs_strips_aligns_and_limits(mirror: Path, tmp_path: Path) -> None:
     data = prepare_corpus(DataConfig(src_lang="de", tgt_lang="en", mirror=str(mirror), data_dir=str(tmp_path / "d")))
-    pairs = load_pairs(data, "test_2016_flickr", "de", "en")
+    pairs = load(data, "test_2016_flickr")
     assert pairs == [(s.strip(), t) for s, t in zip(LINES["de"], LINES["en"], strict=True)]
-    assert load_pairs(data, "train", "de", "en", limit=2) == pairs[:2]
+    assert load(data, "train", 2) == pairs[:2]
 
 
-def test_load_pairs_missing_file(tmp_path: Path) -> None:
+def test_split_pairs_missing_file(tmp_path: Path) -> None:
     with pytest.raises(CorpusError, match=r"missing corpus file .*val\.de"):
-        load_pairs(tmp_path, "val", "de", "en")
+        load(tmp_path, "val")
 
 
-def test_load_pairs_mismatched_line_counts(tmp_path: Path) -> None:
+def test_split_pairs_mismatched_line_counts(tmp_path: Path) -> None:
     (tmp_path / "val.de").write_text("a\nb\nc\n", encoding="utf-8")
     (tmp_path / "val.en").write_text("a\nb\n", encoding="utf-8")
     with pytest.raises(CorpusError, match="line counts differ"):
-        load_pairs(tmp_path, "val", "de", "en")
+        load(tmp_path, "val")
 
 
 def test_resolve_mirror_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -139,14 +145,14 @@ def test_cli_fetches_and_reports_errors_in_one_line(
     capsys.readouterr()
     assert corpus.main(["--mirror", str(tmp_path / "absent"), "--data-dir", str(tmp_path / "x")]) == 1
     err = capsys.readouterr().err
-    assert err.count("\n") == 1 and "not found in mirror" in err and "Traceback" not in err
+    assert err.count("\n") == 1 and "not found (mirror" in err and "Traceback" not in err
 
 
 @pytest.mark.skipif(not REAL_MIRROR.is_dir(), reason="no local Multi30k mirror")
 def test_real_mirror_matches_recorded_checksums(tmp_path: Path) -> None:
     for lang in ("de", "en"):
         fetch_split(str(REAL_MIRROR), "val", lang, tmp_path)
-    pairs = load_pairs(tmp_path, "val", "de", "en")
+    pairs = load(tmp_path, "val")
     assert pairs and all(src and tgt for src, tgt in pairs)
     for name, expected in corpus.CHECKSUMS.items():
         assert corpus.sha256_file(REAL_MIRROR / name) == expected, name

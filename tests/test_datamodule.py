@@ -14,7 +14,8 @@ from torch.utils.data import DataLoader
 
 from training import corpus
 from training.config import Config, DataConfig, TrainConfig
-from training.datamodule import Batch, BucketBatchSampler, TranslationDataModule, collate, sorted_batches
+from training.datamodule import Batch, TranslationDataModule, collate
+from training.sampler import BucketBatchSampler, sorted_batches
 from translator.config import DecodeConfig
 from translator.tokenizer import BOS_ID, EOS_ID, PAD_ID
 
@@ -137,7 +138,7 @@ def test_datamodule_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) 
     assert (tmp_path / "runs" / "dm" / "spm" / "spm.model").is_file()
     dm.setup("fit")
     assert dm.tokenizer is not None and dm.val_references == [t for _, t in pairs]
-    kept = {index for index, _, _ in dm.train_examples}
+    kept = {index for index, _, _ in dm.train_data.__getitems__(range(len(dm.train_data)))}
     assert len(pairs) - 2 not in kept and len(pairs) - 1 not in kept  # empty and too-long sources dropped
     train_seen = []
     for batch in dm.train_dataloader():
@@ -163,7 +164,7 @@ def test_val_limit_and_missing_setup(tmp_path: Path, monkeypatch: pytest.MonkeyP
         dm.val_dataloader()
     dm.prepare_data()
     dm.setup("validate")
-    assert len(dm.val_references) == len(dm.val_examples) == 5 and not dm.train_examples
+    assert len(dm.val_references) == len(dm.val_examples) == 5 and len(dm.train_data) == 0
 
 
 class _RecordingModule(pl.LightningModule):

@@ -144,7 +144,7 @@ def test_the_data_module_batches_guided_examples():
 
     cfg = Config(data=DataConfig(alignment_links="unused"), train=TrainConfig(guided_alignment_weight=0.5))
     datamodule = TranslationDataModule(cfg)
-    datamodule.train_examples = [(i, [5, 6, 7][: 1 + i % 3], [8, 9], ((0, 0), (1, i % 3))) for i in range(10)]
+    datamodule.train_data = [(i, [5, 6, 7][: 1 + i % 3], [8, 9], ((0, 0), (1, i % 3))) for i in range(10)]
     batches = list(datamodule.train_dataloader())
     assert sum(b.src.size(0) for b in batches) == 10
     for batch in batches:

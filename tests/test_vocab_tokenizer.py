@@ -36,6 +36,11 @@ def small_cfg(**overrides: object) -> DataConfig:
     return DataConfig(**settings)  # type: ignore[arg-type]
 
 
+def train_files(data_dir: Path) -> tuple[Path, Path]:
+    """The two training files ``write_corpus`` writes."""
+    return data_dir / "train.de", data_dir / "train.en"
+
+
 @pytest.fixture
 def corpus_dir(tmp_path: Path) -> Path:
     write_corpus(tmp_path / "data")
@@ -43,7 +48,7 @@ def corpus_dir(tmp_path: Path) -> Path:
 
 
 def test_joint_model_ids_and_round_trip(corpus_dir: Path, tmp_path: Path) -> None:
-    paths = train_spm(small_cfg(), corpus_dir, tmp_path / "spm")
+    paths = train_spm(small_cfg(), train_files(corpus_dir), tmp_path / "spm")
     assert paths == [tmp_path / "spm" / "spm.model"]
     tok = Tokenizer.load(tmp_path / "spm")
     assert tok.joint and tok.src_vocab_size == tok.tgt_vocab_size and tok.files() == paths
@@ -59,8 +64,8 @@ def test_joint_model_ids_and_round_trip(corpus_dir: Path, tmp_path: Path) -> Non
 
 def test_separate_models_replace_joint_one(corpus_dir: Path, tmp_path: Path) -> None:
     out = tmp_path / "spm"
-    train_spm(small_cfg(), corpus_dir, out)
-    paths = train_spm(small_cfg(joint_vocab=False), corpus_dir, out)
+    train_spm(small_cfg(), train_files(corpus_dir), out)
+    paths = train_spm(small_cfg(joint_vocab=False), train_files(corpus_dir), out)
     assert paths == [out / "spm.src.model", out / "spm.tgt.model"]
     assert not (out / "spm.model").exists()
     tok = Tokenizer.load(out)
@@ -70,13 +75,13 @@ def test_separate_models_replace_joint_one(corpus_dir: Path, tmp_path: Path) -> 
 
 
 def test_training_is_deterministic_and_skipped_when_unchanged(corpus_dir: Path, tmp_path: Path) -> None:
-    first = train_spm(small_cfg(), corpus_dir, tmp_path / "a")[0]
-    second = train_spm(small_cfg(), corpus_dir, tmp_path / "b")[0]
+    first = train_spm(small_cfg(), train_files(corpus_dir), tmp_path / "a")[0]
+    second = train_spm(small_cfg(), train_files(corpus_dir), tmp_path / "b")[0]
     assert first.read_bytes() == second.read_bytes()
     inode = first.stat().st_ino
-    train_spm(small_cfg(), corpus_dir, tmp_path / "a")
+    train_spm(small_cfg(), train_files(corpus_dir), tmp_path / "a")
     assert first.stat().st_ino == inode  # not rewritten: a retrain replaces the file
-    train_spm(small_cfg(vocab_size=60), corpus_dir, tmp_path / "a")
+    train_spm(small_cfg(vocab_size=60), train_files(corpus_dir), tmp_path / "a")
     assert first.stat().st_ino != inode
     assert json.loads((tmp_path / "a" / STAMP).read_text())["vocab_size"] == 60
 
@@ -85,20 +90,22 @@ def test_only_the_first_max_train_pairs_are_used(corpus_dir: Path, tmp_path: Pat
     with open(corpus_dir / "train.de", "a", encoding="utf-8") as de, open(corpus_dir / "train.en", "a") as en:
         de.write("Жжж Щщщ.\n")
         en.write("Жжж Щщщ.\n")
-    limited = Tokenizer.load(train_spm(small_cfg(max_train_pairs=120), corpus_dir, tmp_path / "l")[0].parent)
-    full = Tokenizer.load(train_spm(small_cfg(), corpus_dir, tmp_path / "f")[0].parent)
+    limited = Tokenizer.load(
+        train_spm(small_cfg(max_train_pairs=120), train_files(corpus_dir), tmp_path / "l")[0].parent
+    )
+    full = Tokenizer.load(train_spm(small_cfg(), train_files(corpus_dir), tmp_path / "f")[0].parent)
     assert UNK_ID in limited.encode_target("Щ")
     assert UNK_ID not in full.encode_target("Щ")
 
 
 def test_vocab_size_larger_than_corpus_supports_is_fine(corpus_dir: Path, tmp_path: Path) -> None:
-    tok = Tokenizer.load(train_spm(small_cfg(vocab_size=8000), corpus_dir, tmp_path / "spm")[0].parent)
+    tok = Tokenizer.load(train_spm(small_cfg(vocab_size=8000), train_files(corpus_dir), tmp_path / "spm")[0].parent)
     assert 4 < tok.tgt_vocab_size <= 8000
 
 
 def test_too_small_vocab_is_a_clear_error(corpus_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(VocabError, match="vocab_size=16"):
-        train_spm(small_cfg(vocab_size=16), corpus_dir, tmp_path / "spm")
+        train_spm(small_cfg(vocab_size=16), train_files(corpus_dir), tmp_path / "spm")
 
 
 def test_load_errors(corpus_dir: Path, tmp_path: Path) -> None:
@@ -107,7 +114,7 @@ def test_load_errors(corpus_dir: Path, tmp_path: Path) -> None:
     with pytest.raises(TokenizerError, match="no SentencePiece model"):
         Tokenizer.load(empty)
     half = tmp_path / "half"
-    train_spm(small_cfg(joint_vocab=False), corpus_dir, half)
+    train_spm(small_cfg(joint_vocab=False), train_files(corpus_dir), half)
     (half / "spm.tgt.model").unlink()
     with pytest.raises(TokenizerError, match="spm.tgt.model is missing"):
         Tokenizer.load(half)
@@ -117,6 +124,6 @@ def test_load_errors(corpus_dir: Path, tmp_path: Path) -> None:
 
 
 def test_decode_rejects_ids_outside_the_vocabulary(corpus_dir: Path, tmp_path: Path) -> None:
-    tok = Tokenizer.load(train_spm(small_cfg(), corpus_dir, tmp_path / "spm")[0].parent)
+    tok = Tokenizer.load(train_spm(small_cfg(), train_files(corpus_dir), tmp_path / "spm")[0].parent)
     with pytest.raises(TokenizerError, match="outside the vocabulary"):
         tok.decode_target([tok.tgt_vocab_size])

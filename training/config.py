@@ -6,6 +6,7 @@ beside the weights in every checkpoint directory and model package.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Literal
@@ -18,6 +19,8 @@ LANGS = ("en", "de", "fr", "cs")
 PRECISIONS = ("auto", "32-true", "bf16-mixed", "16-mixed", "bf16-true", "16-true", "64-true")
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps", "tpu")
 UPSTREAM_MIRROR = "https://raw.githubusercontent.com/multi30k/dataset/master/data/task1/raw"
+LANG_CODE = re.compile(r"[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*")  # ISO 639 code, optionally with a region/script
+URL_CHECKSUM = re.compile(r"https?://[^#\s]+#sha256=[0-9a-f]{64}")  # pip's way of pinning a download
 
 
 def _valid_devices(devices: str | int) -> bool:
@@ -32,36 +35,96 @@ def _valid_devices(devices: str | int) -> bool:
     return "," in text and all(part.strip().isdigit() for part in text.rstrip(",").split(","))
 
 
+def _check_location(name: str, location: str) -> None:
+    """A corpus file is a local path, or an http(s) URL pinned by ``#sha256=<64 hex digits>``."""
+    require(bool(location.strip()), f"{name} must not be empty")
+    if location.startswith(("http://", "https://")):
+        require(
+            URL_CHECKSUM.fullmatch(location) is not None,
+            f"{name}: a URL needs its checksum as '#sha256=<64 lowercase hex digits>' (got {location!r})",
+        )
+
+
+@dataclass(frozen=True)
+class CorpusFiles:
+    """Two line-aligned plain-text files, one sentence a line (gzip or not): ``src`` and ``tgt``."""
+
+    src: str
+    tgt: str
+
+    def __post_init__(self) -> None:
+        _check_location("src", self.src)
+        _check_location("tgt", self.tgt)
+
+
+CorpusSource = str | CorpusFiles  # a TSV file (source, tab, target) or two aligned files
+CORPUS_SPLITS = ("train", "valid", "test")
+
+
 @dataclass(frozen=True)
 class DataConfig:
-    """Which corpus and language pair, and how it is split into subwords.
+    """Which corpus and language pair, how it is cleaned and how it is split into subwords.
 
-    ``mirror`` is a local folder or an http(s) base URL holding ``<split>.<lang>.gz``; when null the
-    environment variable ``MULTI30K_MIRROR`` is used, else the upstream URL. ``max_train_pairs``
-    keeps only the first N training pairs (tiny runs); ``max_val_pairs`` likewise for validation.
-    ``alignment_links``: a file of word links for the training pairs (``python -m training.guided``), used
-    by guided alignment (``train.guided_alignment_weight``).
+    Multi30k (``train``/``valid``/``test`` null): ``mirror`` is a local folder or an http(s) base URL holding
+    ``<split>.<lang>.gz``; when null the environment variable ``MULTI30K_MIRROR`` is used, else the upstream
+    URL; ``data_dir`` is where it is unpacked. A user's corpus: ``train`` and ``valid`` (and optionally
+    ``test``) each name a TSV file (source, tab, target) or ``{src: PATH, tgt: PATH}``; gzip is detected by
+    its magic bytes; a path may be an http(s) URL ending in ``#sha256=<hex>`` (downloaded to ``data_dir``
+    and verified). Languages are then any ISO 639 codes.
+
+    Cleaning of the training pairs (counted, and saved as ``runs/<name>/shards/train/clean.json``): pairs
+    with an empty side, a side over ``max_len`` pieces, a piece-length ratio over ``max_length_ratio``
+    (0: no limit) or (``drop_duplicates``) an earlier identical pair are dropped. ``spm_input_sentences``:
+    SentencePiece trains on a random sample of at most that many sentences. ``max_train_pairs`` keeps only
+    the first N training pairs (tiny runs); ``max_val_pairs`` likewise for validation. ``alignment_links``:
+    a file of word links for the training pairs (``python -m training.guided``), used by guided alignment.
     """
 
-    src_lang: Literal["en", "de", "fr", "cs"] = "de"
-    tgt_lang: Literal["en", "de", "fr", "cs"] = "en"
+    src_lang: str = "de"
+    tgt_lang: str = "en"
+    train: CorpusSource | None = None
+    valid: CorpusSource | None = None
+    test: CorpusSource | None = None
     mirror: str | None = None
     data_dir: str = "data/multi30k"
     vocab_size: int = 8000
     joint_vocab: bool = True
     spm_model_type: Literal["unigram", "bpe"] = "unigram"
+    spm_input_sentences: int = 1_000_000
     max_train_pairs: int | None = None
     max_val_pairs: int | None = None
     max_len: int = 100
+    max_length_ratio: float = 9.0
+    drop_duplicates: bool = True
     alignment_links: str | None = None
 
     def __post_init__(self) -> None:
         require(self.src_lang != self.tgt_lang, "src_lang and tgt_lang must differ")
+        if self.multi30k:
+            require(
+                self.src_lang in LANGS and self.tgt_lang in LANGS,
+                f"Multi30k has the languages {', '.join(LANGS)}; name your own files in data.train/valid for others",
+            )
+            require(self.valid is None and self.test is None, "data.valid and data.test need data.train (your files)")
+        else:
+            require(self.valid is not None, "data.valid is required with data.train (validation picks the model)")
+        for lang in (self.src_lang, self.tgt_lang):
+            require(LANG_CODE.fullmatch(lang) is not None, f"{lang!r} is not an ISO 639 language code like 'en'")
+        for split in CORPUS_SPLITS:
+            if isinstance(getattr(self, split), str):
+                _check_location(split, getattr(self, split))
         require(self.vocab_size >= 16, "vocab_size must be >= 16")
         require(self.max_len >= 2, "max_len must be >= 2")
+        require(self.max_length_ratio == 0 or self.max_length_ratio >= 1, "max_length_ratio must be 0 (off) or >= 1")
+        require(self.spm_input_sentences >= 100, "spm_input_sentences must be >= 100")
         for name in ("max_train_pairs", "max_val_pairs"):
             value = getattr(self, name)
             require(value is None or value >= 1, f"{name} must be >= 1 or null")
+
+    @property
+    def multi30k(self) -> bool:
+        """True when the corpus is Multi30k (no files of the user's named)."""
+        return self.train is None
 
 
 @dataclass(frozen=True)
@@ -70,7 +133,7 @@ class TrainConfig:
 
     ``batch_tokens`` bounds the padded target tokens of one batch (token bucketing);
     ``schedule`` is ``inverse_sqrt`` (linear warm-up then 1/sqrt decay) or ``plateau`` (halve the
-    rate when validation BLEU stops improving). ``accelerator``/``devices``/``strategy``/``precision``
+    rate when validation BLEU stops improving). ``accelerator``/``devices``/``num_nodes``/``strategy``/``precision``
     go to Lightning's Trainer; ``auto`` precision means bf16-mixed on GPU and 32 on CPU.
     ``keep_epoch_checkpoints`` keeps the weights of the last N epochs as ``epoch-NN.ckpt`` (for
     checkpoint averaging and checkpoint ensembles; 0 keeps none); ``average_last_epochs`` N > 0
@@ -100,6 +163,7 @@ class TrainConfig:
     average_last_epochs: int = 0
     accelerator: str = "auto"
     devices: str | int = "auto"
+    num_nodes: int = 1
     strategy: str = "auto"
     precision: str = "auto"
     num_workers: int = 0
@@ -129,6 +193,7 @@ class TrainConfig:
             _valid_devices(self.devices),
             f"devices must be 'auto', a count >= 1, -1 (all) or device indices like '0,1' (got {self.devices!r})",
         )
+        require(self.num_nodes >= 1, "num_nodes must be >= 1")
         require(self.threads >= 0, "threads must be >= 0 (0: torch's default)")
         require(self.num_workers >= 0, "num_workers must be >= 0")
         require(self.max_steps == -1 or self.max_steps >= 1, "max_steps must be -1 (no limit) or >= 1")

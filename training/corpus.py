@@ -58,21 +58,37 @@ def _is_url(mirror: str) -> bool:
     return mirror.startswith(("http://", "https://"))
 
 
-def _download(mirror: str, name: str, dest: Path) -> None:
-    """Copy ``<mirror>/<name>`` to ``dest`` (from a URL, a ``file://`` URL or a local folder)."""
-    if _is_url(mirror):
-        url = f"{mirror.rstrip('/')}/{name}"
+def _copy(location: str, dest: Path) -> None:
+    """Copy ``location`` (an http(s) or ``file://`` URL, or a local path) to ``dest``."""
+    if _is_url(location):
         try:
-            with urllib.request.urlopen(url, timeout=60) as response, open(dest, "wb") as out:
+            with urllib.request.urlopen(location, timeout=60) as response, open(dest, "wb") as out:
                 shutil.copyfileobj(response, out)
         except (urllib.error.URLError, OSError) as err:
-            raise CorpusError(f"could not download {url} (mirror {mirror}): {err}") from None
+            raise CorpusError(f"could not download {location}: {err}") from None
         return
-    folder = Path(mirror.removeprefix("file://"))
-    source = folder / name
+    source = Path(location.removeprefix("file://"))
     if not source.is_file():
-        raise CorpusError(f"{name} not found in mirror {mirror} (looked for {source})")
+        raise CorpusError(f"{source} not found")
     shutil.copyfile(source, dest)
+
+
+def download_verified(location: str, expected: str, dest: Path) -> Path:
+    """``dest``: a copy of ``location`` whose SHA-256 is ``expected``. An existing ``dest`` with that hash is
+    kept; a download with another hash is a CorpusError and leaves nothing behind."""
+    if dest.is_file() and sha256_file(dest) == expected:
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    temp = temp_path(dest.parent, dest.name)
+    try:
+        _copy(location, temp)
+        actual = sha256_file(temp)
+        if actual != expected:
+            raise CorpusError(f"checksum mismatch for {location}: expected {expected}, got {actual}")
+        temp.replace(dest)
+    finally:
+        temp.unlink(missing_ok=True)
+    return dest
 
 
 def _decompress(gz_path: Path, text_path: Path, mirror: str) -> None:
@@ -107,46 +123,13 @@ def fetch_split(mirror: str, split: str, lang: str, data_dir: str | Path) -> Pat
         if not text_path.is_file():
             _decompress(gz_path, text_path, mirror)
         return text_path
-    temp = temp_path(data_dir, name)
+    location = f"{mirror.rstrip('/')}/{name}" if _is_url(mirror) else str(Path(mirror.removeprefix("file://")) / name)
     try:
-        _download(mirror, name, temp)
-        actual = sha256_file(temp)
-        if actual != expected:
-            raise CorpusError(f"checksum mismatch for {name} from mirror {mirror}: expected {expected}, got {actual}")
-        temp.replace(gz_path)
-    finally:
-        temp.unlink(missing_ok=True)
+        download_verified(location, expected, gz_path)
+    except CorpusError as err:
+        raise CorpusError(f"{err} (mirror {mirror})") from None
     _decompress(gz_path, text_path, mirror)
     return text_path
-
-
-def _read_lines(path: Path) -> list[str]:
-    """The lines of a UTF-8 file, stripped; only ``\\n`` separates lines (not other Unicode breaks)."""
-    if not path.is_file():
-        raise CorpusError(f"missing corpus file {path}; fetch the corpus first (python -m training.corpus / make data)")
-    try:
-        text = path.read_text(encoding="utf-8")
-    except UnicodeDecodeError as err:
-        raise CorpusError(f"{path} is not valid UTF-8: {err}") from None
-    lines = text.split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line.strip() for line in lines]
-
-
-def load_pairs(data_dir: str | Path, split: str, src: str, tgt: str, limit: int | None = None) -> list[tuple[str, str]]:
-    """The aligned (source, target) sentences of ``split``, at most the first ``limit`` pairs.
-
-    Raises CorpusError if a file is missing or the two files have different line counts.
-    """
-    if limit is not None and limit < 1:
-        raise CorpusError(f"limit must be >= 1 or None, got {limit}")
-    src_path, tgt_path = Path(data_dir) / f"{split}.{src}", Path(data_dir) / f"{split}.{tgt}"
-    src_lines, tgt_lines = _read_lines(src_path), _read_lines(tgt_path)
-    if len(src_lines) != len(tgt_lines):
-        raise CorpusError(f"line counts differ: {src_path} has {len(src_lines)} lines, {tgt_path} has {len(tgt_lines)}")
-    pairs = list(zip(src_lines, tgt_lines, strict=True))
-    return pairs if limit is None else pairs[:limit]
 
 
 def fetch_all(mirror: str, langs: Iterable[str], data_dir: str | Path) -> list[Path]:

@@ -1,27 +1,35 @@
-"""Lightning data module: the tokenized Multi30k pair, token-bucketed training batches, sorted validation.
+"""Lightning data module: the corpus (Multi30k or the user's files), token-bucketed training batches read
+from memory-mapped shards, sorted validation.
 
-An example is ``(index, src_ids, tgt_ids)``: its position in the split and its subword ids without
-BOS/EOS. ``collate`` pads them into a ``Batch``. Training batches come from ``BucketBatchSampler``,
-validation batches are fixed runs of examples sorted by source length. With several devices each
-rank draws its own share of batches itself, so the Trainer needs ``use_distributed_sampler=False``.
+An example is ``(index, src_ids, tgt_ids)``: its line in the split and its subword ids without BOS/EOS.
+``collate`` pads them into a ``Batch``. ``prepare_data`` trains the subword models and encodes the training
+split once into shards (``training.shards``: cleaned, counted, re-used while the inputs are unchanged);
+training batches come from ``BucketBatchSampler`` over the shards' lengths, validation batches are fixed runs
+of examples sorted by source length. With several devices or nodes each rank draws its own share of batches
+itself, so the Trainer needs ``use_distributed_sampler=False``.
 """
 
 from __future__ import annotations
 
-import random
-from collections.abc import Iterator, Sequence
+import sys
+from collections.abc import Sequence
 from pathlib import Path
 from typing import NamedTuple
 
+import numpy as np
 import pytorch_lightning as pl
 import torch
 from torch import Tensor
 from torch.utils.data import DataLoader, Sampler
 
+from training.clean import CleanCounts
 from training.config import Config
-from training.corpus import CorpusError, load_pairs, prepare_corpus
-from training.guided import guide_tensor, piece_links, read_links
-from training.paths import spm_dir
+from training.corpus import prepare_corpus
+from training.guided import PieceLinks, guide_tensor, piece_links, read_links
+from training.paths import shard_dir, spm_dir
+from training.sampler import BucketBatchSampler, sorted_batches
+from training.shards import ShardDataset, build_shards
+from training.sources import describe, fetch_sources, iter_pairs, read_split, split_paths
 from training.vocab import train_spm
 from translator.padding import lengths_of, pad_ids
 from translator.special import BOS_ID, EOS_ID, UNK_ID
@@ -61,112 +69,6 @@ def collate(examples: Sequence[Example]) -> Batch:
     )
 
 
-def _greedy_batches(
-    order: Sequence[int], lengths: Sequence[int], batch_tokens: int, max_sentences: int
-) -> list[list[int]]:
-    """Cut ``order`` into consecutive batches with size * max length <= batch_tokens, size <= max_sentences.
-
-    An example longer than ``batch_tokens`` gets a batch of its own."""
-    batches: list[list[int]] = []
-    current: list[int] = []
-    longest = 0
-    for i in order:
-        grown = max(longest, lengths[i])
-        if current and (len(current) >= max_sentences or (len(current) + 1) * grown > batch_tokens):
-            batches.append(current)
-            current, grown = [], lengths[i]
-        current.append(i)
-        longest = grown
-    if current:
-        batches.append(current)
-    return batches
-
-
-class BucketBatchSampler(Sampler[list[int]]):
-    """Token-bucketed batches of example positions, deterministic given (seed, epoch).
-
-    Each epoch: shuffle all examples, sort them stably by (length, src length), so that examples of
-    equal length are grouped in a new random order, cut the sequence into batches under the token
-    and sentence budgets, and shuffle the batch order. The batch boundaries depend only on the sorted
-    lengths, so every epoch has the same number of batches: Lightning fixes the number of batches per
-    epoch after the first one (and validates when it is reached), so a varying count, as sorting
-    within random chunks gives, would skip batches or validation runs in later epochs.
-
-    Rank ``r`` of ``world_size`` takes batches ``r::world_size`` after the tail is dropped so that every
-    rank gets the same number; with one rank every example is used once per epoch. ``lengths`` is the
-    cost per example (target length including EOS).
-    """
-
-    def __init__(
-        self,
-        lengths: Sequence[int],
-        batch_tokens: int,
-        max_sentences: int,
-        seed: int = 0,
-        rank: int = 0,
-        world_size: int = 1,
-        src_lengths: Sequence[int] | None = None,
-    ) -> None:
-        if not 0 <= rank < world_size:
-            raise ValueError(f"rank {rank} is outside [0, world_size={world_size})")
-        if batch_tokens < 1 or max_sentences < 1 or not lengths:
-            raise ValueError("BucketBatchSampler needs examples, batch_tokens >= 1 and max_sentences >= 1")
-        self.lengths = list(lengths)
-        self.src_lengths = list(src_lengths) if src_lengths is not None else [0] * len(self.lengths)
-        self.batch_tokens, self.max_sentences = batch_tokens, max_sentences
-        self.seed, self.rank, self.world_size = seed, rank, world_size
-        self.epoch = 0
-
-    @property
-    def sampler(self) -> BucketBatchSampler:
-        """Lightning calls ``set_epoch`` on ``dataloader.batch_sampler.sampler``: that is this object."""
-        return self
-
-    def set_epoch(self, epoch: int) -> None:
-        """Select the epoch whose shuffle ``__iter__`` yields."""
-        self.epoch = epoch
-
-    def all_batches(self) -> list[list[int]]:
-        """Every rank's batches of the current epoch, in order (before sharding)."""
-        rng = random.Random(self.seed * 1_000_003 + self.epoch)
-        order = list(range(len(self.lengths)))
-        rng.shuffle(order)
-        order.sort(key=lambda i: (self.lengths[i], self.src_lengths[i]))  # stable: ties stay shuffled
-        batches = _greedy_batches(order, self.lengths, self.batch_tokens, self.max_sentences)
-        rng.shuffle(batches)
-        return batches
-
-    def _rank_batches(self) -> list[list[int]]:
-        batches = self.all_batches()
-        per_rank = len(batches) // self.world_size
-        if per_rank == 0:
-            raise ValueError(f"only {len(batches)} training batches for {self.world_size} ranks; use more data")
-        return batches[: per_rank * self.world_size][self.rank :: self.world_size]
-
-    def __iter__(self) -> Iterator[list[int]]:
-        return iter(self._rank_batches())
-
-    def __len__(self) -> int:
-        return len(self._rank_batches())
-
-
-def sorted_batches(lengths: Sequence[int], batch_size: int, rank: int = 0, world_size: int = 1) -> list[list[int]]:
-    """Positions sorted by length (stable), cut into batches of ``batch_size``; rank takes ``rank::world_size``."""
-    order = sorted(range(len(lengths)), key=lambda i: lengths[i])
-    batches = [order[i : i + batch_size] for i in range(0, len(order), batch_size)]
-    return batches[rank::world_size]
-
-
-def encode_train(pairs: Sequence[tuple[str, str]], tokenizer: Tokenizer, max_len: int) -> list[Example]:
-    """Tokenize training pairs, dropping those with an empty side or a side longer than ``max_len`` pieces."""
-    examples = []
-    for index, (src_text, tgt_text) in enumerate(pairs):
-        src, tgt = tokenizer.encode_source(src_text)[0], tokenizer.encode_target(tgt_text)
-        if 0 < len(src) <= max_len and 0 < len(tgt) <= max_len:
-            examples.append((index, src, tgt))
-    return examples
-
-
 def encode_eval(pairs: Sequence[tuple[str, str]], tokenizer: Tokenizer, max_len: int) -> list[Example]:
     """Tokenize evaluation pairs, keeping all of them: both sides are truncated to ``max_len`` pieces and
     an empty source becomes a single UNK (the encoder needs at least one position)."""
@@ -177,11 +79,36 @@ def encode_eval(pairs: Sequence[tuple[str, str]], tokenizer: Tokenizer, max_len:
     return examples
 
 
-class TranslationDataModule(pl.LightningDataModule):
-    """Multi30k ``cfg.data.src_lang`` -> ``cfg.data.tgt_lang``; subword models in ``runs/<name>/spm``.
+class LinkedExamples:
+    """The examples of ``base`` (a ShardDataset) with their piece links (``training.guided``) as a 4th item."""
 
-    After ``setup``: ``tokenizer``, ``train_examples``, ``val_examples`` and ``val_references`` (raw
-    target texts of the validation split in split order; ``Batch.index`` points into them).
+    def __init__(self, base: ShardDataset, links: dict[int, PieceLinks]) -> None:
+        self.base, self.links, self.lengths = base, links, base.lengths
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def __getitems__(self, positions: Sequence[int]) -> list:
+        return [(i, src, tgt, self.links[i]) for i, src, tgt in self.base.__getitems__(positions)]
+
+
+TrainData = ShardDataset | LinkedExamples | list  # a list of examples: small in-memory data (tests)
+
+
+def _lengths(data: TrainData) -> np.ndarray:
+    """(N, 2) source and target piece counts of the training examples."""
+    if isinstance(data, list):
+        return np.array([[len(src), len(tgt)] for _, src, tgt, *_ in data], dtype=np.int64).reshape(-1, 2)
+    return data.lengths
+
+
+class TranslationDataModule(pl.LightningDataModule):
+    """``cfg.data.src_lang`` -> ``cfg.data.tgt_lang``; subword models in ``runs/<name>/spm``, training shards in
+    ``runs/<name>/shards/train``.
+
+    After ``setup``: ``tokenizer``, ``train_data`` (the training examples: a ShardDataset), ``val_examples``
+    and ``val_references`` (raw target texts of the validation split in split order; ``Batch.index`` points
+    into them).
     """
 
     def __init__(self, cfg: Config) -> None:
@@ -189,46 +116,57 @@ class TranslationDataModule(pl.LightningDataModule):
         self.cfg = cfg
         self.spm_dir: Path = spm_dir(cfg)
         self.tokenizer: Tokenizer | None = None
-        self.train_examples: list[Example] = []
+        self.train_data: TrainData = []
         self.val_examples: list[Example] = []
         self.val_references: list[str] = []
+        self._prepared = False
 
     def prepare_data(self) -> None:
-        """Fetch the corpus and train the subword models (writes files; Lightning runs it on one process)."""
-        data_dir = prepare_corpus(self.cfg.data)
-        train_spm(self.cfg.data, data_dir, self.spm_dir)
+        """Fetch the corpus, train the subword models and encode the training shards (writes files; Lightning
+        runs it on one process per node)."""
+        if self._prepared:  # ``fit`` prepares before the Trainer does (to read the vocabulary sizes)
+            return
+        data = self.cfg.data
+        if data.multi30k:
+            prepare_corpus(data)
+        else:
+            fetch_sources(data)
+        paths = split_paths(data, "train")
+        train_spm(data, paths, self.spm_dir)
+        meta = build_shards(data, paths, Tokenizer.load(self.spm_dir), shard_dir(self.cfg))
+        print(f"training pairs of {describe(paths)}: {CleanCounts(**meta['clean']).summary()}", file=sys.stderr)
+        self._prepared = True
 
     def setup(self, stage: str | None = None) -> None:
-        """Load the tokenizer and tokenize the splits that ``stage`` needs."""
+        """Load the tokenizer, open the training shards and tokenize the validation split, as ``stage`` needs."""
         data = self.cfg.data
         self.tokenizer = Tokenizer.load(self.spm_dir)
         if stage in (None, "fit"):
-            pairs = load_pairs(data.data_dir, "train", data.src_lang, data.tgt_lang, limit=data.max_train_pairs)
-            self.train_examples = encode_train(pairs, self.tokenizer, data.max_len)
-            if not self.train_examples:
-                raise CorpusError(f"no training pairs of 1..{data.max_len} pieces in {data.data_dir}")
+            self.train_data = ShardDataset(shard_dir(self.cfg))
             if self.cfg.train.guided_alignment_weight > 0:
-                self.train_examples = self._with_links(pairs, self.train_examples)
+                self.train_data = self._with_links(self.train_data)
         if stage in (None, "fit", "validate"):
-            pairs = load_pairs(data.data_dir, "val", data.src_lang, data.tgt_lang, limit=data.max_val_pairs)
+            pairs = read_split(data, "valid", limit=data.max_val_pairs)
             self.val_examples = encode_eval(pairs, self.tokenizer, data.max_len)
             self.val_references = [tgt for _, tgt in pairs]
 
-    def _with_links(self, pairs: Sequence[tuple[str, str]], examples: list[Example]) -> list:
-        """Each training example with its piece links (``training.guided``) as a 4th item."""
-        links = read_links(self.cfg.data.alignment_links, len(pairs))
-        tok = self.tokenizer
-        return [(i, src, tgt, piece_links(tok, *pairs[i], links[i])) for i, src, tgt in examples]
+    def _with_links(self, shards: ShardDataset) -> LinkedExamples:
+        """The shards' examples with their piece links; the training texts and links are read into memory."""
+        data = self.cfg.data
+        pairs = list(iter_pairs(split_paths(data, "train"), data.max_train_pairs))
+        links = read_links(data.alignment_links, len(pairs))
+        kept = np.load(shard_dir(self.cfg) / "index.npy").tolist()
+        return LinkedExamples(shards, {i: piece_links(self.tokenizer, *pairs[i], links[i]) for i in kept})
 
     def _rank(self) -> tuple[int, int]:
         """(global rank, world size) from the attached trainer, else (0, 1)."""
         trainer = self.trainer
         return (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
 
-    def _loader(self, examples: list[Example], batch_sampler: Sampler[list[int]] | list[list[int]]) -> DataLoader:
+    def _loader(self, examples: TrainData, batch_sampler: Sampler[list[int]] | list[list[int]]) -> DataLoader:
         workers = self.cfg.train.num_workers
         return DataLoader(
-            examples,  # type: ignore[arg-type]  # a list is a map-style dataset
+            examples,  # type: ignore[arg-type]  # map-style: a list, or __getitems__ by batch
             batch_sampler=batch_sampler,
             collate_fn=collate,
             num_workers=workers,
@@ -237,19 +175,20 @@ class TranslationDataModule(pl.LightningDataModule):
 
     def train_dataloader(self) -> DataLoader:
         """Token-bucketed, shuffled batches of this rank (see BucketBatchSampler)."""
-        if not self.train_examples:
+        if len(self.train_data) == 0:
             raise RuntimeError("TranslationDataModule.setup('fit') must run before train_dataloader()")
         rank, world_size = self._rank()
+        lengths = _lengths(self.train_data)  # (N, 2): source, target pieces
         sampler = BucketBatchSampler(
-            [len(example[2]) + 1 for example in self.train_examples],  # target pieces + EOS
+            lengths[:, 1].astype(np.int32) + 1,  # target pieces + EOS
             batch_tokens=self.cfg.train.batch_tokens,
             max_sentences=self.cfg.train.max_batch_sentences,
             seed=self.cfg.train.seed,
             rank=rank,
             world_size=world_size,
-            src_lengths=[len(example[1]) for example in self.train_examples],
+            src_lengths=lengths[:, 0],
         )
-        return self._loader(self.train_examples, sampler)
+        return self._loader(self.train_data, sampler)
 
     def val_dataloader(self) -> DataLoader:
         """Validation batches of up to ``cfg.decode.batch_size`` sentences, sorted by source length."""

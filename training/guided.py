@@ -23,7 +23,8 @@ import torch
 from torch import Tensor
 
 from training.config import load_config
-from training.corpus import CorpusError, load_pairs
+from training.corpus import CorpusError
+from training.sources import iter_pairs, split_paths
 from translator.files import atomic_write_text, temp_path
 from translator.forced import AlignmentInputError, encode_pair
 from translator.links import SYMMETRISATIONS, Link, LinkError, format_links, parse_links, symmetrise
@@ -127,7 +128,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.out and not cfg.data.alignment_links:
             raise CorpusError("give --out or set data.alignment_links in the config")
         data = cfg.data
-        pairs = load_pairs(data.data_dir, "train", data.src_lang, data.tgt_lang, limit=data.max_train_pairs)
+        pairs = list(iter_pairs(split_paths(data, "train"), data.max_train_pairs))
         out.parent.mkdir(parents=True, exist_ok=True)
         words = [(" ".join(s.split()), " ".join(t.split())) for s, t in pairs]
         links = eflomal_links(words, args.symmetrise, out.parent)

@@ -15,3 +15,8 @@ def run_dir(cfg: Config) -> Path:
 def spm_dir(cfg: Config) -> Path:
     """``runs/<cfg.name>/spm``: the SentencePiece model files."""
     return run_dir(cfg) / "spm"
+
+
+def shard_dir(cfg: Config) -> Path:
+    """``runs/<cfg.name>/shards/train``: the encoded training pairs (``training.shards``)."""
+    return run_dir(cfg) / "shards" / "train"

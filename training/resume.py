@@ -12,6 +12,9 @@ import dataclasses
 from pathlib import Path
 
 from training.config import Config, load_config
+from training.paths import run_dir, shard_dir
+from training.shards import changed_inputs
+from training.sources import split_paths
 from translator.config import ConfigError
 
 # Filled in from the data (model) or only saying where the files come from (data): not compared.
@@ -45,4 +48,18 @@ def check_resumable(cfg: Config, out: Path) -> None:
             f"{out} holds a run trained with other settings ({'; '.join(changes)}); resuming it would load "
             f"that model into this one. Move {out} away, give the config another file name, or pass --fresh "
             "to start over (which overwrites the run's checkpoints)."
+        )
+
+
+def check_inputs_unchanged(cfg: Config) -> None:
+    """Raise ``ValueError`` when the run's training shards were encoded from files whose content has changed
+    since (same paths, other SHA-256): resuming would train the saved model on a corpus its subword model was
+    not trained on. Nothing in the run folder is touched."""
+    paths = split_paths(cfg.data, "train")
+    changed = changed_inputs(shard_dir(cfg), paths)
+    if changed:
+        raise ValueError(
+            f"{run_dir(cfg)} was encoded from other versions of {', '.join(changed)}; resuming would continue "
+            "a model trained on other data. Move the run folder away, give the config another file name, or "
+            "pass --fresh to start over (which overwrites the run's checkpoints)."
         )

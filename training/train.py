@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import math
 import sys
 import time
@@ -23,12 +22,12 @@ from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger
 from training.average import epoch_checkpoints, write_average
 from training.config import Config, load_config, save_config
 from training.datamodule import TranslationDataModule
+from training.evaluate import evaluate_split, split_name
 from training.export import export, update_scores
 from training.module import TranslationModule, recorded_val_bleu
 from training.paths import run_dir
-from training.resume import check_resumable
+from training.resume import check_inputs_unchanged, check_resumable
 from translator.config import ConfigError
-from translator.evaluate import evaluate_files
 from translator.translate import Translator
 
 
@@ -60,6 +59,7 @@ def step_options(cfg: Config) -> dict[str, Any]:
     return {
         "accelerator": train.accelerator,
         "devices": train.devices,
+        "num_nodes": train.num_nodes,
         "strategy": train.strategy,
         "precision": resolve_precision(train.precision),
         "gradient_clip_val": train.grad_clip,
@@ -130,6 +130,7 @@ def fit(cfg: Config, fresh: bool = False) -> FitResult:
     resume = None if fresh or not last.is_file() else str(last)
     if resume:
         check_resumable(cfg, out)  # before anything in `out` is rewritten
+        check_inputs_unchanged(cfg)
     datamodule = TranslationDataModule(cfg)
     datamodule.prepare_data()
     datamodule.setup("fit")
@@ -147,26 +148,6 @@ def fit(cfg: Config, fresh: bool = False) -> FitResult:
     if not best_path.is_file():
         raise RuntimeError(f"training produced no best checkpoint in {out / 'checkpoints'}")
     return FitResult(cfg, best_path, recorded_val_bleu(best_path), seconds, trainer.global_rank)
-
-
-def evaluate_test(
-    cfg: Config, package: Path, split: str = "test_2016_flickr", translator: Translator | None = None
-) -> dict:
-    """BLEU/chrF of the package (``translator``: already loaded from it) on a split; hypotheses and the
-    JSON report go to runs/<name>/eval/."""
-    data_dir = Path(cfg.data.data_dir)
-    eval_dir = run_dir(cfg) / "eval"
-    eval_dir.mkdir(parents=True, exist_ok=True)
-    report = evaluate_files(
-        package,
-        data_dir / f"{split}.{cfg.data.src_lang}",
-        data_dir / f"{split}.{cfg.data.tgt_lang}",
-        beam_size=cfg.decode.beam_size,
-        hyp_out=eval_dir / f"{split}.hyp.{cfg.data.tgt_lang}",
-        translator=translator,
-    )
-    (eval_dir / f"{split}.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
-    return report
 
 
 def existing_run(cfg: Config) -> FitResult:
@@ -207,16 +188,21 @@ def finish(result: FitResult, package: Path) -> None:
     source, averaged = export_source(result)
     export(cfg, source, package, {**extra, **averaged})
     translator = Translator.load(package)
-    val = evaluate_test(cfg, package, "val", translator)
-    report = evaluate_test(cfg, package, translator=translator)
-    scores = {k: report[k] for k in ("bleu", "chrf", "signature", "chrf_signature")}
+    val = evaluate_split(cfg, package, "valid", translator)
+    report = evaluate_split(cfg, package, "test", translator)
     best_bleu = None if math.isnan(result.best_bleu) else result.best_bleu  # JSON has no NaN
-    val_scores = {"val_bleu": best_bleu, "val_bleu_beam": val["bleu"], "val_chrf": val["chrf"]}
-    update_scores(package, {"test_2016_flickr": scores, **val_scores})
+    scores = {"val_bleu": best_bleu, "val_bleu_beam": val["bleu"], "val_chrf": val["chrf"]}
+    if report is not None:
+        keys = ("bleu", "chrf", "signature", "chrf_signature")
+        scores[split_name(cfg, "test")] = {k: report[k] for k in keys}
+    update_scores(package, scores)
     print(f"package: {package}" + (f" (average of {', '.join(averaged['averaged_from'])})" if averaged else ""))
     print(f"best validation BLEU during training (greedy): {result.best_bleu:.2f}")  # nan: not recorded
     print(f"val BLEU {val['bleu']:.2f}  chrF {val['chrf']:.2f}  (beam {cfg.decode.beam_size})")
-    print(f"test_2016_flickr BLEU {report['bleu']:.2f}  chrF {report['chrf']:.2f}  (beam {cfg.decode.beam_size})")
+    if report is None:
+        print("no test set in the config (data.test): the package has validation scores only")
+        return
+    print(f"{report['split']} BLEU {report['bleu']:.2f}  chrF {report['chrf']:.2f}  (beam {cfg.decode.beam_size})")
     print(f"signature: {report['signature']}")
     print(f"chrF signature: {report['chrf_signature']}")
 

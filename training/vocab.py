@@ -2,24 +2,27 @@
 
 A joint vocabulary gives one ``spm.model`` trained on source and target text together; separate
 vocabularies give ``spm.src.model`` and ``spm.tgt.model``. Ids are fixed: pad=0, unk=1, bos=2, eos=3.
-Training is single-threaded so that repeated runs give byte-identical models, and it is skipped when
-the models exist and ``spm.stamp.json`` records the same settings and training text.
+The text is streamed from the files; SentencePiece keeps a random sample of at most
+``data.spm_input_sentences`` sentences of it (``input_sentence_size`` with ``shuffle_input_sentence``), so
+a corpus of millions of pairs does not have to fit in memory. Training is single-threaded with a fixed
+sampling seed so that repeated runs give byte-identical models, and it is skipped when the models exist and
+``spm.stamp.json`` records the same settings and input files (SHA-256).
 """
 
 from __future__ import annotations
 
-import hashlib
 import io
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import sentencepiece as spm
 
 from training.config import DataConfig
-from training.corpus import CorpusError, load_pairs
-from translator.files import atomic_write_bytes
+from training.corpus import CorpusError
+from training.sources import describe, iter_pairs
+from translator.files import atomic_write_bytes, sha256_file
 from translator.special import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 from translator.tokenizer import JOINT_MODEL, SRC_MODEL, TGT_MODEL
 
@@ -30,17 +33,24 @@ class VocabError(ValueError):
     """SentencePiece could not be trained with the requested settings."""
 
 
-def _train_model(sentences: Sequence[str], cfg: DataConfig) -> bytes:
-    """Train one SentencePiece model on ``sentences``; returns the serialized model."""
+SAMPLING_SEED = 1234
+
+
+def _train_model(sentences: Iterator[str], cfg: DataConfig) -> bytes:
+    """Train one SentencePiece model on ``sentences`` (a sample of them, see the module doc); returns the
+    serialized model."""
     writer = io.BytesIO()
+    spm.set_random_generator_seed(SAMPLING_SEED)
     try:
         spm.SentencePieceTrainer.train(
-            sentence_iterator=iter(sentences),
+            sentence_iterator=sentences,
             model_writer=writer,
             vocab_size=cfg.vocab_size,
             hard_vocab_limit=False,  # a tiny corpus may support fewer pieces than asked for
             model_type=cfg.spm_model_type,
             character_coverage=1.0,
+            input_sentence_size=cfg.spm_input_sentences,
+            shuffle_input_sentence=True,
             pad_id=PAD_ID,
             unk_id=UNK_ID,
             bos_id=BOS_ID,
@@ -53,11 +63,8 @@ def _train_model(sentences: Sequence[str], cfg: DataConfig) -> bytes:
     return writer.getvalue()
 
 
-def _settings(cfg: DataConfig, pairs: Sequence[tuple[str, str]]) -> dict[str, Any]:
-    """What the models depend on: the settings and a hash of the training text."""
-    digest = hashlib.sha256()
-    for src, tgt in pairs:
-        digest.update(f"{src}\t{tgt}\n".encode())
+def _settings(cfg: DataConfig, paths: tuple[Path, ...]) -> dict[str, Any]:
+    """What the models depend on: the settings and the SHA-256 of the training files."""
     return {
         "src_lang": cfg.src_lang,
         "tgt_lang": cfg.tgt_lang,
@@ -65,7 +72,8 @@ def _settings(cfg: DataConfig, pairs: Sequence[tuple[str, str]]) -> dict[str, An
         "joint_vocab": cfg.joint_vocab,
         "model_type": cfg.spm_model_type,
         "max_train_pairs": cfg.max_train_pairs,
-        "text_sha256": digest.hexdigest(),
+        "input_sentences": cfg.spm_input_sentences,
+        "inputs": {str(p): sha256_file(p) for p in paths},
         "sentencepiece": spm.__version__,
     }
 
@@ -77,30 +85,51 @@ def _read_stamp(path: Path) -> dict[str, Any] | None:
         return None
 
 
-def train_spm(cfg: DataConfig, data_dir: Path, out_dir: Path) -> list[Path]:
-    """Train the subword model(s) on the training split (first ``cfg.max_train_pairs`` pairs).
+def _sentences(paths: tuple[Path, ...], cfg: DataConfig, sides: tuple[int, ...]) -> Iterator[str]:
+    """The non-empty texts of the given sides (0: source, 1: target) of the training pairs, streamed."""
+    for pair in iter_pairs(paths, cfg.max_train_pairs):
+        yield from (pair[side] for side in sides if pair[side])
+
+
+class _Guarded:
+    """The sentences for SentencePiece: a CorpusError (say, a line that is not UTF-8) ends the stream and is
+    kept in ``error``, to be raised once SentencePiece returns."""
+
+    def __init__(self, sentences: Iterator[str]) -> None:
+        self.sentences, self.error = sentences, None
+
+    def __iter__(self) -> Iterator[str]:
+        try:
+            yield from self.sentences
+        except CorpusError as err:
+            self.error = err
+
+
+def train_spm(cfg: DataConfig, paths: tuple[Path, ...], out_dir: Path) -> list[Path]:
+    """Train the subword model(s) on the training files ``paths`` (first ``cfg.max_train_pairs`` pairs).
 
     Returns ``[out_dir/spm.model]`` for a joint vocabulary, else ``[out_dir/spm.src.model,
     out_dir/spm.tgt.model]``. Model files of the other layout are removed so that a Tokenizer loading
     ``out_dir`` is never ambiguous.
     """
-    pairs = load_pairs(data_dir, "train", cfg.src_lang, cfg.tgt_lang, limit=cfg.max_train_pairs)
-    if not pairs:
-        raise CorpusError(f"no training pairs in {data_dir} to train SentencePiece on")
+    if next(_sentences(paths, cfg, (0, 1)), None) is None:
+        raise CorpusError(f"no training text in {describe(paths)} to train SentencePiece on")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     names = [JOINT_MODEL] if cfg.joint_vocab else [SRC_MODEL, TGT_MODEL]
-    paths = [out_dir / name for name in names]
-    settings = _settings(cfg, pairs)
-    if all(p.is_file() for p in paths) and _read_stamp(out_dir / STAMP) == settings:
-        return paths
+    models = [out_dir / name for name in names]
+    settings = _settings(cfg, paths)
+    if all(p.is_file() for p in models) and _read_stamp(out_dir / STAMP) == settings:
+        return models
     (out_dir / STAMP).unlink(missing_ok=True)
     for stale in {JOINT_MODEL, SRC_MODEL, TGT_MODEL} - set(names):
         (out_dir / stale).unlink(missing_ok=True)
-    src_text = [s for s, _ in pairs if s]
-    tgt_text = [t for _, t in pairs if t]
-    corpora = [src_text + tgt_text] if cfg.joint_vocab else [src_text, tgt_text]
-    for path, sentences in zip(paths, corpora, strict=True):
-        atomic_write_bytes(path, _train_model(sentences, cfg))
+    sides = [(0, 1)] if cfg.joint_vocab else [(0,), (1,)]
+    for path, side in zip(models, sides, strict=True):
+        stream = _Guarded(_sentences(paths, cfg, side))
+        model = _train_model(iter(stream), cfg)
+        if stream.error is not None:  # SentencePiece would have reported it as its own internal error
+            raise stream.error
+        atomic_write_bytes(path, model)
     atomic_write_bytes(out_dir / STAMP, json.dumps(settings, indent=2).encode())
-    return paths
+    return models

@@ -69,19 +69,31 @@ def evaluate_files(
         raise EvaluationError(f"{src} has {len(sources)} lines but {ref} has {len(references)}")
     if not sources:
         raise EvaluationError(f"{src} and {ref} are empty: there is nothing to score")
+    report = evaluate_pairs(model_dir, sources, references, beam_size, hyp_out, translator)
+    return {**report, "src": str(src), "ref": str(ref)}
+
+
+def evaluate_pairs(
+    model_dir: str | Path | Sequence[str | Path],
+    sources: Sequence[str],
+    references: Sequence[str],
+    beam_size: int | None = None,
+    hyp_out: str | Path | None = None,
+    translator: Translator | None = None,
+) -> dict[str, Any]:
+    """Translate ``sources`` with the package (``translator``: already loaded from it), score against
+    ``references`` (as many), optionally write the hypotheses."""
     translator = translator or Translator.load(model_dir)
     start = time.perf_counter()
-    hypotheses = [t.text for t in translator.translate(sources, beam_size=beam_size)]
+    hypotheses = [t.text for t in translator.translate(list(sources), beam_size=beam_size)]
     seconds = time.perf_counter() - start
     if hyp_out is not None:
         Path(hyp_out).parent.mkdir(parents=True, exist_ok=True)
         Path(hyp_out).write_text("".join(h + "\n" for h in hypotheses), encoding="utf-8")
-    report = score(hypotheses, references)
+    report = score(hypotheses, list(references))
     beam = translator.package.decode_cfg.beam_size if beam_size is None else beam_size
     report.update(
         model=str(model_dir) if isinstance(model_dir, (str, Path)) else ",".join(map(str, model_dir)),
-        src=str(src),
-        ref=str(ref),
         beam_size=beam,
         hypotheses=str(hyp_out) if hyp_out else None,
     )

@@ -6,6 +6,7 @@ may be shared between threads. Encoding never adds BOS/EOS; the model code adds 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import sentencepiece as spm
@@ -100,6 +101,12 @@ class Tokenizer:
         pieces = self._src.encode(_valid(text), out_type=str)
         ids = [self._src.piece_to_id(piece) for piece in pieces]
         return ids, pieces
+
+    def encode_many(self, texts: Sequence[str], target: bool = False) -> list[list[int]]:
+        """Many source (or ``target``) texts -> ids of each, without BOS/EOS, encoded by SentencePiece on all
+        cores; for texts decoded from UTF-8 (they are not re-checked one by one)."""
+        processor = self._tgt if target else self._src
+        return processor.encode(list(texts), out_type=int, num_threads=-1)
 
     def encode_target(self, text: str) -> list[int]:
         """Target text -> ids without BOS/EOS."""

@@ -1,0 +1,142 @@
+"""``python -m training.train`` on a user's corpus: a run end to end, re-use of its shards, every bad input as
+one error line with exit status 2 and the run folder untouched, and two-process DDP on CPU (gloo)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+from tests.corpus_files import synthetic_pairs, write_tsv, write_two_files
+from training.train import main
+
+REPO = Path(__file__).resolve().parents[1]
+PAIRS = synthetic_pairs(400)
+
+
+def write_config(folder: Path, name: str = "mine", **train: object) -> Path:
+    """A tiny model on files: train as two gzip files, valid and test as TSV."""
+    data = {
+        "src_lang": "xx",
+        "tgt_lang": "yy",
+        "train": write_two_files(folder / "corpus", "train", PAIRS[:360], gz=True),
+        "valid": str(write_tsv(folder / "corpus" / "valid.tsv", PAIRS[360:380])),
+        "test": str(write_tsv(folder / "corpus" / "test.tsv", PAIRS[380:])),
+        "vocab_size": 60,
+    }
+    config = {
+        "data": data,
+        "model": {"emb_dim": 16, "hidden_size": 32},
+        "train": {
+            "batch_tokens": 800,
+            "max_epochs": 1,
+            "warmup_steps": 2,
+            "checkpoint_every_n_steps": 3,
+            "log_every_n_steps": 1,
+            "accelerator": "cpu",
+            "precision": "32-true",
+            **train,
+        },
+        "decode": {"beam_size": 1, "max_len_ratio": 1.2, "max_len_offset": 3},
+    }
+    path = folder / f"{name}.yaml"
+    path.write_text(yaml.safe_dump(config), encoding="utf-8")
+    return path
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A finished run on files, in its own working directory."""
+    workdir = tmp_path_factory.mktemp("files-run")
+    cwd = Path.cwd()
+    os.chdir(workdir)
+    try:
+        assert main(["--config", str(write_config(workdir))]) == 0
+    finally:
+        os.chdir(cwd)
+    return workdir
+
+
+def test_a_run_on_files_trains_exports_and_scores_its_test_set(trained: Path) -> None:
+    metadata = json.loads((trained / "artifacts" / "mine" / "metadata.json").read_text())
+    assert metadata["src_lang"] == "xx" and metadata["tgt_lang"] == "yy"
+    assert set(metadata["scores"]["test"]) >= {"bleu", "chrf", "signature"} and "val_bleu_beam" in metadata["scores"]
+    clean = json.loads((trained / "runs" / "mine" / "shards" / "train" / "clean.json").read_text())
+    assert clean["read"] == 360 and clean["kept"] + clean["too_long"] + clean["ratio"] == 360
+    hyps = (trained / "runs" / "mine" / "eval" / "test.hyp.yy").read_text().splitlines()
+    assert len(hyps) == 20
+
+
+def test_evaluate_reads_the_configs_test_set(trained: Path, monkeypatch, capsys) -> None:
+    from training.evaluate import main as evaluate
+
+    monkeypatch.chdir(trained)
+    assert evaluate(["--config", "mine.yaml"]) == 0
+    assert capsys.readouterr().out.startswith("test: BLEU ")
+    assert evaluate(["--config", "mine.yaml", "--split", "train"]) == 2
+    assert "--split must be valid or test" in capsys.readouterr().err
+
+
+def test_a_changed_input_file_stops_a_resumed_run_and_leaves_it_untouched(trained: Path, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(trained)
+    config = trained / "mine.yaml"
+    config.write_text(config.read_text().replace("max_epochs: 1", "max_epochs: 2"))
+    before = snapshot(trained / "runs" / "mine")
+    write_two_files(trained / "corpus", "train", PAIRS[:350], gz=True)  # same paths, other content
+    assert main(["--config", str(config)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "was encoded from other versions of" in err and "train.src.gz" in err
+    assert snapshot(trained / "runs" / "mine") == before
+
+
+@pytest.mark.parametrize(
+    ("corrupt", "message"),
+    [
+        (lambda c: (c / "valid.tsv").unlink(), "missing corpus file"),
+        (lambda c: (c / "valid.tsv").write_text("no tab\n"), "expected source<TAB>target"),
+        (lambda c: (c / "train.src.gz").write_bytes(b"\x1f\x8b\x08\x00broken"), "not a readable gzip file"),
+        (lambda c: (c / "train.tgt.gz").write_bytes(b"caf\xe9\n" * 360), "line 1: not valid UTF-8"),
+        (lambda c: write_two_files(c, "train", PAIRS[:10] + PAIRS[:3], gz=True) and None, None),
+        (lambda c: (c / "train.tgt.gz").write_bytes(b"one line\n"), "line counts differ"),
+        (lambda c: write_two_files(c, "train", [("", "x")] * 5, gz=True) and None, "no training pairs left"),
+    ],
+)
+def test_bad_corpora_are_one_error_line(tmp_path: Path, monkeypatch, capsys, corrupt, message) -> None:
+    monkeypatch.chdir(tmp_path)
+    config = write_config(tmp_path)
+    corrupt(tmp_path / "corpus")
+    code = main(["--config", str(config)])
+    err = capsys.readouterr().err
+    if message is None:  # a small corpus with duplicates is fine: they are dropped and counted
+        assert code == 0 and "duplicate 3" in err
+        return
+    assert code == 2 and err.splitlines()[-1].startswith("error: ") and message in err.splitlines()[-1]
+    assert "Traceback" not in err
+    assert not (tmp_path / "artifacts").exists()
+
+
+def test_two_processes_train_with_ddp_on_cpu(tmp_path: Path) -> None:
+    """Lightning's DDP (gloo) with two CPU processes: each rank reads its own batches from the shards."""
+    config = write_config(tmp_path, devices=2, strategy="ddp")
+    env = {**os.environ, "PYTHONPATH": str(REPO), "OMP_NUM_THREADS": "1"}
+    run = subprocess.run(
+        [sys.executable, "-m", "training.train", "--config", str(config)],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stderr[-3000:]
+    assert "GLOBAL_RANK: 1" in run.stderr and "distributed_backend=gloo" in run.stderr
+    assert (tmp_path / "artifacts" / "mine" / "model.safetensors").is_file()
+    assert "test BLEU" in run.stdout

@@ -1,0 +1,101 @@
+"""Batch samplers: token-bucketed training batches and length-sorted evaluation batches.
+
+Both work on arrays of lengths alone (numpy, 4 bytes an example for the grouping), never on the examples, so
+a corpus of millions of pairs is batched in bounded memory.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+from torch.utils.data import Sampler
+
+
+class BucketBatchSampler(Sampler[list[int]]):
+    """Token-bucketed batches of example positions, deterministic given (seed, epoch).
+
+    Examples are grouped by cost length L (``lengths``: target pieces + EOS). Each group is cut into batches
+    of ``min(max_sentences, batch_tokens // L)`` examples (at least 1), so no batch pads its target. Each
+    epoch shuffles every group, orders it stably by source length (``src_lengths``, less source padding),
+    cuts it, and shuffles the order of all batches. The number of batches depends only on the lengths, so
+    it is the same every epoch: Lightning fixes the batches per epoch after the first one.
+
+    Rank ``r`` of ``world_size`` takes batches ``r::world_size`` after the tail is dropped so that every
+    rank gets the same number; with one rank every example is used once per epoch.
+    """
+
+    def __init__(
+        self,
+        lengths: Sequence[int] | np.ndarray,
+        batch_tokens: int,
+        max_sentences: int,
+        seed: int = 0,
+        rank: int = 0,
+        world_size: int = 1,
+        src_lengths: Sequence[int] | np.ndarray | None = None,
+    ) -> None:
+        if not 0 <= rank < world_size:
+            raise ValueError(f"rank {rank} is outside [0, world_size={world_size})")
+        if batch_tokens < 1 or max_sentences < 1 or len(lengths) == 0:
+            raise ValueError("BucketBatchSampler needs examples, batch_tokens >= 1 and max_sentences >= 1")
+        costs = np.asarray(lengths, dtype=np.int32)
+        self.src_lengths = np.asarray(src_lengths if src_lengths is not None else np.zeros(len(costs)), np.int32)
+        self.by_length = np.argsort(costs, kind="stable").astype(np.int32)  # (N,) positions grouped by cost
+        values, starts, counts = np.unique(costs[self.by_length], return_index=True, return_counts=True)
+        sizes = np.clip(batch_tokens // values, 1, max_sentences)  # batch size of each length group
+        self.groups = [(int(s), int(s + c), int(b)) for s, c, b in zip(starts, counts, sizes, strict=True)]
+        self.seed, self.rank, self.world_size = seed, rank, world_size
+        self.epoch = 0
+
+    @property
+    def sampler(self) -> BucketBatchSampler:
+        """Lightning calls ``set_epoch`` on ``dataloader.batch_sampler.sampler``: that is this object."""
+        return self
+
+    def set_epoch(self, epoch: int) -> None:
+        """Select the epoch whose shuffle ``__iter__`` yields."""
+        self.epoch = epoch
+
+    def _epoch_order(self) -> tuple[np.ndarray, list[tuple[int, int]]]:
+        """(positions in this epoch's order (N,), every rank's batches as (start, end) spans into it, in order)."""
+        rng = np.random.default_rng([self.seed, self.epoch])
+        order = self.by_length.copy()
+        spans = []
+        for start, end, size in self.groups:
+            group = order[start:end]  # a view: shuffled and sorted in place
+            rng.shuffle(group)
+            group[:] = group[np.argsort(self.src_lengths[group], kind="stable")]
+            spans += [(s, min(s + size, end)) for s in range(start, end, size)]
+        return order, [spans[i] for i in rng.permutation(len(spans))]
+
+    def _per_rank(self, total: int) -> int:
+        per_rank = total // self.world_size
+        if per_rank == 0:
+            raise ValueError(f"only {total} training batches for {self.world_size} ranks; use more data")
+        return per_rank
+
+    def all_batches(self) -> list[list[int]]:
+        """Every rank's batches of the current epoch, in order (before sharding)."""
+        order, spans = self._epoch_order()
+        return [order[s:e].tolist() for s, e in spans]
+
+    def __iter__(self) -> Iterator[list[int]]:
+        order, spans = self._epoch_order()
+        per_rank = self._per_rank(len(spans))
+        for s, e in spans[: per_rank * self.world_size][self.rank :: self.world_size]:
+            yield order[s:e].tolist()
+
+    def __len__(self) -> int:
+        return self._per_rank(sum(-(-(end - start) // size) for start, end, size in self.groups))
+
+
+def sorted_batches(lengths: Sequence[int], batch_size: int, rank: int = 0, world_size: int = 1) -> list[list[int]]:
+    """Positions sorted by length (stable), cut into batches of at most ``batch_size``; rank takes batches
+    ``rank::world_size``. The number of batches is a multiple of ``world_size`` (sizes differ by at most one),
+    so that every rank gets as many batches, none empty while there are at least as many examples as ranks."""
+    order = np.argsort(np.asarray(lengths), kind="stable")
+    count = -(-len(order) // batch_size)  # ceil
+    count = world_size * -(-count // world_size)
+    batches = [part.tolist() for part in np.array_split(order, count) if len(part)]
+    return batches[rank::world_size]
