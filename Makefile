@@ -6,18 +6,16 @@ PY := $(VENV)/bin/python
 CONFIG ?= configs/default.yaml
 NAME := $(basename $(notdir $(CONFIG)))
 MODEL ?= artifacts/default
-SPLIT ?= test_2016_flickr
+SPLIT ?= test
 BEAM ?= 5
 TEXT ?= Ein Mann fährt mit dem Fahrrad über eine Brücke.
 HOST ?= 127.0.0.1
 PORT ?= 8080
 WORKERS ?= 1
 THREADS ?= 32
-EVAL_NAME = $(subst $(space),+,$(notdir $(MODEL)))
-space := $(subst ,, )
 export MULTI30K_MIRROR ?= $(abspath ../shared/data/multi30k)
 
-.PHONY: install data train export evaluate translate heatmap serve bench bench-serve sweep runs average checkpoint-levers alignment-eval guided-links test lint format clean
+.PHONY: install data train export evaluate translate heatmap serve bench bench-serve sweep runs average bench-data checkpoint-levers alignment-eval guided-links test lint format clean
 
 install: $(VENV)/.installed
 
@@ -37,9 +35,9 @@ train: install  ## train CONFIG, export artifacts/<config name>/, print test_201
 export: install  ## export CONFIG's best checkpoint to artifacts/<config name>/ and score it on test_2016_flickr (no training)
 	$(PY) -m training.train --config $(CONFIG) --export-only
 
-evaluate: install  ## BLEU/chrF of MODEL (several: an ensemble) on SPLIT (hypotheses and JSON report in runs/eval/)
-	mkdir -p runs/eval && $(PY) -m translator evaluate --model $(MODEL) --split $(SPLIT) --beam-size $(BEAM) \
-		--hyp-out runs/eval/$(EVAL_NAME).$(SPLIT).hyp --report runs/eval/$(EVAL_NAME).$(SPLIT).json
+evaluate: install  ## BLEU/chrF of MODEL (several: an ensemble; default artifacts/<config name>) on CONFIG's SPLIT (valid or test); report in runs/<name>/eval/
+	$(PY) -m training.evaluate --config $(CONFIG) --split $(SPLIT) --beam-size $(BEAM) \
+		$(if $(filter command line environment,$(origin MODEL)),--model $(MODEL))
 
 translate: install  ## translate stdin with MODEL
 	$(PY) -m translator translate --model $(MODEL) --beam-size $(BEAM)
@@ -52,6 +50,9 @@ serve: install  ## production server (gunicorn gthread) for MODEL on HOST:PORT
 
 bench: install  ## training tokens/s, decoding speed and BLEU (fp32 vs int8), package size; JSON in bench/results/
 	$(PY) -m bench.bench --model $(MODEL) --config $(CONFIG)
+
+bench-data: install  ## input pipeline at 100k, 1M, 5M synthetic pairs (SIZES): encoding pairs/s, shard size, peak RSS, first batch
+	$(PY) -m bench.bench_data --sizes $(or $(SIZES),100000 1000000 5000000)
 
 bench-serve: install  ## load benchmark (1, 8, 32 clients) against a real server on 127.0.0.1; JSON in bench/results/
 	$(PY) -m bench.serve_bench --model $(MODEL) --workers $(WORKERS) --threads $(THREADS)

@@ -11,6 +11,7 @@ itself, so the Trainer needs ``use_distributed_sampler=False``.
 
 from __future__ import annotations
 
+import fcntl
 import sys
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,7 +27,7 @@ from training.clean import CleanCounts
 from training.config import Config
 from training.corpus import prepare_corpus
 from training.guided import PieceLinks, guide_tensor, piece_links, read_links
-from training.paths import shard_dir, spm_dir
+from training.paths import run_dir, shard_dir, spm_dir
 from training.sampler import BucketBatchSampler, sorted_batches
 from training.shards import ShardDataset, build_shards
 from training.sources import describe, fetch_sources, iter_pairs, read_split, split_paths
@@ -122,18 +123,22 @@ class TranslationDataModule(pl.LightningDataModule):
         self._prepared = False
 
     def prepare_data(self) -> None:
-        """Fetch the corpus, train the subword models and encode the training shards (writes files; Lightning
-        runs it on one process per node)."""
+        """Fetch the corpus, train the subword models and encode the training shards (writes files). Under a
+        lock file in the run folder: processes that start together (torchrun, SLURM) wait for the first one
+        and then find everything built."""
         if self._prepared:  # ``fit`` prepares before the Trainer does (to read the vocabulary sizes)
             return
         data = self.cfg.data
-        if data.multi30k:
-            prepare_corpus(data)
-        else:
-            fetch_sources(data)
-        paths = split_paths(data, "train")
-        train_spm(data, paths, self.spm_dir)
-        meta = build_shards(data, paths, Tokenizer.load(self.spm_dir), shard_dir(self.cfg))
+        run_dir(self.cfg).mkdir(parents=True, exist_ok=True)
+        with open(run_dir(self.cfg) / ".prepare.lock", "w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
+            if data.multi30k:
+                prepare_corpus(data)
+            else:
+                fetch_sources(data)
+            paths = split_paths(data, "train")
+            train_spm(data, paths, self.spm_dir)
+            meta = build_shards(data, paths, Tokenizer.load(self.spm_dir), shard_dir(self.cfg))
         print(f"training pairs of {describe(paths)}: {CleanCounts(**meta['clean']).summary()}", file=sys.stderr)
         self._prepared = True
 
