@@ -9,6 +9,7 @@ import pytest
 import torch
 
 from training.average import epoch_checkpoints
+from training.clock import TrainingClock
 from training.config import load_config
 from training.export import load_checkpoint_model
 from training.module import VAL_BLEU_KEY, recorded_val_bleu
@@ -57,10 +58,14 @@ def test_last_checkpoint_holds_the_final_step(trained_run):
     assert last["epoch"] >= 1
 
 
-def test_rerun_resumes_from_the_last_checkpoint(trained_run, capfd):
-    """A second `make train` continues from last.ckpt: max_epochs is already reached, so no step repeats."""
+def test_rerun_of_a_finished_run_exports_without_training(trained_run, capfd):
+    """A second `make train` of a finished run says so and exports it: no step repeats, and the package's
+    train_seconds is the run's own (saved in the checkpoints by TrainingClock), not the re-run's."""
     last_path = trained_run.workdir / "runs/smoke/checkpoints/last.ckpt"
-    before = torch.load(last_path, map_location="cpu", weights_only=False)["global_step"]
+    last = torch.load(last_path, map_location="cpu", weights_only=False)
+    clock = next(v for k, v in last["callbacks"].items() if "TrainingClock" in k)
+    finished = json.loads((trained_run.workdir / "runs/smoke/finished.json").read_text())
+    assert finished["train_seconds"] > 0 and abs(clock["train_seconds"] - finished["train_seconds"]) < 60
     previous = os.getcwd()
     os.chdir(trained_run.workdir)
     try:
@@ -68,9 +73,18 @@ def test_rerun_resumes_from_the_last_checkpoint(trained_run, capfd):
     finally:
         os.chdir(previous)
     assert code == 0
-    assert "resuming from" in capfd.readouterr().err
-    after = torch.load(last_path, map_location="cpu", weights_only=False)["global_step"]
-    assert after == before
+    assert "has finished training under these settings; exporting it without training" in capfd.readouterr().err
+    assert torch.load(last_path, map_location="cpu", weights_only=False)["global_step"] == last["global_step"]
+    metadata = json.loads((trained_run.workdir / "artifacts/resumed/metadata.json").read_text())
+    original = json.loads((trained_run.package / "metadata.json").read_text())
+    assert metadata["train_seconds"] == original["train_seconds"] == finished["train_seconds"]
+
+
+def test_the_clock_adds_the_segments_of_a_resumed_run():
+    clock = TrainingClock()
+    clock.load_state_dict({"train_seconds": 100.0})  # what the checkpoint of the earlier segments holds
+    clock.on_fit_start(None, None)
+    assert 100.0 <= clock.total < 160.0 and clock.state_dict()["train_seconds"] >= 100.0
 
 
 @pytest.mark.parametrize(

@@ -10,7 +10,6 @@ import argparse
 import dataclasses
 import math
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
@@ -18,8 +17,10 @@ import pytorch_lightning as pl
 import torch
 from pytorch_lightning.callbacks import EarlyStopping, LearningRateMonitor, ModelCheckpoint
 from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger
+from pytorch_lightning.utilities import rank_zero_only
 
 from training.average import epoch_checkpoints, write_average
+from training.clock import FINISHED, TrainingClock, finished_record, write_finished
 from training.config import Config, load_config, save_config
 from training.datamodule import TranslationDataModule
 from training.evaluate import evaluate_split, split_name
@@ -83,7 +84,7 @@ def build_trainer(cfg: Config, out: Path) -> tuple[pl.Trainer, ModelCheckpoint]:
     last = ModelCheckpoint(
         dirpath=out / "checkpoints", save_top_k=0, save_last=True, every_n_train_steps=train.checkpoint_every_n_steps
     )
-    callbacks = [best, last, epoch_end, EarlyStopping("val_bleu", mode="max", patience=train.patience)]
+    callbacks = [best, last, epoch_end, EarlyStopping("val_bleu", mode="max", patience=train.patience), TrainingClock()]
     if train.keep_epoch_checkpoints:  # the last N epochs' weights: "step" only grows, so top-k by step = last k
         callbacks.append(
             ModelCheckpoint(
@@ -111,13 +112,20 @@ def build_trainer(cfg: Config, out: Path) -> tuple[pl.Trainer, ModelCheckpoint]:
 
 @dataclasses.dataclass(frozen=True)
 class FitResult:
-    """What a finished fit leaves: resolved config, best checkpoint, its val BLEU, seconds, process rank."""
+    """What a finished fit leaves: resolved config, best checkpoint, its val BLEU, seconds of training (all
+    segments; NaN when unknown), process rank and the hardware it trained on."""
 
     cfg: Config
     best_path: Path
     best_bleu: float
     seconds: float
     rank: int
+    hardware: str | None = None
+
+
+def hardware_name() -> str:
+    """The GPU's name, or ``cpu xN`` (torch threads)."""
+    return torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"cpu x{torch.get_num_threads()}"
 
 
 def fit(cfg: Config, fresh: bool = False) -> FitResult:
@@ -131,6 +139,13 @@ def fit(cfg: Config, fresh: bool = False) -> FitResult:
     if resume:
         check_resumable(cfg, out)  # before anything in `out` is rewritten
         check_inputs_unchanged(cfg)
+        if finished_record(out, cfg) is not None:
+            print(
+                f"{out} has finished training under these settings; exporting it without training "
+                "(raise train.max_epochs or max_steps to train on, or pass --fresh to start over)",
+                file=sys.stderr,
+            )
+            return existing_run(cfg)
     datamodule = TranslationDataModule(cfg)
     datamodule.prepare_data()
     datamodule.setup("fit")
@@ -138,16 +153,18 @@ def fit(cfg: Config, fresh: bool = False) -> FitResult:
     datamodule.cfg = cfg
     out.mkdir(parents=True, exist_ok=True)
     save_config(cfg, out / "config.yaml")
+    (out / FINISHED).unlink(missing_ok=True)  # training on: the run is not finished until this fit ends
     trainer, best = build_trainer(cfg, out)
     if resume:
         print(f"resuming from {resume}", file=sys.stderr)
-    start = time.time()
     trainer.fit(TranslationModule(cfg), datamodule=datamodule, ckpt_path=resume)
-    seconds = time.time() - start
+    seconds = next(cb for cb in trainer.callbacks if isinstance(cb, TrainingClock)).total
+    if not trainer.interrupted and trainer.global_rank == 0:
+        write_finished(out, cfg, seconds, hardware_name(), trainer.current_epoch)
     best_path = Path(best.best_model_path or out / "checkpoints" / "best.ckpt")
     if not best_path.is_file():
         raise RuntimeError(f"training produced no best checkpoint in {out / 'checkpoints'}")
-    return FitResult(cfg, best_path, recorded_val_bleu(best_path), seconds, trainer.global_rank)
+    return FitResult(cfg, best_path, recorded_val_bleu(best_path), seconds, trainer.global_rank, hardware_name())
 
 
 def existing_run(cfg: Config) -> FitResult:
@@ -161,7 +178,10 @@ def existing_run(cfg: Config) -> FitResult:
     averaging = {k: getattr(cfg.train, k) for k in ("keep_epoch_checkpoints", "average_last_epochs")}
     train = dataclasses.replace(saved.train, **averaging)
     resolved = dataclasses.replace(saved, name=cfg.name, train=train, decode=cfg.decode)
-    return FitResult(resolved, best_path, recorded_val_bleu(best_path), float("nan"), 0)
+    record = finished_record(out) or {}
+    seconds = float(record.get("train_seconds", float("nan")))  # NaN: the run never finished a fit
+    rank = rank_zero_only.rank  # from the launcher's environment (torchrun, SLURM): only rank 0 exports
+    return FitResult(resolved, best_path, recorded_val_bleu(best_path), seconds, rank, record.get("hardware"))
 
 
 def export_source(result: FitResult) -> tuple[Path, dict]:
@@ -181,10 +201,9 @@ def finish(result: FitResult, package: Path) -> None:
     """Export the best (or averaged) checkpoint, evaluate it on val and test_2016_flickr and record
     the scores in the package's metadata."""
     cfg = result.cfg
-    hardware = torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"cpu x{torch.get_num_threads()}"
     extra = {}
-    if not math.isnan(result.seconds):  # NaN: --export-only knows neither the training time nor its hardware
-        extra = {"hardware": hardware, "train_seconds": round(result.seconds, 1)}
+    if not math.isnan(result.seconds):  # NaN: an interrupted run exported with --export-only
+        extra = {"hardware": result.hardware, "train_seconds": round(result.seconds, 1)}
     source, averaged = export_source(result)
     export(cfg, source, package, {**extra, **averaged})
     translator = Translator.load(package)
