@@ -123,3 +123,13 @@ def test_heatmap_labels_are_literal_text():
     buffer = io.BytesIO()
     render_heatmap(tokens, tokens[:2], [[0.2, 0.3, 0.5], [1.0, 0.0, 0.0]], buffer, title="$$")
     assert buffer.getvalue().startswith(b"\x89PNG")
+
+
+def test_piece_labels_show_no_raw_sentencepiece_markers():
+    from translator.heatmap import heatmap_figure, piece_label
+
+    assert [piece_label(p) for p in ["\u2581Fahr", "rad", "\u2581", "$"]] == ["Fahr", "\u00b7rad", "\u2423", "\u00b7$"]
+    fig = heatmap_figure(["\u2581Fahr", "rad"], ["\u2581bike"], [[0.5, 0.5]])
+    ax = fig.axes[0]
+    assert [t.get_text() for t in ax.get_xticklabels() + ax.get_yticklabels()] == ["Fahr", "\u00b7rad", "bike"]
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("source pieces", "target pieces")

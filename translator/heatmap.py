@@ -10,6 +10,16 @@ from typing import IO
 
 from matplotlib.figure import Figure
 
+WORD_START = "\u2581"  # SentencePiece's mark of a piece that starts a word
+
+
+def piece_label(piece: str) -> str:
+    """How a piece is shown to people: ``▁Hund`` (starts a word) as ``Hund``, a piece that continues a word
+    as ``·rad``, a lone ``▁`` as ``␣``. The page (``serve/static/app.js``: pieceLabel) uses the same rule."""
+    if piece.startswith(WORD_START):
+        return piece[1:] or "\u2423"
+    return "\u00b7" + piece
+
 
 def heatmap_figure(
     source_tokens: list[str],
@@ -19,11 +29,14 @@ def heatmap_figure(
     unit: str = "pieces",
 ) -> Figure:
     """The heatmap figure: source tokens along the x axis, target tokens down the y axis; ``unit`` names them
-    on the axes ("pieces" or "words"). Every label is literal text: ``$`` never starts matplotlib mathtext.
+    on the axes ("pieces", labelled by ``piece_label``, or "words"). Every label is literal text: ``$`` never
+    starts matplotlib mathtext.
 
     ``alignment`` has len(target_tokens) rows and len(source_tokens) columns.
     """
     rows, cols = len(target_tokens), len(source_tokens)
+    if unit == "pieces":
+        source_tokens, target_tokens = [piece_label(p) for p in source_tokens], [piece_label(p) for p in target_tokens]
     if len(alignment) != rows or any(len(r) != cols for r in alignment):
         raise ValueError(f"alignment must be {rows} x {cols} (target x source {unit})")
     width, height = max(3.0, 0.45 * cols + 1.8), max(2.5, 0.4 * rows + 1.5)

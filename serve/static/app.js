@@ -22,6 +22,13 @@ async function loadModelInfo() {
   }
 }
 
+// How a piece is shown: "▁Hund" (starts a word) as "Hund", a continuation "rad" as "·rad", a lone "▁" as "␣"
+// (the same rule as translator/heatmap.py: piece_label). Words are shown as they are.
+function pieceLabel(piece) {
+  if (piece.startsWith("\u2581")) return piece.slice(1) || "\u2423";
+  return `\u00b7${piece}`;
+}
+
 function cellColor(weight) {
   const w = Math.max(0, Math.min(1, weight));
   const light = Math.round(97 - 62 * w);
@@ -166,7 +173,7 @@ function showResult(item, elapsed) {
     const w = item.word_alignment;
     drawHeatmap(w.source_words, w.target_words, w.alignment);
   } else {
-    drawHeatmap(item.source_tokens, item.target_tokens, item.alignment);
+    drawHeatmap(item.source_tokens.map(pieceLabel), item.target_tokens.map(pieceLabel), item.alignment);
   }
   const params = new URLSearchParams({ text: $("source").value, level: words ? "word" : "piece" });
   const beam = $("beam").value;

@@ -10,6 +10,8 @@ from pathlib import Path
 import pytest
 from serve_testlib import http_request
 
+from translator.heatmap import piece_label
+
 CHROMIUM = Path("/usr/bin/chromium")
 ARGS = [
     "--headless",
@@ -73,7 +75,10 @@ def test_page_translates_and_draws_heatmap(page, live_server: int, tmp_path: Pat
     tooltip = page.locator("#tooltip")
     tooltip.wait_for(state="visible")
     weight = f"{expected['alignment'][0][0]:.3f}"
-    assert tooltip.text_content() == f"{expected['source_tokens'][0]} → {expected['target_tokens'][0]}: {weight}"
+    source, target = (piece_label(expected[key][0]) for key in ("source_tokens", "target_tokens"))
+    assert tooltip.text_content() == f"{source} → {target}: {weight}"
+    labels = page.eval_on_selector_all("#heatmap th", "els => els.map(e => e.textContent).join('')")
+    assert "\u2581" not in labels + tooltip.text_content()  # no raw SentencePiece markers
     _check_word_links(page, expected["word_alignment"])
     page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
     assert failed == []
@@ -97,3 +102,26 @@ def _check_word_links(page, words: dict) -> None:  # noqa: ANN001
     page.hover("h1")  # away from the words: the pinned source word keeps its highlight
     assert _indices(page, "#tgt-words .word.linked") == sorted(t for s, t in links if s == source)
     assert _indices(page, "#src-words .word.pinned") == [source]
+
+
+def test_a_long_translation_stays_in_its_box_at_390_px(page, live_server: int) -> None:  # noqa: ANN001
+    """A phone-width window: a long unbroken translation wraps inside its box; nothing scrolls sideways."""
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"http://127.0.0.1:{live_server}/")
+    page.wait_for_function("document.getElementById('model-info').textContent.includes('de')")
+    long_word = "Donaudampfschifffahrtsgesellschaftskapitän" * 6
+    item = {
+        "translation": f"A {long_word} and a very long sentence " * 3,
+        "score": -1.5,
+        "source_tokens": ["\u2581Ein", "\u2581Mann"],
+        "target_tokens": ["\u2581A", "\u2581ma", "n"],
+        "alignment": [[0.9, 0.1], [0.2, 0.8], [0.1, 0.9]],
+        "word_alignment": {"source_words": ["Ein", "Mann"], "target_words": ["A", long_word], "links": [[0, 0]]},
+    }
+    page.evaluate("item => showResult(item, 12)", item)
+    box = page.locator("#translation").bounding_box()
+    assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert page.eval_on_selector("#translation", "e => e.scrollWidth <= e.clientWidth")
+    labels = page.eval_on_selector_all("#heatmap th.tgt", "els => els.map(e => e.textContent)")
+    assert labels == ["A", "ma", "\u00b7n"]
