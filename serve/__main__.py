@@ -23,6 +23,8 @@ SHORT_HELP = {
     "torch_threads": "torch intra-op threads per worker (default 1; 0: cores / workers)",
     "max_batch_size": "most sentences decoded together",
     "max_wait_ms": "longest a request waits for others to batch with",
+    "proxy": "auto (nginx in front when installed), nginx (required) or none (gunicorn binds HOST:PORT)",
+    "client_timeout_s": "nginx closes a connection whose request header or body takes longer (default 10)",
 }
 
 
@@ -44,11 +46,11 @@ def main(argv: list[str] | None = None) -> int:
     except SettingsError as err:
         print(f"error: invalid setting: {err}", file=sys.stderr)
         return 2
-    from serve.server import ModelLoadError, run
+    from serve.server import ModelLoadError, ProxyError, run
 
     try:
         run(settings)
-    except ModelLoadError as err:
+    except (ModelLoadError, ProxyError) as err:
         print(str(err) if str(err).startswith("error:") else f"error: {err}", file=sys.stderr)
         return 1
     return 0

@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from serve.proxy import ProxyError, find_nginx, nginx_front
 from serve.settings import Settings
 
 CHECK_TIMEOUT_S = 600
@@ -44,15 +46,17 @@ def check_model(model_dir: str, quantize: str = "auto") -> None:
 class GunicornServer(BaseApplication):
     """Runs ``create_app(settings.model_dir, settings)`` in each gunicorn worker."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, unix_socket: Path | None = None) -> None:
         self.settings = settings
+        self.unix_socket = unix_socket  # behind nginx: bind this socket instead of HOST:PORT
         super().__init__()
 
     def load_config(self) -> None:
         """Map Settings onto gunicorn's config (no config file, no command-line parsing)."""
         s = self.settings
+        address = f"[{s.host}]:{s.port}" if ":" in s.host else f"{s.host}:{s.port}"
         options = {
-            "bind": [f"[{s.host}]:{s.port}" if ":" in s.host else f"{s.host}:{s.port}"],
+            "bind": [f"unix:{self.unix_socket}" if self.unix_socket else address],
             "workers": s.workers,
             "worker_class": "gthread",
             "threads": s.threads,
@@ -82,6 +86,19 @@ class GunicornServer(BaseApplication):
 
 
 def run(settings: Settings) -> None:
-    """Check the model, then serve until interrupted (blocks)."""
+    """Check the model, then serve until interrupted (blocks): behind nginx when ``settings.proxy`` asks for
+    it (``auto``: when installed), else gunicorn on HOST:PORT."""
     check_model(settings.model_dir, settings.quantize)
-    GunicornServer(settings).run()
+    binary = find_nginx() if settings.proxy != "none" else None
+    if settings.proxy == "nginx" and binary is None:
+        raise ProxyError("proxy is nginx but no nginx binary was found (install nginx, or set --proxy none)")
+    if binary is None:
+        if settings.proxy == "auto":
+            print(
+                "warning: nginx not found: gunicorn faces clients directly (slow clients hold its threads)",
+                file=sys.stderr,
+            )
+        GunicornServer(settings).run()
+        return
+    with nginx_front(settings, binary) as unix_socket:
+        GunicornServer(settings, unix_socket).run()

@@ -44,6 +44,10 @@ class Settings:
     threads each; ``torch_threads`` intra-op threads per worker (0: cores divided by workers). The
     default 1 suits this model size: OpenMP threads spin badly when cores are shared.
 
+    Front: ``proxy`` ``auto`` puts nginx in front of gunicorn when it is installed (``nginx``: required,
+    ``none``: gunicorn binds HOST:PORT itself; see ``serve.proxy``); nginx closes a connection whose request
+    header or body does not arrive within ``client_timeout_s`` and holds at most ``max_connections``.
+
     Model: ``quantize`` is ``int8`` (dynamic int8 weights, faster on CPU), ``none`` (fp32), or ``auto``:
     whatever the package's metadata asks for (int8 for packages exported with ``--int8``, else fp32).
     """
@@ -65,6 +69,9 @@ class Settings:
     max_wait_ms: float = 20.0
     max_queue: int = 2048
     request_timeout_s: float = 60.0
+    proxy: str = "auto"
+    client_timeout_s: float = 10.0
+    max_connections: int = 1024
     access_log: bool = False
 
     def __post_init__(self) -> None:
@@ -86,6 +93,9 @@ class Settings:
             (0.0 <= self.max_wait_ms <= 10_000, "max_wait_ms must be in [0, 10000]"),
             (self.max_queue >= self.max_texts, "max_queue must be >= max_texts"),
             (self.request_timeout_s > 0, "request_timeout_s must be > 0"),
+            (self.proxy in ("auto", "nginx", "none"), "proxy must be auto, nginx or none"),
+            (0 < self.client_timeout_s <= 3600, "client_timeout_s must be in (0, 3600]"),
+            (16 <= self.max_connections <= 100_000, "max_connections must be in [16, 100000]"),
         ]
         for ok, message in checks:
             if not ok:
