@@ -10,13 +10,15 @@
   (also written alone as ``clean.json``).
 
 A shard folder is re-used when ``meta.json`` records the same inputs and settings, and otherwise rebuilt in
-a temporary folder that replaces it only when complete. ``ShardDataset`` reads a batch's examples by mapping
-the files for that batch only, so pages read during an epoch do not accumulate in the process's memory.
+a temporary folder that replaces it only when complete. The token, offset and index files are flat arrays
+(``np.memmap`` opens them as they are); ``ShardDataset`` reads a batch's examples from them with positioned
+reads, so the pages read during an epoch stay in the page cache, not in the process's memory.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import tempfile
 from collections.abc import Iterator, Sequence
@@ -179,11 +181,19 @@ def changed_inputs(folder: Path, paths: tuple[Path, ...]) -> list[str]:
     return sorted(name for name in set(recorded) | set(current) if recorded.get(name) != current.get(name))
 
 
+def _npy_data_start(path: Path) -> int:
+    """Where the array data of a ``.npy`` file begins (after its header)."""
+    return int(np.load(path, mmap_mode="r").offset)  # maps the file without touching its data
+
+
 class ShardDataset:
     """The examples ``(line, src_ids, tgt_ids)`` of a shard folder, read a batch at a time.
 
-    ``lengths`` (N, 2) is held in memory; the token files and offsets are mapped only while a batch is read
-    (``__getitems__``, which torch's DataLoader calls with a batch's positions)."""
+    Only ``lengths`` (N, 2) is held in memory. ``__getitems__`` (which torch's DataLoader calls with a
+    batch's positions) reads each example's offsets and ids with positioned reads (``os.pread``) rather than
+    through a mapping: the files are flat arrays that ``np.memmap`` opens as they are, but mapping them for
+    random access makes the kernel map 64 KB around every touched page, and measured 111 MiB more peak
+    memory over 3,000 batches of a 1M-pair corpus, while positioned reads added none (README, Performance)."""
 
     def __init__(self, folder: Path) -> None:
         meta = read_meta(folder)
@@ -191,21 +201,30 @@ class ShardDataset:
             raise CorpusError(f"{folder} holds no shards (no {META}); the data module builds them")
         self.folder, self.dtype = folder, np.dtype(meta["dtype"])
         self.lengths = np.load(folder / "lengths.npy")
+        self.starts = {name: _npy_data_start(folder / name) for name in ("offsets.npy", "index.npy")}
 
     def __len__(self) -> int:
         return len(self.lengths)
 
+    def _read(self, fd: int, dtype: np.dtype, start: int, count: int) -> np.ndarray:
+        return np.frombuffer(os.pread(fd, count * dtype.itemsize, start), dtype=dtype)
+
     def __getitems__(self, positions: Sequence[int]) -> list[Example]:
-        offsets = np.load(self.folder / "offsets.npy", mmap_mode="r")
-        index = np.load(self.folder / "index.npy", mmap_mode="r")
-        src = np.memmap(self.folder / "src.bin", dtype=self.dtype, mode="r")
-        tgt = np.memmap(self.folder / "tgt.bin", dtype=self.dtype, mode="r")
-        examples = []
-        for k in positions:
-            (s0, t0), (s1, t1) = offsets[k], offsets[k + 1]
-            examples.append((int(index[k]), src[s0:s1].tolist(), tgt[t0:t1].tolist()))
-        del offsets, index, src, tgt  # unmap: the pages read leave this process's resident memory
-        return examples
+        names = ("offsets.npy", "index.npy", "src.bin", "tgt.bin")
+        fds = [os.open(self.folder / name, os.O_RDONLY) for name in names]
+        offsets_fd, index_fd, src_fd, tgt_fd = fds
+        int64, width = np.dtype(np.int64), self.dtype.itemsize
+        try:
+            examples = []
+            for k in positions:
+                s0, t0, s1, t1 = self._read(offsets_fd, int64, self.starts["offsets.npy"] + 16 * k, 4).tolist()
+                line = int(self._read(index_fd, int64, self.starts["index.npy"] + 8 * k, 1)[0])
+                src = self._read(src_fd, self.dtype, s0 * width, s1 - s0).tolist()
+                examples.append((line, src, self._read(tgt_fd, self.dtype, t0 * width, t1 - t0).tolist()))
+            return examples
+        finally:
+            for fd in fds:
+                os.close(fd)
 
     def __getitem__(self, position: int) -> Example:
         return self.__getitems__([position])[0]
