@@ -45,6 +45,7 @@ class _Job:
 
     texts: list[str]
     beam_size: int | None
+    cost: float = 0.0
     future: Future = field(default_factory=Future)
     arrived: float = field(default_factory=time.monotonic)
 
@@ -62,25 +63,35 @@ class MicroBatcher:
     """Groups concurrent translation requests into batched calls of ``translate(texts, beam_size=...)``."""
 
     def __init__(
-        self, translate: TranslateFn, max_batch_size: int = 32, max_wait_ms: float = 20.0, max_queue: int = 2048
+        self,
+        translate: TranslateFn,
+        max_batch_size: int = 32,
+        max_wait_ms: float = 20.0,
+        max_queue: int = 2048,
+        max_cost: float = float("inf"),
+        after_decode: Callable[[], None] | None = None,
+        name: str = "micro-batcher",
     ) -> None:
-        if max_batch_size < 1 or max_wait_ms < 0 or max_queue < 1:
-            raise ValueError("max_batch_size >= 1, max_wait_ms >= 0 and max_queue >= 1 are required")
+        if max_batch_size < 1 or max_wait_ms < 0 or max_queue < 1 or max_cost <= 0:
+            raise ValueError("max_batch_size >= 1, max_wait_ms >= 0, max_queue >= 1 and max_cost > 0 are required")
         self._translate = translate
         self.max_batch_size = max_batch_size
         self.max_wait = max_wait_ms / 1000.0
         self.max_queue = max_queue
+        self.max_cost = max_cost  # bound on the cost of the work submitted and not yet answered
+        self._after_decode = after_decode  # e.g. hand freed memory back to the system
         self.stats = BatchStats()
         self._pending: deque[_Job] = deque()
         self._queued = 0  # sentences in _pending
         self._active = 0  # sentences submitted and not yet answered
+        self._active_cost = 0.0  # their cost
         self._peak = 0  # recent peak of _active ...
         self._peak_at = 0.0  # ... last reached at this time
         self._cycle = 0.0  # seconds the last translate call took
         self._free_since = 0.0  # when the last translate call ended
         self._cond = threading.Condition()
         self._closed = False
-        self._thread = threading.Thread(target=self._run, name="micro-batcher", daemon=True)
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
 
     @property
@@ -88,17 +99,22 @@ class MicroBatcher:
         """True while the worker thread runs and the batcher accepts work."""
         return self._thread.is_alive() and not self._closed
 
-    def submit(self, texts: Sequence[str], beam_size: int | None = None) -> Future:
-        """Queue ``texts``; the future resolves to their translations in order (or to the error)."""
-        job = _Job(list(texts), beam_size)
+    def submit(self, texts: Sequence[str], beam_size: int | None = None, cost: float | None = None) -> Future:
+        """Queue ``texts`` (``cost``: of decoding them, default one per text); the future resolves to their
+        translations in order (or to the error). QueueFullError when the sentences waiting or the cost of the
+        work in flight would pass the batcher's bounds."""
+        job = _Job(list(texts), beam_size, float(len(texts) if cost is None else cost))
         with self._cond:
             if self._closed:
                 raise BatcherClosedError("the translation service is shutting down")
             if self._queued + len(job.texts) > self.max_queue:
                 raise QueueFullError(f"server busy: more than {self.max_queue} sentences waiting")
+            if self._active_cost > 0 and self._active_cost + job.cost > self.max_cost:
+                raise QueueFullError("server busy: too much work in flight; retry shortly")
             self._pending.append(job)
             self._queued += len(job.texts)
             self._active += len(job.texts)
+            self._active_cost += job.cost
             self._update_peak()
             self._cond.notify_all()
         return job.future
@@ -110,6 +126,7 @@ class MicroBatcher:
             leftover = list(self._pending)
             self._pending.clear()
             self._active -= self._queued
+            self._active_cost -= sum(job.cost for job in leftover)
             self._queued = 0
             self._cond.notify_all()
         for job in leftover:
@@ -177,8 +194,11 @@ class MicroBatcher:
             outcomes = self._decode(live) if live else []
             with self._cond:
                 self._active -= sum(len(job.texts) for job in group)
+                self._active_cost -= sum(job.cost for job in group)
                 self._free_since = time.monotonic()
                 self._cycle = self._free_since - started
+            if self._after_decode is not None:
+                self._after_decode()
             for job, outcome in outcomes:
                 if isinstance(outcome, BaseException):
                     job.future.set_exception(outcome)

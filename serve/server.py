@@ -15,6 +15,7 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from serve.memory import limit_arenas
 from serve.proxy import ProxyError, find_nginx, nginx_front
 from serve.settings import Settings
 
@@ -70,6 +71,8 @@ class GunicornServer(BaseApplication):
             "proc_name": "translator-serve",
             "control_socket_disable": True,
             "limit_request_line": 8190,
+            "max_requests": s.max_requests,
+            "max_requests_jitter": s.max_requests // 10,
         }
         for key, value in options.items():
             if key in self.cfg.settings and value is not None:
@@ -80,6 +83,7 @@ class GunicornServer(BaseApplication):
         import torch
 
         torch.set_num_threads(self.settings.torch_threads_per_worker)
+        limit_arenas(2)  # before the request and decoding threads start (serve.memory)
         from serve.app import create_app
 
         return create_app(self.settings.model_dir, self.settings)

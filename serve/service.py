@@ -11,6 +11,7 @@ from typing import Any
 import torch
 
 from serve.batcher import BatcherClosedError, MicroBatcher, QueueFullError
+from serve.memory import release_memory
 from serve.settings import Settings
 from serve.validation import AlignRequest, ApiError, HeatmapRequest
 from translator.align import alignment_json, links_of
@@ -35,20 +36,32 @@ PUBLIC_METADATA = (
 )
 
 
+def request_cost(texts: list[str], beam: int) -> int:
+    """The work of a request in characters x beam width (decoding time grows with both)."""
+    return sum(len(text) + 1 for text in texts) * beam
+
+
 class TranslationService:
     """Owns the (read-only) translator and the batcher that groups concurrent requests."""
 
     def __init__(self, translator: Translator, settings: Settings) -> None:
         self.translator = translator
         self.settings = settings
-        self.batcher = MicroBatcher(
-            translator.translate, settings.max_batch_size, settings.max_wait_ms, settings.max_queue
+        common = (translator.translate, settings.max_batch_size, settings.max_wait_ms, settings.max_queue)
+        self.light = MicroBatcher(*common, name="light-lane")
+        self.heavy = MicroBatcher(
+            *common, max_cost=settings.inflight_cost_limit, after_decode=release_memory, name="heavy-lane"
         )
 
     @property
     def ready(self) -> bool:
-        """True once the model is loaded and the batcher thread runs."""
-        return self.batcher.alive
+        """True once the model is loaded and both batcher threads run."""
+        return self.light.alive and self.heavy.alive
+
+    def lane(self, cost: float) -> MicroBatcher:
+        """Requests of cost up to ``settings.light_cost`` go to the light lane, larger ones to the heavy lane:
+        each lane has its own decoding thread, so a small request never waits behind a large one."""
+        return self.light if cost <= self.settings.light_cost else self.heavy
 
     def default_beam(self) -> int:
         """The beam size used when a request gives none."""
@@ -78,9 +91,12 @@ class TranslationService:
         return info
 
     def translate(self, texts: list[str], beam_size: int | None) -> list[Translation]:
-        """Translate through the batcher; queue/timeout problems become 503 ApiErrors."""
+        """Translate through the lane of the request's cost (characters x beam); queue, work-in-flight and
+        timeout problems become 503 ApiErrors (answered with Retry-After)."""
+        beam = beam_size or self.default_beam()
+        cost = request_cost(texts, beam)
         try:
-            future = self.batcher.submit(texts, beam_size)
+            future = self.lane(cost).submit(texts, beam_size, cost)
         except (QueueFullError, BatcherClosedError) as err:
             raise ApiError(503, str(err)) from None
         try:
@@ -124,5 +140,6 @@ class TranslationService:
         return buffer.getvalue()
 
     def close(self) -> None:
-        """Stop the batcher (tests; gunicorn workers simply exit)."""
-        self.batcher.close()
+        """Stop both lanes (tests; gunicorn workers simply exit)."""
+        self.light.close()
+        self.heavy.close()

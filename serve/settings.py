@@ -44,6 +44,12 @@ class Settings:
     threads each; ``torch_threads`` intra-op threads per worker (0: cores divided by workers). The
     default 1 suits this model size: OpenMP threads spin badly when cores are shared.
 
+    Scheduling: a request's cost is its characters times its beam width. Requests of cost up to
+    ``light_cost`` (one long sentence at beam 5) are decoded by a light lane, larger ones by a heavy lane, each
+    with its own thread, so a small request never queues behind a flood of large ones; the heavy lane accepts
+    work while the cost in flight stays under ``max_inflight_cost`` (0: four of the largest requests), else
+    503 with Retry-After. ``max_requests`` > 0 recycles a worker after that many requests (with 10 % jitter).
+
     Front: ``proxy`` ``auto`` puts nginx in front of gunicorn when it is installed (``nginx``: required,
     ``none``: gunicorn binds HOST:PORT itself; see ``serve.proxy``); nginx closes a connection whose request
     header or body does not arrive within ``client_timeout_s`` and holds at most ``max_connections``.
@@ -69,6 +75,9 @@ class Settings:
     max_wait_ms: float = 20.0
     max_queue: int = 2048
     request_timeout_s: float = 60.0
+    light_cost: int = 5000
+    max_inflight_cost: int = 0
+    max_requests: int = 0
     proxy: str = "auto"
     client_timeout_s: float = 10.0
     max_connections: int = 1024
@@ -93,6 +102,9 @@ class Settings:
             (0.0 <= self.max_wait_ms <= 10_000, "max_wait_ms must be in [0, 10000]"),
             (self.max_queue >= self.max_texts, "max_queue must be >= max_texts"),
             (self.request_timeout_s > 0, "request_timeout_s must be > 0"),
+            (self.light_cost >= 1, "light_cost must be >= 1"),
+            (self.max_inflight_cost >= 0, "max_inflight_cost must be >= 0 (0: four of the largest requests)"),
+            (self.max_requests >= 0, "max_requests must be >= 0 (0: workers are never recycled)"),
             (self.proxy in ("auto", "nginx", "none"), "proxy must be auto, nginx or none"),
             (0 < self.client_timeout_s <= 3600, "client_timeout_s must be in (0, 3600]"),
             (16 <= self.max_connections <= 100_000, "max_connections must be in [16, 100000]"),
@@ -100,6 +112,12 @@ class Settings:
         for ok, message in checks:
             if not ok:
                 raise SettingsError(message)
+
+    @property
+    def inflight_cost_limit(self) -> int:
+        """The heavy lane's bound on work in flight (characters x beam): the setting, or four of the largest
+        requests the limits allow."""
+        return self.max_inflight_cost or 4 * self.max_texts * (self.max_text_chars + 1) * self.max_beam
 
     @property
     def torch_threads_per_worker(self) -> int:

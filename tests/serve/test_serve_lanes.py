@@ -1,0 +1,85 @@
+"""Scheduling by cost: a small request is served while the heavy lane is busy with a flood; the heavy lane's
+bound on work in flight answers 503 with Retry-After. Events order the steps (the heavy decode is held at a
+gate), never sleeps."""
+
+from __future__ import annotations
+
+import json
+import threading
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from test_serve_batcher import WAIT_S, FakeTranslator
+
+from serve.app import create_app, service_of
+from serve.batcher import MicroBatcher, QueueFullError
+from serve.memory import release_memory
+from serve.service import request_cost
+from serve.settings import Settings
+
+
+def test_request_cost_is_characters_times_beam() -> None:
+    assert request_cost(["abc", ""], 5) == (4 + 1) * 5
+    settings = Settings()
+    assert settings.inflight_cost_limit == 4 * 64 * 1001 * 16
+    assert Settings(max_inflight_cost=10).inflight_cost_limit == 10
+
+
+def test_the_cost_bound_refuses_work_past_it_but_never_a_lone_request() -> None:
+    fake = FakeTranslator()
+    fake.gate.clear()
+    batcher = MicroBatcher(fake.translate, max_wait_ms=0, max_cost=100)
+    try:
+        big = batcher.submit(["a"], 1, cost=150)  # over the bound, but nothing is in flight: accepted
+        assert fake.entered.wait(WAIT_S)
+        with pytest.raises(QueueFullError, match="too much work in flight"):
+            batcher.submit(["b"], 1, cost=1)
+        fake.gate.set()
+        assert big.result(WAIT_S) == ["a:1"]
+        assert batcher.submit(["c"], 1, cost=60).result(WAIT_S) == ["c:1"]  # in flight again drops to 0
+    finally:
+        batcher.close()
+
+
+def test_after_decode_runs_after_every_group() -> None:
+    fake, calls = FakeTranslator(), []
+    batcher = MicroBatcher(fake.translate, max_wait_ms=0, after_decode=lambda: calls.append(1))
+    try:
+        assert batcher.submit(["a"]).result(WAIT_S) == ["a:None"]
+    finally:
+        batcher.close()
+    assert calls == [1]
+    assert release_memory() in (True, False)  # callable on this C library
+
+
+@pytest.fixture()
+def lanes_app(translator):  # noqa: ANN001, ANN201 - the tiny package's Translator; a Flask app
+    settings = Settings(max_wait_ms=0.0, light_cost=200, max_inflight_cost=5000, max_text_chars=1000)
+    app = create_app(translator, settings)
+    yield app
+    service_of(app).close()
+
+
+def test_a_small_request_is_served_while_the_heavy_lane_decodes_a_flood(lanes_app) -> None:  # noqa: ANN001
+    service = service_of(lanes_app)
+    gate, entered = threading.Event(), threading.Event()
+    real = service.heavy._translate  # noqa: SLF001 - hold the heavy lane's decoding at a gate
+
+    def held(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        entered.set()
+        assert gate.wait(WAIT_S)
+        return real(*args, **kwargs)
+
+    service.heavy._translate = held  # noqa: SLF001
+    client = lanes_app.test_client()
+    big = {"texts": ["Ein Mann fährt mit dem Fahrrad über eine Brücke. " * 10] * 2, "beam_size": 3}
+    with ThreadPoolExecutor(2) as pool:
+        flood = pool.submit(client.post, "/v1/translate", json=big)
+        assert entered.wait(WAIT_S)  # the large request is being decoded (held)
+        small = client.post("/v1/translate", json={"text": "Ein Hund.", "beam_size": 1})
+        assert small.status_code == 200 and not flood.done()  # served while the flood still decodes
+        refused = client.post("/v1/translate", json=big)
+        assert refused.status_code == 503 and refused.headers["Retry-After"]
+        assert "too much work in flight" in json.loads(refused.data)["error"]
+        gate.set()
+        assert flood.result(WAIT_S).status_code == 200
