@@ -69,6 +69,7 @@ class MicroBatcher:
         max_wait_ms: float = 20.0,
         max_queue: int = 2048,
         max_cost: float = float("inf"),
+        max_group_cost: float = float("inf"),
         after_decode: Callable[[], None] | None = None,
         name: str = "micro-batcher",
     ) -> None:
@@ -79,6 +80,7 @@ class MicroBatcher:
         self.max_wait = max_wait_ms / 1000.0
         self.max_queue = max_queue
         self.max_cost = max_cost  # bound on the cost of the work submitted and not yet answered
+        self.max_group_cost = max_group_cost  # bound on the cost of one decode call (at least one job)
         self._after_decode = after_decode  # e.g. hand freed memory back to the system
         self.stats = BatchStats()
         self._pending: deque[_Job] = deque()
@@ -166,17 +168,20 @@ class MicroBatcher:
             return self._take(first.beam_size)
 
     def _take(self, beam: int | None) -> list[_Job]:
-        """Remove and return the oldest jobs with beam size ``beam``, up to ``max_batch_size`` sentences
-        (always at least one job). Called with the lock held."""
+        """Remove and return the oldest jobs with beam size ``beam``, up to ``max_batch_size`` sentences and
+        ``max_group_cost`` (always at least one job). Called with the lock held."""
         group: list[_Job] = []
-        size = 0
+        size, cost = 0, 0.0
         keep: deque[_Job] = deque()
         while self._pending:
             job = self._pending.popleft()
-            fits = not group or size + len(job.texts) <= self.max_batch_size
+            fits = not group or (
+                size + len(job.texts) <= self.max_batch_size and cost + job.cost <= self.max_group_cost
+            )
             if job.beam_size == beam and fits and size < self.max_batch_size:
                 group.append(job)
                 size += len(job.texts)
+                cost += job.cost
             else:
                 keep.append(job)
         self._pending = keep

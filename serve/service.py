@@ -4,6 +4,7 @@ the model description and heatmap rendering. Nothing here knows about HTTP excep
 from __future__ import annotations
 
 import io
+import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict
 from typing import Any
@@ -36,6 +37,19 @@ PUBLIC_METADATA = (
 )
 
 
+HEAVY_CHUNK_LIGHT_COSTS = 4  # the cost of one heavy decode call, in light costs
+
+
+def cost_chunks(texts: list[str], beam: int, limit: int) -> list[list[str]]:
+    """``texts`` cut, in order, into runs of cost at most ``limit`` (a text over it alone)."""
+    chunks: list[list[str]] = [[]]
+    for text in texts:
+        if chunks[-1] and request_cost([*chunks[-1], text], beam) > limit:
+            chunks.append([])
+        chunks[-1].append(text)
+    return chunks
+
+
 def request_cost(texts: list[str], beam: int) -> int:
     """The work of a request in characters x beam width (decoding time grows with both)."""
     return sum(len(text) + 1 for text in texts) * beam
@@ -50,7 +64,11 @@ class TranslationService:
         common = (translator.translate, settings.max_batch_size, settings.max_wait_ms, settings.max_queue)
         self.light = MicroBatcher(*common, name="light-lane")
         self.heavy = MicroBatcher(
-            *common, max_cost=settings.inflight_cost_limit, after_decode=release_memory, name="heavy-lane"
+            *common,
+            max_cost=settings.inflight_cost_limit,
+            max_group_cost=HEAVY_CHUNK_LIGHT_COSTS * settings.light_cost,
+            after_decode=release_memory,
+            name="heavy-lane",
         )
 
     @property
@@ -91,21 +109,31 @@ class TranslationService:
         return info
 
     def translate(self, texts: list[str], beam_size: int | None) -> list[Translation]:
-        """Translate through the lane of the request's cost (characters x beam); queue, work-in-flight and
-        timeout problems become 503 ApiErrors (answered with Retry-After)."""
+        """Translate through the lane of the request's cost (characters x beam). A heavy request goes in
+        chunks of at most ``HEAVY_CHUNK_LIGHT_COSTS`` light costs, so that the heavy lane shares its turns
+        between large requests and a request that times out stops after its current chunk. Queue,
+        work-in-flight and timeout problems become 503 ApiErrors (answered with Retry-After)."""
         beam = beam_size or self.default_beam()
         cost = request_cost(texts, beam)
+        lane = self.lane(cost)
+        chunks = (
+            [texts]
+            if lane is self.light
+            else cost_chunks(texts, beam, HEAVY_CHUNK_LIGHT_COSTS * self.settings.light_cost)
+        )
+        futures = []
         try:
-            future = self.lane(cost).submit(texts, beam_size, cost)
+            for chunk in chunks:
+                futures.append(lane.submit(chunk, beam_size, request_cost(chunk, beam)))
+            deadline = time.monotonic() + self.settings.request_timeout_s
+            return [t for future in futures for t in future.result(timeout=max(0.0, deadline - time.monotonic()))]
         except (QueueFullError, BatcherClosedError) as err:
             raise ApiError(503, str(err)) from None
-        try:
-            return future.result(timeout=self.settings.request_timeout_s)
         except FutureTimeout:
-            future.cancel()
             raise ApiError(503, f"translation did not finish within {self.settings.request_timeout_s:g} s") from None
-        except BatcherClosedError as err:
-            raise ApiError(503, str(err)) from None
+        finally:
+            for future in futures:
+                future.cancel()  # no-op for finished or running chunks; drops the ones still waiting
 
     def align(self, request: AlignRequest) -> dict[str, Any]:
         """Forced alignment of one given pair (teacher-forced: no search), with its word links."""

@@ -14,7 +14,7 @@ from test_serve_batcher import WAIT_S, FakeTranslator
 from serve.app import create_app, service_of
 from serve.batcher import MicroBatcher, QueueFullError
 from serve.memory import release_memory
-from serve.service import request_cost
+from serve.service import cost_chunks, request_cost
 from serve.settings import Settings
 
 
@@ -23,6 +23,28 @@ def test_request_cost_is_characters_times_beam() -> None:
     settings = Settings()
     assert settings.inflight_cost_limit == 4 * 64 * 1001 * 16
     assert Settings(max_inflight_cost=10).inflight_cost_limit == 10
+
+
+def test_heavy_requests_are_cut_into_chunks_of_bounded_cost() -> None:
+    texts = ["a" * 9, "b" * 9, "c" * 9, "d" * 29, "e"]
+    chunks = cost_chunks(texts, beam=2, limit=40)
+    assert chunks == [["a" * 9, "b" * 9], ["c" * 9], ["d" * 29], ["e"]]  # 40, 20, 60 (alone), 4
+    assert [t for chunk in chunks for t in chunk] == texts
+
+
+def test_a_group_stays_under_its_cost_bound() -> None:
+    fake = FakeTranslator()
+    fake.gate.clear()
+    batcher = MicroBatcher(fake.translate, max_wait_ms=0, max_group_cost=10)
+    try:
+        first = batcher.submit(["warm-up"], 1, cost=1)
+        assert fake.entered.wait(WAIT_S)
+        futures = [batcher.submit([f"s{i}"], 1, cost=4) for i in range(5)]
+        fake.gate.set()
+        assert [f.result(WAIT_S) for f in [first, *futures]]
+    finally:
+        batcher.close()
+    assert [len(texts) for texts, _ in fake.calls] == [1, 2, 2, 1]  # at most two jobs of cost 4 per call
 
 
 def test_the_cost_bound_refuses_work_past_it_but_never_a_lone_request() -> None:
