@@ -15,7 +15,7 @@ WORKERS ?= 1
 THREADS ?= 32
 export MULTI30K_MIRROR ?= $(abspath ../shared/data/multi30k)
 
-.PHONY: install data train export evaluate translate heatmap serve bench bench-serve sweep runs average bench-data checkpoint-levers alignment-eval guided-links test lint format clean
+.PHONY: install data train export evaluate translate heatmap serve bench bench-serve sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval guided-links test lint format clean
 
 install: $(VENV)/.installed
 
@@ -53,6 +53,9 @@ bench: install  ## training tokens/s, decoding speed and BLEU (fp32 vs int8), pa
 
 bench-data: install  ## input pipeline at 100k, 1M, 5M synthetic pairs (SIZES): encoding pairs/s, shard size, peak RSS, first batch
 	$(PY) -m bench.bench_data --sizes $(or $(SIZES),100000 1000000 5000000)
+
+bench-abuse: install  ## slow connections, floods of large requests and memory over floods against a real server on 127.0.0.1
+	$(PY) -m bench.bench_abuse --model $(MODEL) --workers $(WORKERS) --threads $(THREADS)
 
 bench-serve: install  ## load benchmark (1, 8, 32 clients) against a real server on 127.0.0.1; JSON in bench/results/
 	$(PY) -m bench.serve_bench --model $(MODEL) --workers $(WORKERS) --threads $(THREADS)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 from serve_testlib import free_loopback_port, http_exchange, start_server, stop_server
 
+from bench.slow_clients import closed_by_server, slow_connection
 from serve.proxy import find_nginx
 
 SLOW_CONNECTIONS = 256
@@ -36,34 +37,8 @@ def guarded_server(tiny_package: Path, tmp_path_factory: pytest.TempPathFactory)
         stop_server(proc)
 
 
-def _slow_connection(port: int, kind: int) -> socket.socket:
-    """A connection that stops part way: in the request line, in the headers, or in a promised body."""
-    partial = [
-        b"GET /v1/hea",
-        b"POST /v1/translate HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty",
-        b"POST /v1/translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 500\r\n\r\n"
-        b'{"text": "Ein',
-    ][kind % 3]
-    conn = socket.create_connection(("127.0.0.1", port), timeout=30)
-    conn.sendall(partial)
-    return conn
-
-
-def _closed_by_server(conn: socket.socket, deadline: float) -> bool:
-    """Whether the server closes ``conn`` (EOF, reset, or an error answer then EOF) before ``deadline``."""
-    conn.settimeout(max(0.1, deadline - time.monotonic()))
-    try:
-        while conn.recv(4096):
-            pass
-        return True
-    except ConnectionResetError:
-        return True
-    except TimeoutError:
-        return False
-
-
 def test_slow_clients_hold_no_request_thread_and_are_closed_after_the_timeout(guarded_server: int) -> None:
-    slow = [_slow_connection(guarded_server, k) for k in range(SLOW_CONNECTIONS)]
+    slow = [slow_connection(guarded_server, k) for k in range(SLOW_CONNECTIONS)]
     try:
         for _ in range(20):  # two request threads, 256 stalled connections: health still answers every time
             status, _, body = http_exchange(guarded_server, "GET", "/v1/health")
@@ -71,7 +46,7 @@ def test_slow_clients_hold_no_request_thread_and_are_closed_after_the_timeout(gu
         body = json.dumps({"text": "Ein Hund läuft."}).encode()
         assert http_exchange(guarded_server, "POST", "/v1/translate", body)[0] == 200
         deadline = time.monotonic() + CLIENT_TIMEOUT_S + 30
-        assert all(_closed_by_server(conn, deadline) for conn in slow)
+        assert all(closed_by_server(conn, deadline) for conn in slow)
     finally:
         for conn in slow:
             conn.close()
