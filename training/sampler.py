@@ -39,12 +39,19 @@ class BucketBatchSampler(Sampler[list[int]]):
             raise ValueError(f"rank {rank} is outside [0, world_size={world_size})")
         if batch_tokens < 1 or max_sentences < 1 or len(lengths) == 0:
             raise ValueError("BucketBatchSampler needs examples, batch_tokens >= 1 and max_sentences >= 1")
-        costs = np.asarray(lengths, dtype=np.int32)
-        self.src_lengths = np.asarray(src_lengths if src_lengths is not None else np.zeros(len(costs)), np.int32)
-        self.by_length = np.argsort(costs, kind="stable").astype(np.int32)  # (N,) positions grouped by cost
-        values, starts, counts = np.unique(costs[self.by_length], return_index=True, return_counts=True)
+        costs = np.asarray(lengths)
+        if src_lengths is None:
+            self.src_lengths = np.zeros(len(costs), dtype=np.uint16)
+        else:
+            self.src_lengths = np.asarray(src_lengths)
+        counts = np.bincount(costs)  # examples per length (lengths are small non-negative integers)
+        values = np.flatnonzero(counts)
+        self.by_length = np.empty(len(costs), dtype=np.int32)  # (N,) positions grouped by cost, ascending
+        starts = np.concatenate([[0], np.cumsum(counts[values])])
+        for k, value in enumerate(values):  # a counting sort: no (N,) int64 temporaries
+            self.by_length[starts[k] : starts[k + 1]] = np.flatnonzero(costs == value)
         sizes = np.clip(batch_tokens // values, 1, max_sentences)  # batch size of each length group
-        self.groups = [(int(s), int(s + c), int(b)) for s, c, b in zip(starts, counts, sizes, strict=True)]
+        self.groups = [(int(starts[k]), int(starts[k + 1]), int(sizes[k])) for k in range(len(values))]
         self.seed, self.rank, self.world_size = seed, rank, world_size
         self.epoch = 0
 
