@@ -103,23 +103,31 @@ class MicroBatcher:
 
     def submit(self, texts: Sequence[str], beam_size: int | None = None, cost: float | None = None) -> Future:
         """Queue ``texts`` (``cost``: of decoding them, default one per text); the future resolves to their
-        translations in order (or to the error). QueueFullError when the sentences waiting or the cost of the
-        work in flight would pass the batcher's bounds."""
-        job = _Job(list(texts), beam_size, float(len(texts) if cost is None else cost))
+        translations in order (or to the error). QueueFullError as for ``submit_many``."""
+        return self.submit_many([list(texts)], beam_size, [float(len(texts) if cost is None else cost)])[0]
+
+    def submit_many(
+        self, chunks: Sequence[Sequence[str]], beam_size: int | None, costs: Sequence[float]
+    ) -> list[Future]:
+        """Queue the chunks of one request together (admitted or refused as a whole): one future per chunk.
+        QueueFullError when the sentences waiting or the cost of the work in flight would pass the bounds
+        (a request is never refused for its cost alone while nothing else is in flight)."""
+        jobs = [_Job(list(texts), beam_size, float(cost)) for texts, cost in zip(chunks, costs, strict=True)]
+        sentences, total = sum(len(job.texts) for job in jobs), sum(job.cost for job in jobs)
         with self._cond:
             if self._closed:
                 raise BatcherClosedError("the translation service is shutting down")
-            if self._queued + len(job.texts) > self.max_queue:
+            if self._queued + sentences > self.max_queue:
                 raise QueueFullError(f"server busy: more than {self.max_queue} sentences waiting")
-            if self._active_cost > 0 and self._active_cost + job.cost > self.max_cost:
+            if self._active_cost > 0 and self._active_cost + total > self.max_cost:
                 raise QueueFullError("server busy: too much work in flight; retry shortly")
-            self._pending.append(job)
-            self._queued += len(job.texts)
-            self._active += len(job.texts)
-            self._active_cost += job.cost
+            self._pending.extend(jobs)
+            self._queued += sentences
+            self._active += sentences
+            self._active_cost += total
             self._update_peak()
             self._cond.notify_all()
-        return job.future
+        return [job.future for job in jobs]
 
     def close(self, timeout: float = 5.0) -> None:
         """Stop accepting work, fail what is still waiting, and join the worker thread."""

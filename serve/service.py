@@ -123,8 +123,7 @@ class TranslationService:
         )
         futures = []
         try:
-            for chunk in chunks:
-                futures.append(lane.submit(chunk, beam_size, request_cost(chunk, beam)))
+            futures = lane.submit_many(chunks, beam_size, [request_cost(chunk, beam) for chunk in chunks])
             deadline = time.monotonic() + self.settings.request_timeout_s
             return [t for future in futures for t in future.result(timeout=max(0.0, deadline - time.monotonic()))]
         except (QueueFullError, BatcherClosedError) as err:

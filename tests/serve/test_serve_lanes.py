@@ -63,6 +63,22 @@ def test_the_cost_bound_refuses_work_past_it_but_never_a_lone_request() -> None:
         batcher.close()
 
 
+def test_the_chunks_of_a_request_are_admitted_or_refused_together() -> None:
+    fake = FakeTranslator()
+    fake.gate.clear()
+    batcher = MicroBatcher(fake.translate, max_wait_ms=0, max_cost=100, max_group_cost=30)
+    try:
+        first = batcher.submit_many([["a"], ["b"], ["c"]], 1, [30, 30, 30])  # 90 in flight
+        assert fake.entered.wait(WAIT_S)
+        with pytest.raises(QueueFullError):
+            batcher.submit_many([["d"], ["e"]], 1, [5, 10])  # 105 > 100: none of it is queued
+        fake.gate.set()
+        assert [f.result(WAIT_S) for f in first] == [["a:1"], ["b:1"], ["c:1"]]
+    finally:
+        batcher.close()
+    assert [texts for texts, _ in fake.calls] == [["a"], ["b"], ["c"]]
+
+
 def test_after_decode_runs_after_every_group() -> None:
     fake, calls = FakeTranslator(), []
     batcher = MicroBatcher(fake.translate, max_wait_ms=0, after_decode=lambda: calls.append(1))
