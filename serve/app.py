@@ -87,7 +87,7 @@ def _register_api(app: Flask, service: TranslationService) -> None:
     @app.get("/v1/health")
     def health() -> tuple[Response, int]:
         if service.ready:
-            return jsonify(status="ready", model=service.summary()), 200
+            return jsonify(status="ready", model=service.summary(), load=service.load()), 200
         return jsonify(status="unavailable", error="the translation worker is not running"), 503
 
     @app.get("/v1/model")

@@ -101,6 +101,12 @@ class MicroBatcher:
         """True while the worker thread runs and the batcher accepts work."""
         return self._thread.is_alive() and not self._closed
 
+    @property
+    def in_flight(self) -> tuple[int, float]:
+        """(sentences, cost) submitted and not yet answered."""
+        with self._cond:
+            return self._active, self._active_cost
+
     def submit(self, texts: Sequence[str], beam_size: int | None = None, cost: float | None = None) -> Future:
         """Queue ``texts`` (``cost``: of decoding them, default one per text); the future resolves to their
         translations in order (or to the error). QueueFullError as for ``submit_many``."""

@@ -103,7 +103,17 @@ def _other_schemas() -> dict[str, Any]:
     return {
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
         "ModelSummary": {"type": "object", "properties": strings},
-        "Health": {"type": "object", "properties": {"status": {"type": "string", "enum": ["ready", "unavailable"]}}},
+        "Health": {
+            "type": "object",
+            "properties": {
+                "status": {"type": "string", "enum": ["ready", "unavailable"]},
+                "load": {
+                    "type": "object",
+                    "description": "Work in flight in the worker that answered: light-lane sentences, heavy-lane cost",
+                    "properties": {"light_sentences": {"type": "integer"}, "heavy_cost": {"type": "number"}},
+                },
+            },
+        },
         "Model": {
             "type": "object",
             "description": "Package metadata (name, languages, parameters, scores, ...), decoding defaults, limits",

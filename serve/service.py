@@ -76,6 +76,10 @@ class TranslationService:
         """True once the model is loaded and both batcher threads run."""
         return self.light.alive and self.heavy.alive
 
+    def load(self) -> dict[str, float]:
+        """Work in flight in this worker: sentences of the light lane, cost of the heavy lane."""
+        return {"light_sentences": self.light.in_flight[0], "heavy_cost": self.heavy.in_flight[1]}
+
     def lane(self, cost: float) -> MicroBatcher:
         """Requests of cost up to ``settings.light_cost`` go to the light lane, larger ones to the heavy lane:
         each lane has its own decoding thread, so a small request never waits behind a large one."""

@@ -26,10 +26,10 @@ pytestmark = pytest.mark.skipif(find_nginx() is None, reason="needs nginx (the C
 
 @pytest.fixture(scope="module")
 def guarded_server(tiny_package: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
-    """A server with only two request threads and a short client timeout, nginx required."""
+    """A server with only four request threads and a short client timeout, nginx required."""
     port = free_loopback_port()
     log = tmp_path_factory.mktemp("abuse") / "server.log"
-    flags = ("--threads", "2", "--proxy", "nginx", "--client-timeout-s", str(CLIENT_TIMEOUT_S))
+    flags = ("--threads", "4", "--proxy", "nginx", "--client-timeout-s", str(CLIENT_TIMEOUT_S))
     proc = start_server(tiny_package, port, log, *flags)
     try:
         yield port
@@ -40,7 +40,7 @@ def guarded_server(tiny_package: Path, tmp_path_factory: pytest.TempPathFactory)
 def test_slow_clients_hold_no_request_thread_and_are_closed_after_the_timeout(guarded_server: int) -> None:
     slow = [slow_connection(guarded_server, k) for k in range(SLOW_CONNECTIONS)]
     try:
-        for _ in range(20):  # two request threads, 256 stalled connections: health still answers every time
+        for _ in range(20):  # four request threads, 256 stalled connections: health still answers every time
             status, _, body = http_exchange(guarded_server, "GET", "/v1/health")
             assert status == 200 and json.loads(body)["status"] == "ready"
         body = json.dumps({"text": "Ein Hund läuft."}).encode()
@@ -108,3 +108,29 @@ def test_a_busy_port_stops_startup_with_one_error(tiny_package: Path, tmp_path: 
         with pytest.raises(AssertionError, match="cannot listen on 127.0.0.1"):
             proc = start_server(tiny_package, port, tmp_path / "log", "--proxy", "nginx")
             stop_server(proc)
+
+
+def test_a_small_request_is_served_during_a_flood_of_the_largest_requests(guarded_server: int) -> None:
+    """Two clients send the largest request the limits allow (64 texts of 1,000 characters at beam 16: tens of
+    seconds of decoding); a one-sentence greedy request sent after them is answered while both are pending."""
+    text = ("Ein Mann fährt mit dem Fahrrad über eine Brücke. " * 25)[:1000]
+    big = json.dumps({"texts": [text] * 64, "beam_size": 16}).encode()
+    flood = []
+    for _ in range(2):
+        conn = socket.create_connection(("127.0.0.1", guarded_server), timeout=120)
+        head = f"POST /v1/translate HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {len(big)}"
+        conn.sendall(head.encode() + b"\r\n\r\n" + big)
+        flood.append(conn)
+    try:
+        deadline = time.monotonic() + 60  # poll (with a deadline) until the worker is decoding the flood
+        while json.loads(http_exchange(guarded_server, "GET", "/v1/health")[2])["load"]["heavy_cost"] == 0:
+            assert time.monotonic() < deadline, "the large requests never reached the heavy lane"
+        small = json.dumps({"text": "Ein Hund.", "beam_size": 1}).encode()
+        assert http_exchange(guarded_server, "POST", "/v1/translate", small)[0] == 200
+        for conn in flood:  # neither large request has been answered yet
+            conn.setblocking(False)
+            with pytest.raises(BlockingIOError):
+                conn.recv(1)
+    finally:
+        for conn in flood:
+            conn.close()
