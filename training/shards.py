@@ -192,8 +192,9 @@ class ShardDataset:
     Only ``lengths`` (N, 2) is held in memory. ``__getitems__`` (which torch's DataLoader calls with a
     batch's positions) reads each example's offsets and ids with positioned reads (``os.pread``) rather than
     through a mapping: the files are flat arrays that ``np.memmap`` opens as they are, but mapping them for
-    random access makes the kernel map 64 KB around every touched page, and measured 111 MiB more peak
-    memory over 3,000 batches of a 1M-pair corpus, while positioned reads added none (README, Performance)."""
+    random access makes the kernel map 64 KB around every touched page: with mapped shards the data module's
+    peak at 5M pairs was 775.7 MiB, with positioned reads (same sampler) 520.5 MiB (``make bench-data``;
+    README, "Input pipeline at scale")."""
 
     def __init__(self, folder: Path) -> None:
         meta = read_meta(folder)
