@@ -29,12 +29,11 @@ import torch
 from torch.utils.data import DataLoader
 
 from training.config import Config, load_config
-from training.corpus import prepare_corpus
 from training.datamodule import Batch, collate
 from training.module import TranslationModule
 from training.sampler import BucketBatchSampler
 from training.shards import ShardDataset, build_shards
-from training.sources import fetch_sources, split_paths
+from training.sources import fetch_corpus, split_paths
 from training.train import step_options
 from translator.special import PAD_ID
 from translator.tokenizer import Tokenizer
@@ -44,10 +43,7 @@ def training_batches(cfg: Config, tokenizer: Tokenizer, count: int) -> list[Batc
     """The first ``count`` batches of epoch 0 as training would draw them: the training split cleaned and
     encoded with ``tokenizer`` into shards in a temporary folder (the corpus is fetched if missing)."""
     data = cfg.data
-    if data.multi30k:
-        prepare_corpus(data)
-    else:
-        fetch_sources(data)
+    fetch_corpus(data)
     with tempfile.TemporaryDirectory() as work:
         folder = Path(work) / "train"
         build_shards(data, split_paths(data, "train"), tokenizer, folder)

@@ -54,13 +54,14 @@ def resolve_mirror(cfg: DataConfig) -> str:
     return cfg.mirror or os.environ.get(MIRROR_ENV) or UPSTREAM_MIRROR
 
 
-def _is_url(mirror: str) -> bool:
-    return mirror.startswith(("http://", "https://"))
+def is_url(location: str) -> bool:
+    """True for an http(s) URL (a mirror or a corpus file), False for a local path."""
+    return location.startswith(("http://", "https://"))
 
 
 def _copy(location: str, dest: Path) -> None:
     """Copy ``location`` (an http(s) or ``file://`` URL, or a local path) to ``dest``."""
-    if _is_url(location):
+    if is_url(location):
         try:
             with urllib.request.urlopen(location, timeout=60) as response, open(dest, "wb") as out:
                 shutil.copyfileobj(response, out)
@@ -123,7 +124,7 @@ def fetch_split(mirror: str, split: str, lang: str, data_dir: str | Path) -> Pat
         if not text_path.is_file():
             _decompress(gz_path, text_path, mirror)
         return text_path
-    location = f"{mirror.rstrip('/')}/{name}" if _is_url(mirror) else str(Path(mirror.removeprefix("file://")) / name)
+    location = f"{mirror.rstrip('/')}/{name}" if is_url(mirror) else str(Path(mirror.removeprefix("file://")) / name)
     try:
         download_verified(location, expected, gz_path)
     except CorpusError as err:

@@ -1,5 +1,5 @@
 """Lightning data module: the corpus (Multi30k or the user's files), token-bucketed training batches read
-from memory-mapped shards, sorted validation.
+from the training shards, sorted validation.
 
 An example is ``(index, src_ids, tgt_ids)``: its line in the split and its subword ids without BOS/EOS.
 ``collate`` pads them into a ``Batch``. ``prepare_data`` trains the subword models and encodes the training
@@ -25,12 +25,11 @@ from torch.utils.data import DataLoader, Sampler
 
 from training.clean import CleanCounts
 from training.config import Config
-from training.corpus import prepare_corpus
 from training.guided import PieceLinks, guide_tensor, piece_links, read_links
 from training.paths import run_dir, shard_dir, spm_dir
 from training.sampler import BucketBatchSampler, sorted_batches
 from training.shards import ShardDataset, build_shards
-from training.sources import describe, fetch_sources, iter_pairs, read_split, split_paths
+from training.sources import describe, fetch_corpus, iter_pairs, read_split, split_paths
 from training.vocab import train_spm
 from translator.padding import lengths_of, pad_ids
 from translator.special import BOS_ID, EOS_ID, UNK_ID
@@ -132,10 +131,7 @@ class TranslationDataModule(pl.LightningDataModule):
         run_dir(self.cfg).mkdir(parents=True, exist_ok=True)
         with open(run_dir(self.cfg) / ".prepare.lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
-            if data.multi30k:
-                prepare_corpus(data)
-            else:
-                fetch_sources(data)
+            fetch_corpus(data)
             paths = split_paths(data, "train")
             train_spm(data, paths, self.spm_dir)
             meta = build_shards(data, paths, Tokenizer.load(self.spm_dir), shard_dir(self.cfg))

@@ -1,4 +1,4 @@
-"""The training split encoded once into memory-mapped token shards, so memory does not grow with the corpus.
+"""The training split encoded once into token shards on disk, so memory does not grow with the corpus.
 
 ``runs/<name>/shards/train/`` holds:
 
@@ -31,7 +31,7 @@ import numpy as np
 from training.clean import CleanCounts, duplicate_mask, length_rule
 from training.config import DataConfig
 from training.corpus import CorpusError
-from training.sources import describe, iter_pairs
+from training.sources import describe, file_digests, iter_pairs
 from translator.files import atomic_write_text, sha256_file
 from translator.tokenizer import Tokenizer
 
@@ -43,7 +43,7 @@ Example = tuple[int, list[int], list[int]]
 def build_settings(cfg: DataConfig, paths: tuple[Path, ...], tokenizer: Tokenizer) -> dict[str, Any]:
     """What the shards depend on: the input files' digests, the cleaning settings and the subword models."""
     return {
-        "inputs": {str(p): sha256_file(p) for p in paths},
+        "inputs": file_digests(paths),
         "subword_models": {p.name: sha256_file(p) for p in tokenizer.files()},
         "max_len": cfg.max_len,
         "max_length_ratio": cfg.max_length_ratio,
@@ -177,7 +177,7 @@ def changed_inputs(folder: Path, paths: tuple[Path, ...]) -> list[str]:
     if meta is None:
         return []
     recorded = meta.get("settings", {}).get("inputs", {})
-    current = {str(p): sha256_file(p) for p in paths if p.is_file()}
+    current = file_digests(tuple(p for p in paths if p.is_file()))
     return sorted(name for name in set(recorded) | set(current) if recorded.get(name) != current.get(name))
 
 

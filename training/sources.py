@@ -11,6 +11,7 @@ gzip, invalid UTF-8, a TSV line without exactly one tab, files with different li
 
 from __future__ import annotations
 
+import functools
 import gzip
 import zlib
 from collections.abc import Iterator
@@ -18,19 +19,16 @@ from pathlib import Path
 from typing import IO
 
 from training.config import CorpusSource, DataConfig
-from training.corpus import CorpusError, download_verified
+from training.corpus import CorpusError, download_verified, is_url, prepare_corpus
+from translator.files import sha256_file
 
 GZIP_MAGIC = b"\x1f\x8b"
 MULTI30K_SPLITS = {"train": "train", "valid": "val", "test": "test_2016_flickr"}
 
 
-def _is_url(location: str) -> bool:
-    return location.startswith(("http://", "https://"))
-
-
 def local_path(location: str, data_dir: str | Path) -> Path:
     """The file a location is read from: itself, or for a URL its verified download in ``data_dir/downloads``."""
-    if not _is_url(location):
+    if not is_url(location):
         return Path(location)
     url, _, checksum = location.partition("#sha256=")
     return Path(data_dir) / "downloads" / f"{checksum[:16]}-{Path(url.split('?')[0]).name or 'corpus'}"
@@ -57,9 +55,33 @@ def fetch_sources(cfg: DataConfig) -> None:
     for split in ("train", "valid", "test"):
         source = getattr(cfg, split)
         for location in _locations(source) if source is not None else ():
-            if _is_url(location):
+            if is_url(location):
                 url, _, checksum = location.partition("#sha256=")
                 download_verified(url, checksum, local_path(location, cfg.data_dir))
+
+
+def fetch_corpus(cfg: DataConfig) -> None:
+    """Make every file of the config's corpus local: fetch and verify Multi30k, or download the user's URLs."""
+    if cfg.multi30k:
+        prepare_corpus(cfg)
+    else:
+        fetch_sources(cfg)
+
+
+def file_digests(paths: tuple[Path, ...]) -> dict[str, str]:
+    """``{path: SHA-256}`` of the input files. A file unchanged since it was last hashed in this process
+    (same size and modification time) is not read again: the subword stamp, the shard settings and the
+    resume check all ask for the same digests."""
+    digests = {}
+    for path in paths:
+        stat = path.stat()
+        digests[str(path)] = _digest(str(path), stat.st_size, stat.st_mtime_ns)
+    return digests
+
+
+@functools.lru_cache(maxsize=64)
+def _digest(path: str, size: int, mtime_ns: int) -> str:
+    return sha256_file(path)
 
 
 def _open(path: Path) -> IO[bytes]:
@@ -70,34 +92,31 @@ def _open(path: Path) -> IO[bytes]:
     return gzip.open(path, "rb") if compressed else open(path, "rb")
 
 
-def read_lines(path: Path) -> Iterator[str]:
-    """The lines of a UTF-8 text file (gzip or not), stripped; only ``\\n`` separates lines."""
+def _decoded_lines(path: Path) -> Iterator[tuple[int, str]]:
+    """(line number, text without its line break) of a UTF-8 file, gzip or not; only ``\\n`` separates lines.
+    Invalid UTF-8 and broken gzip become CorpusErrors naming the file and the line."""
     with _open(path) as handle:
         number = 0
         try:
             for number, raw in enumerate(handle, 1):  # noqa: B007  (number is reported on errors)
-                yield raw.decode("utf-8").strip()
+                yield number, raw.decode("utf-8").rstrip("\r\n")
         except UnicodeDecodeError as err:
             raise CorpusError(f"{path}, line {number}: not valid UTF-8 ({err.reason} at byte {err.start})") from None
         except (OSError, EOFError, zlib.error) as err:
             raise CorpusError(f"{path}: not a readable gzip file after line {number} ({err})") from None
+
+
+def read_lines(path: Path) -> Iterator[str]:
+    """The lines of a UTF-8 text file (gzip or not), stripped."""
+    return (line.strip() for _, line in _decoded_lines(path))
 
 
 def _tsv_pairs(path: Path) -> Iterator[tuple[str, str]]:
-    with _open(path) as handle:
-        number = 0
-        try:
-            for number, raw in enumerate(handle, 1):  # noqa: B007
-                fields = raw.decode("utf-8").rstrip("\r\n").split("\t")
-                if len(fields) != 2:
-                    raise CorpusError(
-                        f"{path}, line {number}: expected source<TAB>target, found {len(fields) - 1} tabs"
-                    )
-                yield fields[0].strip(), fields[1].strip()
-        except UnicodeDecodeError as err:
-            raise CorpusError(f"{path}, line {number}: not valid UTF-8 ({err.reason} at byte {err.start})") from None
-        except (OSError, EOFError, zlib.error) as err:
-            raise CorpusError(f"{path}: not a readable gzip file after line {number} ({err})") from None
+    for number, line in _decoded_lines(path):
+        fields = line.split("\t")
+        if len(fields) != 2:
+            raise CorpusError(f"{path}, line {number}: expected source<TAB>target, found {len(fields) - 1} tabs")
+        yield fields[0].strip(), fields[1].strip()
 
 
 def _count_rest(lines: Iterator[str]) -> int:

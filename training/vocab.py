@@ -21,8 +21,8 @@ import sentencepiece as spm
 
 from training.config import DataConfig
 from training.corpus import CorpusError
-from training.sources import describe, iter_pairs
-from translator.files import atomic_write_bytes, sha256_file
+from training.sources import describe, file_digests, iter_pairs
+from translator.files import atomic_write_bytes
 from translator.special import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 from translator.tokenizer import JOINT_MODEL, SRC_MODEL, TGT_MODEL
 
@@ -73,7 +73,7 @@ def _settings(cfg: DataConfig, paths: tuple[Path, ...]) -> dict[str, Any]:
         "model_type": cfg.spm_model_type,
         "max_train_pairs": cfg.max_train_pairs,
         "input_sentences": cfg.spm_input_sentences,
-        "inputs": {str(p): sha256_file(p) for p in paths},
+        "inputs": file_digests(paths),
         "sentencepiece": spm.__version__,
     }
 
