@@ -37,16 +37,17 @@ PUBLIC_METADATA = (
 )
 
 
-HEAVY_CHUNK_LIGHT_COSTS = 4  # the cost of one heavy decode call, in light costs
-
-
 def cost_chunks(texts: list[str], beam: int, limit: int) -> list[list[str]]:
     """``texts`` cut, in order, into runs of cost at most ``limit`` (a text over it alone)."""
     chunks: list[list[str]] = [[]]
+    cost = 0
     for text in texts:
-        if chunks[-1] and request_cost([*chunks[-1], text], beam) > limit:
+        text_cost = request_cost([text], beam)
+        if chunks[-1] and cost + text_cost > limit:
             chunks.append([])
+            cost = 0
         chunks[-1].append(text)
+        cost += text_cost
     return chunks
 
 
@@ -66,7 +67,7 @@ class TranslationService:
         self.heavy = MicroBatcher(
             *common,
             max_cost=settings.inflight_cost_limit,
-            max_group_cost=HEAVY_CHUNK_LIGHT_COSTS * settings.light_cost,
+            max_group_cost=settings.heavy_chunk_cost,
             after_decode=release_memory,
             name="heavy-lane",
         )
@@ -114,17 +115,13 @@ class TranslationService:
 
     def translate(self, texts: list[str], beam_size: int | None) -> list[Translation]:
         """Translate through the lane of the request's cost (characters x beam). A heavy request goes in
-        chunks of at most ``HEAVY_CHUNK_LIGHT_COSTS`` light costs, so that the heavy lane shares its turns
+        chunks of at most ``settings.heavy_chunk_cost``, so that the heavy lane shares its turns
         between large requests and a request that times out stops after its current chunk. Queue,
         work-in-flight and timeout problems become 503 ApiErrors (answered with Retry-After)."""
         beam = beam_size or self.default_beam()
         cost = request_cost(texts, beam)
         lane = self.lane(cost)
-        chunks = (
-            [texts]
-            if lane is self.light
-            else cost_chunks(texts, beam, HEAVY_CHUNK_LIGHT_COSTS * self.settings.light_cost)
-        )
+        chunks = [texts] if lane is self.light else cost_chunks(texts, beam, self.settings.heavy_chunk_cost)
         futures = []
         try:
             futures = lane.submit_many(chunks, beam_size, [request_cost(chunk, beam) for chunk in chunks])

@@ -114,6 +114,11 @@ class Settings:
                 raise SettingsError(message)
 
     @property
+    def heavy_chunk_cost(self) -> int:
+        """The most work (characters x beam) of one heavy-lane decode call: four light costs."""
+        return 4 * self.light_cost
+
+    @property
     def inflight_cost_limit(self) -> int:
         """The heavy lane's bound on work in flight (characters x beam): the setting, or four of the largest
         requests the limits allow."""
