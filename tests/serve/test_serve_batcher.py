@@ -3,8 +3,11 @@ sleeps, order what the tests need ordered: ``entered`` says the worker is inside
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 import pytest
 
@@ -33,53 +36,51 @@ class FakeTranslator:
         return [f"{t}:{beam_size}" for t in texts]
 
 
-def test_concurrent_requests_are_grouped() -> None:
+@contextlib.contextmanager
+def held_batcher(**options: Any) -> Iterator[tuple[FakeTranslator, MicroBatcher]]:
+    """A FakeTranslator with its gate closed (the worker holds at its first call, so that requests pile up)
+    and a MicroBatcher on it with ``options``; the batcher is closed when the block ends."""
     fake = FakeTranslator()
-    fake.gate.clear()  # hold the worker so that requests pile up
-    batcher = MicroBatcher(fake.translate, max_batch_size=8, max_wait_ms=10)
+    fake.gate.clear()
+    batcher = MicroBatcher(fake.translate, **options)
     try:
+        yield fake, batcher
+    finally:
+        batcher.close()
+
+
+def test_concurrent_requests_are_grouped() -> None:
+    with held_batcher(max_batch_size=8, max_wait_ms=10) as (fake, batcher):
         first = batcher.submit(["warm-up"], 1)
         assert fake.entered.wait(WAIT_S)  # the worker has taken "warm-up" alone and waits at the gate
         futures = [batcher.submit([f"s{i}"], 1) for i in range(12)]
         fake.gate.set()
         assert first.result(5) == ["warm-up:1"]
         assert [f.result(5) for f in futures] == [[f"s{i}:1"] for i in range(12)]
-    finally:
-        batcher.close()
     sizes = [len(texts) for texts, _ in fake.calls]
     assert sizes == [1, 8, 4]
     assert batcher.stats.largest == 8
 
 
 def test_beam_sizes_are_not_mixed_and_order_is_kept() -> None:
-    fake = FakeTranslator()
-    fake.gate.clear()
-    batcher = MicroBatcher(fake.translate, max_batch_size=16, max_wait_ms=20)
-    try:
+    with held_batcher(max_batch_size=16, max_wait_ms=20) as (fake, batcher):
         futures = [batcher.submit([f"t{i}", f"u{i}"], 1 + i % 2) for i in range(6)]
         fake.gate.set()
         for i, future in enumerate(futures):
             assert future.result(5) == [f"t{i}:{1 + i % 2}", f"u{i}:{1 + i % 2}"]
-    finally:
-        batcher.close()
     for texts, beam in fake.calls:
         assert all(text.endswith(tuple(str(i) for i in range(6))) for text in texts)
         assert {int(t[1:]) % 2 for t in texts} == {(beam - 1) % 2}
 
 
 def test_an_error_reaches_only_its_request() -> None:
-    fake = FakeTranslator()
-    fake.gate.clear()
-    batcher = MicroBatcher(fake.translate, max_batch_size=8, max_wait_ms=20)
-    try:
+    with held_batcher(max_batch_size=8, max_wait_ms=20) as (fake, batcher):
         good1, bad, good2 = (batcher.submit([t], 1) for t in ("a", "boom", "b"))
         fake.gate.set()
         assert good1.result(5) == ["a:1"] and good2.result(5) == ["b:1"]
         with pytest.raises(ValueError, match="boom"):
             bad.result(5)
         assert batcher.submit(["c"], 1).result(5) == ["c:1"]
-    finally:
-        batcher.close()
 
 
 def test_queue_limit_and_close() -> None:

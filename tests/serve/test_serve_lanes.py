@@ -9,7 +9,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from test_serve_batcher import WAIT_S, FakeTranslator
+from test_serve_batcher import WAIT_S, FakeTranslator, held_batcher
 
 from serve.app import create_app, service_of
 from serve.batcher import MicroBatcher, QueueFullError
@@ -33,25 +33,17 @@ def test_heavy_requests_are_cut_into_chunks_of_bounded_cost() -> None:
 
 
 def test_a_group_stays_under_its_cost_bound() -> None:
-    fake = FakeTranslator()
-    fake.gate.clear()
-    batcher = MicroBatcher(fake.translate, max_wait_ms=0, max_group_cost=10)
-    try:
+    with held_batcher(max_wait_ms=0, max_group_cost=10) as (fake, batcher):
         first = batcher.submit(["warm-up"], 1, cost=1)
         assert fake.entered.wait(WAIT_S)
         futures = [batcher.submit([f"s{i}"], 1, cost=4) for i in range(5)]
         fake.gate.set()
         assert [f.result(WAIT_S) for f in [first, *futures]]
-    finally:
-        batcher.close()
     assert [len(texts) for texts, _ in fake.calls] == [1, 2, 2, 1]  # at most two jobs of cost 4 per call
 
 
 def test_the_cost_bound_refuses_work_past_it_but_never_a_lone_request() -> None:
-    fake = FakeTranslator()
-    fake.gate.clear()
-    batcher = MicroBatcher(fake.translate, max_wait_ms=0, max_cost=100)
-    try:
+    with held_batcher(max_wait_ms=0, max_cost=100) as (fake, batcher):
         big = batcher.submit(["a"], 1, cost=150)  # over the bound, but nothing is in flight: accepted
         assert fake.entered.wait(WAIT_S)
         with pytest.raises(QueueFullError, match="too much work in flight"):
@@ -59,23 +51,16 @@ def test_the_cost_bound_refuses_work_past_it_but_never_a_lone_request() -> None:
         fake.gate.set()
         assert big.result(WAIT_S) == ["a:1"]
         assert batcher.submit(["c"], 1, cost=60).result(WAIT_S) == ["c:1"]  # in flight again drops to 0
-    finally:
-        batcher.close()
 
 
 def test_the_chunks_of_a_request_are_admitted_or_refused_together() -> None:
-    fake = FakeTranslator()
-    fake.gate.clear()
-    batcher = MicroBatcher(fake.translate, max_wait_ms=0, max_cost=100, max_group_cost=30)
-    try:
+    with held_batcher(max_wait_ms=0, max_cost=100, max_group_cost=30) as (fake, batcher):
         first = batcher.submit_many([["a"], ["b"], ["c"]], 1, [30, 30, 30])  # 90 in flight
         assert fake.entered.wait(WAIT_S)
         with pytest.raises(QueueFullError):
             batcher.submit_many([["d"], ["e"]], 1, [5, 10])  # 105 > 100: none of it is queued
         fake.gate.set()
         assert [f.result(WAIT_S) for f in first] == [["a:1"], ["b:1"], ["c:1"]]
-    finally:
-        batcher.close()
     assert [texts for texts, _ in fake.calls] == [["a"], ["b"], ["c"]]
 
 
