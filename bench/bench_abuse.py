@@ -29,7 +29,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.serve_bench import RESULTS, free_port, percentile, rss_mib
+from bench.serve_bench import RESULTS, free_port, launch_server, percentile, rss_mib
 from bench.slow_clients import closed_by_server, slow_connection
 
 SMALL = "Un homme fait du vélo."
@@ -127,25 +127,6 @@ def wait_idle(port: int, limits: dict) -> float:
     return round(time.monotonic() - start, 1)
 
 
-def start(args: argparse.Namespace, port: int, log: Path) -> Any:
-    import subprocess
-
-    cmd = [
-        sys.executable, "-m", "serve", f"--model={args.model}", "--host=127.0.0.1", f"--port={port}",
-        f"--workers={args.workers}", f"--threads={args.threads}", f"--client-timeout-s={args.client_timeout_s}",
-        f"--request-timeout-s={args.flood_s}",
-    ]  # fmt: skip
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 180
-    while time.monotonic() < deadline and proc.poll() is None:
-        if timed_get(port, "/v1/health", 2)[0] == 200:
-            return proc
-        time.sleep(0.3)  # polling for start-up with a deadline
-    proc.kill()
-    raise SystemExit(f"error: server failed to start:\n{log.read_text(errors='replace')[-3000:]}")
-
-
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", default="artifacts/default")
@@ -161,7 +142,9 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     port = free_port()
     with tempfile.TemporaryDirectory() as work:
-        proc = start(args, port, Path(work) / "server.log")
+        flags = [f"--model={args.model}", f"--workers={args.workers}", f"--threads={args.threads}"]
+        flags += [f"--client-timeout-s={args.client_timeout_s}", f"--request-timeout-s={args.flood_s}"]
+        proc = launch_server(flags, port, Path(work) / "server.log")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             conn.request("GET", "/v1/model")

@@ -187,9 +187,14 @@ def free_port() -> int:
 
 
 def start_server(args: argparse.Namespace, port: int, log: Path) -> subprocess.Popen:
-    """Start ``python -m serve`` (output to ``log``) and wait for /v1/health (the model check runs first)."""
+    """Start ``python -m serve`` with this benchmark's settings (see ``launch_server``)."""
     names = ("model", "workers", "threads", "torch_threads", "max_batch_size", "max_wait_ms")
-    flags = [f"--{name.replace('_', '-')}={getattr(args, name)}" for name in names]
+    return launch_server([f"--{name.replace('_', '-')}={getattr(args, name)}" for name in names], port, log)
+
+
+def launch_server(flags: list[str], port: int, log: Path) -> subprocess.Popen:
+    """Start ``python -m serve`` on 127.0.0.1:``port`` with ``flags`` (output to ``log``) and wait for
+    /v1/health (the model check runs first); exit with the log's tail if it does not come up."""
     cmd = [sys.executable, "-m", "serve", "--host=127.0.0.1", f"--port={port}", *flags]
     with log.open("wb") as out:
         proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
