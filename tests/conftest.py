@@ -98,15 +98,14 @@ def make_batch() -> Callable[..., tuple[torch.Tensor, torch.Tensor]]:
     return _random_batch
 
 
-def _teacher_forced(
-    models: list[Seq2Seq], src: torch.Tensor, tokens: list[int], forced_eos: bool, alpha: float
-) -> tuple[float, torch.Tensor]:
-    """Score ``tokens`` (+ EOS) for one unpadded source src (1, S) with the models' whole-sequence
-    forward pass, independently of search: the members' log-probabilities are averaged and renormalised
-    (as an ensemble decodes), the EOS costs nothing when ``forced_eos`` (search ends a hypothesis that
-    reached its maximum length that way), and the sum is divided by the GNMT length penalty.
-
-    Returns the score and the attention rows of the tokens (len(tokens), S), averaged over the models."""
+def _forced_pass(
+    models: list[Seq2Seq], src: torch.Tensor, tokens: list[int], forced_eos: bool
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """The log-probability of each of ``tokens`` and of the EOS after them (T + 1,) for one unpadded source
+    src (1, S), by the models' whole-sequence forward pass, independently of search: the members'
+    log-probabilities are averaged and renormalised (as an ensemble decodes) and the EOS costs nothing when
+    ``forced_eos`` (search ends a hypothesis that reached its maximum length that way). Also the attention
+    rows of the tokens (len(tokens), S), averaged over the models."""
     tgt_in = torch.tensor([[BOS_ID, *tokens]])  # (1, T + 1)
     gold = torch.tensor([*tokens, EOS_ID])  # (T + 1,)
     src_len = torch.tensor([src.size(1)])
@@ -117,8 +116,18 @@ def _teacher_forced(
     picked = log_probs.gather(1, gold.unsqueeze(1)).squeeze(1)  # (T + 1,)
     if forced_eos:
         picked[-1] = 0.0
-    penalty = ((5.0 + len(gold)) / 6.0) ** alpha
     attention = torch.stack([attn[0, : len(tokens)].float() for _, attn in outputs]).mean(0)
+    return picked, attention
+
+
+def _teacher_forced(
+    models: list[Seq2Seq], src: torch.Tensor, tokens: list[int], forced_eos: bool, alpha: float
+) -> tuple[float, torch.Tensor]:
+    """Score ``tokens`` (+ EOS) as ``_forced_pass`` does, the sum divided by the GNMT length penalty.
+
+    Returns the score and the attention rows of the tokens (len(tokens), S), averaged over the models."""
+    picked, attention = _forced_pass(models, src, tokens, forced_eos)
+    penalty = ((5.0 + len(tokens) + 1) / 6.0) ** alpha
     return float(picked.sum()) / penalty, attention
 
 
@@ -126,3 +135,9 @@ def _teacher_forced(
 def teacher_forced() -> Callable[..., tuple[float, torch.Tensor]]:
     """``teacher_forced(models, src (1, S), tokens, forced_eos, alpha)`` -> (score, attention (T, S))."""
     return _teacher_forced
+
+
+@pytest.fixture
+def forced_pass() -> Callable[..., tuple[torch.Tensor, torch.Tensor]]:
+    """``forced_pass(models, src (1, S), tokens, forced_eos)`` -> (piece log-probs with EOS (T + 1,), attention)."""
+    return _forced_pass

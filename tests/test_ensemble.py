@@ -65,7 +65,7 @@ def test_ensemble_beam_one_equals_greedy(alpha, make_batch):
     src, src_len = make_batch([7, 2, 5], V, seed=5)
     cfg = DecodeConfig(length_penalty=alpha)
     greedy = search(ensemble, src, src_len, dataclasses.replace(cfg, beam_size=1))
-    beam = beam_search(ensemble, src, src_len, max_lengths(src_len, cfg), 1, alpha)
+    beam = [hyps[0] for hyps in beam_search(ensemble, src, src_len, max_lengths(src_len, cfg), 1, alpha)]
     assert [h.tokens for h in beam] == [h.tokens for h in greedy]
     assert [h.score for h in beam] == pytest.approx([h.score for h in greedy], abs=1e-5)
 

@@ -13,7 +13,7 @@ import torch
 from translator.config import DecodeConfig, ModelConfig
 from translator.ensemble import Ensemble
 from translator.model import Seq2Seq
-from translator.search import beam_search, length_penalty, max_lengths, search
+from translator.search import beam_search, length_penalty, max_lengths, search, search_n_best
 from translator.special import BOS_ID, EOS_ID
 
 V = 30
@@ -48,45 +48,74 @@ def decode(model, src, src_len, beam_size: int, **settings):
     return search(model, src, src_len, DecodeConfig(beam_size=beam_size, **settings))
 
 
-def assert_rescored(members, hyps, src, src_len, max_len, alpha, teacher_forced):
-    """Each hypothesis's score and attention rows equal a teacher-forced pass over its own tokens."""
+def assert_rescored(members, hyps, src, src_len, max_len, alpha, teacher_forced, forced_pass):
+    """Each hypothesis's score, attention rows and piece log-probabilities equal a teacher-forced pass over
+    its own tokens."""
     for row, hyp in enumerate(hyps):
         n = int(src_len[row])
         forced = len(hyp.tokens) == int(max_len[row])
         score, attention = teacher_forced(members, src[row : row + 1, :n], hyp.tokens, forced, alpha)
         assert hyp.score == pytest.approx(score, abs=1e-4), (row, hyp.tokens)
         torch.testing.assert_close(hyp.attention, attention, rtol=1e-4, atol=1e-5)
+        log_probs, _ = forced_pass(members, src[row : row + 1, :n], hyp.tokens, forced)
+        torch.testing.assert_close(hyp.log_probs, log_probs, rtol=1e-4, atol=1e-4)
 
 
 @pytest.mark.parametrize("arch", ARCHITECTURES, ids=lambda a: "-".join(map(str, a.values())))
 @pytest.mark.parametrize(("beam_size", "alpha"), [(1, 0.0), (1, 0.6), (4, 0.6), (6, 1.5)])
-def test_hypotheses_rescore_to_their_teacher_forced_scores(arch, beam_size, alpha, make_batch, teacher_forced):
+def test_hypotheses_rescore_to_their_teacher_forced_scores(
+    arch, beam_size, alpha, make_batch, teacher_forced, forced_pass
+):
     model = make_model(**arch)
     src, src_len = make_batch([7, 5, 2, 9], V)
     cfg = DecodeConfig(beam_size=beam_size, length_penalty=alpha, max_len_ratio=1.0, max_len_offset=2)
     hyps = search(model, src, src_len, cfg)
-    assert_rescored([model], hyps, src, src_len, max_lengths(src_len, cfg), alpha, teacher_forced)
+    assert_rescored([model], hyps, src, src_len, max_lengths(src_len, cfg), alpha, teacher_forced, forced_pass)
+
+
+@pytest.mark.parametrize("arch", ARCHITECTURES[:2], ids=["feeding", "no-feeding"])
+def test_every_n_best_hypothesis_rescores_and_the_list_is_sorted(arch, make_batch, teacher_forced, forced_pass):
+    """n-best lists: distinct outputs, best first, the first equal to the 1-best, each one rescored."""
+    model = make_model(**arch)
+    src, src_len = make_batch([7, 5, 2], V)
+    cfg = DecodeConfig(beam_size=5, length_penalty=0.6)
+    lists = search_n_best(model, src, src_len, cfg, n_best=5)
+    best = search(model, src, src_len, cfg)
+    for row, hyps in enumerate(lists):
+        assert len(hyps) == 5
+        assert hyps[0].tokens == best[row].tokens and hyps[0].score == best[row].score
+        assert [h.score for h in hyps] == sorted((h.score for h in hyps), reverse=True)
+        assert len({tuple(h.tokens) for h in hyps}) == 5
+        limits = max_lengths(src_len[row : row + 1].repeat(5), cfg)
+        rows = src[row : row + 1].repeat(5, 1), src_len[row : row + 1].repeat(5)
+        assert_rescored([model], hyps, *rows, limits, 0.6, teacher_forced, forced_pass)
+
+
+def test_n_best_above_the_beam_is_refused(model, make_batch):
+    src, src_len = make_batch([4], V)
+    with pytest.raises(ValueError, match="n_best"):
+        search_n_best(model, src, src_len, DecodeConfig(beam_size=2), n_best=3)
 
 
 @pytest.mark.parametrize("beam_size", [1, 4])
-def test_ensemble_hypotheses_rescore_to_their_teacher_forced_scores(beam_size, make_batch, teacher_forced):
+def test_ensemble_hypotheses_rescore_to_their_teacher_forced_scores(beam_size, make_batch, teacher_forced, forced_pass):
     members = [make_model(1), make_model(2, input_feeding=False, attention="additive", cell="gru")]
     src, src_len = make_batch([6, 3, 8], V, seed=5)
     cfg = DecodeConfig(beam_size=beam_size, length_penalty=0.6)
     hyps = search(Ensemble(members).eval(), src, src_len, cfg)
-    assert_rescored(members, hyps, src, src_len, max_lengths(src_len, cfg), 0.6, teacher_forced)
+    assert_rescored(members, hyps, src, src_len, max_lengths(src_len, cfg), 0.6, teacher_forced, forced_pass)
 
 
-def enumerate_best(model, src, max_len: int, alpha: float, teacher_forced):
-    """The best output by brute force: every sequence of non-EOS ids up to ``max_len`` pieces, scored."""
+def enumerate_all(model, src, max_len: int, alpha: float, teacher_forced):
+    """Every output by brute force, best first: every sequence of non-EOS ids up to ``max_len`` pieces,
+    scored -> [(score, tokens), ...]."""
     vocab = [i for i in range(model.cfg.tgt_vocab_size) if i != EOS_ID]
-    best = None
+    scored = []
     for n in range(max_len + 1):
         for tokens in itertools.product(vocab, repeat=n):
             score, _ = teacher_forced([model], src, list(tokens), n == max_len, alpha)
-            if best is None or score > best[0]:
-                best = (score, list(tokens))
-    return best
+            scored.append((score, list(tokens)))
+    return sorted(scored, key=lambda item: -item[0])
 
 
 @pytest.mark.parametrize(("seed", "alpha"), [(0, 0.0), (1, 0.0), (2, 1.0), (3, 2.0)])
@@ -95,10 +124,11 @@ def test_beam_as_wide_as_the_space_finds_the_true_best(seed, alpha, make_batch, 
     model = make_model(seed, vocab=5, src_vocab=12)
     src, src_len = make_batch([4], 12, seed=seed)
     max_len = torch.tensor([3])
-    hyp = beam_search(model, src, src_len, max_len, beam_size=85, alpha=alpha)[0]
-    best_score, best_tokens = enumerate_best(model, src, 3, alpha, teacher_forced)
-    assert hyp.tokens == best_tokens
-    assert hyp.score == pytest.approx(best_score, abs=1e-5)
+    hyps = beam_search(model, src, src_len, max_len, beam_size=85, alpha=alpha, n_best=10)[0]
+    ranked = enumerate_all(model, src, 3, alpha, teacher_forced)
+    assert hyps[0].tokens == ranked[0][1]
+    assert hyps[0].score == pytest.approx(ranked[0][0], abs=1e-5)
+    assert [h.score for h in hyps] == pytest.approx([score for score, _ in ranked[:10]], abs=1e-5)  # the true 10-best
 
 
 @pytest.mark.parametrize("arch", ARCHITECTURES[:2], ids=["feeding", "no-feeding"])
@@ -154,9 +184,9 @@ def test_search_uses_the_config_beam_size(model, make_batch):
     src, src_len = make_batch([6, 4, 8], V)
     cfg = DecodeConfig(beam_size=5, length_penalty=0.0)
     limit = max_lengths(src_len, cfg)
-    wide = beam_search(model, src, src_len, limit, 5, 0.0)
+    wide = [hyps[0] for hyps in beam_search(model, src, src_len, limit, 5, 0.0)]
     assert [h.tokens for h in search(model, src, src_len, cfg)] == [h.tokens for h in wide]
-    narrow = beam_search(model, src, src_len, limit, 1, 0.0)
+    narrow = [hyps[0] for hyps in beam_search(model, src, src_len, limit, 1, 0.0)]
     assert [h.tokens for h in wide] != [h.tokens for h in narrow]
     assert [h.tokens for h in search(model, src, src_len, dataclasses.replace(cfg, beam_size=1))] == [
         h.tokens for h in narrow

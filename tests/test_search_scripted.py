@@ -59,7 +59,7 @@ class ScriptedModel:
 def run(table: Table, beam: int, alpha: float = 0.0, max_len: int = 5) -> tuple[list[int], float]:
     """Decode one 3-piece source with beam search (beam 1: greedy) -> (tokens, score)."""
     src, src_len, limit = torch.tensor([[8, 9, 10]]), torch.tensor([3]), torch.tensor([max_len])
-    hyp = beam_search(ScriptedModel(table), src, src_len, limit, beam, alpha)[0]
+    hyp = beam_search(ScriptedModel(table), src, src_len, limit, beam, alpha)[0][0]
     return hyp.tokens, hyp.score
 
 

@@ -35,11 +35,13 @@ class Searchable(Protocol):
 
 @dataclass(frozen=True)
 class Hypothesis:
-    """One output: piece ids without EOS, length-normalised score, attention (len(tokens), S)."""
+    """One output: piece ids without EOS, length-normalised score, attention (len(tokens), S), and the
+    log-probability of every piece followed by EOS's (len(tokens) + 1,): they sum to the unnormalised score."""
 
     tokens: list[int]
     score: float
     attention: Tensor
+    log_probs: Tensor
 
 
 def max_lengths(src_len: Tensor, cfg: DecodeConfig) -> Tensor:
@@ -58,12 +60,16 @@ def _step_log_probs(model: Searchable, prev: Tensor, state: Any, enc: Any) -> tu
     return torch.log_softmax(logits.float(), dim=-1), state, weights
 
 
-def _collect(tokens: Tensor, attn: Tensor, scores: Tensor, src_len: Tensor, eos: int) -> list[Hypothesis]:
-    """tokens (B, T), attn (B, T, S), scores (B,) -> hypotheses cut at their first EOS."""
+def _collect(
+    tokens: Tensor, attn: Tensor, path_scores: Tensor, scores: Tensor, src_len: Tensor, eos: int
+) -> list[Hypothesis]:
+    """tokens (H, T), attn (H, T, S), path_scores (H, T) (running sums), scores (H,), src_len (H,) ->
+    hypotheses cut at their first EOS, with each piece's log-probability (the steps of the running sum)."""
     hyps = []
-    for toks, att, score, n_src in zip(tokens.tolist(), attn, scores.tolist(), src_len.tolist()):
+    steps = torch.diff(path_scores.float(), dim=1, prepend=path_scores.new_zeros(path_scores.size(0), 1)).cpu()
+    for toks, att, step, score, n_src in zip(tokens.tolist(), attn, steps, scores.tolist(), src_len.tolist()):
         n = toks.index(eos) if eos in toks else len(toks)
-        hyps.append(Hypothesis(toks[:n], score, att[:n, :n_src].float().cpu()))
+        hyps.append(Hypothesis(toks[:n], score, att[:n, :n_src].float().cpu(), step[: n + 1].clone()))
     return hyps
 
 
@@ -91,27 +97,34 @@ def _candidates(logp: Tensor, scores: Tensor, finished: Tensor, must_end: Tensor
     return cand.scatter_(1, column, value)
 
 
-def _backtrack(history: list[tuple[Tensor, Tensor, Tensor]], index: Tensor) -> tuple[Tensor, Tensor]:
-    """Follow back-pointers from the final beams ``index`` (B,): history holds per step the chosen
-    pieces (N,), their origin beams (N,) and the step's attention (N, S) -> tokens (B, T), attn (B, T, S)."""
-    tokens, attns = [], []
-    for pieces, origin, weights in reversed(history):
+History = list[tuple[Tensor, Tensor, Tensor, Tensor]]
+
+
+def _backtrack(history: History, index: Tensor) -> tuple[Tensor, Tensor, Tensor]:
+    """Follow back-pointers from the final beams ``index`` (H,): history holds per step the chosen
+    pieces (N,), their origin beams (N,), the step's attention (N, S) and the beams' scores after the step
+    (N,) -> tokens (H, T), attn (H, T, S), running scores (H, T)."""
+    tokens, attns, scores = [], [], []
+    for pieces, origin, weights, step_scores in reversed(history):
         tokens.append(pieces.index_select(0, index))
+        scores.append(step_scores.index_select(0, index))
         index = origin.index_select(0, index)
         attns.append(weights.index_select(0, index))
-    return torch.stack(tokens[::-1], dim=1), torch.stack(attns[::-1], dim=1)
+    return torch.stack(tokens[::-1], dim=1), torch.stack(attns[::-1], dim=1), torch.stack(scores[::-1], dim=1)
 
 
 def _record(
-    rows: Tensor, total: int, pieces: Tensor, origin: Tensor, weights: Tensor, pad: int
-) -> tuple[Tensor, Tensor, Tensor]:
-    """One step of history over all ``total`` beams from the active ``rows`` (A,) (the others, whose
-    sentences are done, add padding and point to themselves): -> pieces (total,), origin (total,), attention
-    (total, S). ``origin`` (A,) and ``weights`` (A, S) are indexed by active position."""
-    all_pieces = pieces.new_full((total,), pad).index_copy_(0, rows, pieces)
+    beams: _Beams, total: int, origin: Tensor, weights: Tensor, scores: Tensor, pad: int
+) -> tuple[Tensor, Tensor, Tensor, Tensor]:
+    """One step of history over all ``total`` beams from the active ``beams`` (the others, whose sentences
+    are done, add padding, point to themselves and keep their score ``scores`` (total,)): -> pieces (total,),
+    origin (total,), attention (total, S), scores (total,). ``origin`` (A,) and ``weights`` (A, S) are
+    indexed by active position."""
+    rows = beams.rows
+    all_pieces = beams.pieces.new_full((total,), pad).index_copy_(0, rows, beams.pieces)
     all_origin = torch.arange(total, device=rows.device).index_copy_(0, rows, rows.index_select(0, origin))
     all_weights = weights.new_zeros(total, weights.size(1)).index_copy_(0, rows, weights)
-    return all_pieces, all_origin, all_weights.float()
+    return all_pieces, all_origin, all_weights.float(), scores.index_copy(0, rows, beams.scores)
 
 
 def _beam_step(beams: _Beams, logp: Tensor, must_end: Tensor, k: int) -> tuple[_Beams, Tensor]:
@@ -133,15 +146,18 @@ def _beam_step(beams: _Beams, logp: Tensor, must_end: Tensor, k: int) -> tuple[_
 
 @torch.inference_mode()
 def beam_search(
-    model: Searchable, src: Tensor, src_len: Tensor, max_len: Tensor, beam_size: int, alpha: float
-) -> list[Hypothesis]:
-    """Beam search over a batch; returns the best hypothesis of each of the B sentences.
+    model: Searchable, src: Tensor, src_len: Tensor, max_len: Tensor, beam_size: int, alpha: float, n_best: int = 1
+) -> list[list[Hypothesis]]:
+    """Beam search over a batch; returns the ``n_best`` (<= beam_size) best hypotheses of each of the B
+    sentences, best first.
 
     The B * K beams are decoded as one batch (the encoder output is shared by a sentence's K beams);
-    a finished beam keeps its score and only extends with padding at zero cost, and the final choice
-    among the K beams uses the length penalty. A sentence whose K beams have all finished leaves the
+    a finished beam keeps its score and only extends with padding at zero cost, and the final ranking
+    of the K beams uses the length penalty. A sentence whose K beams have all finished leaves the
     active batch. Each step keeps only back-pointers; the chosen hypotheses are read back at the end.
     """
+    if not 1 <= n_best <= beam_size:
+        raise ValueError(f"n_best must be between 1 and the beam size {beam_size} (got {n_best})")
     k, device = beam_size, src.device
     total = src.size(0) * k
     enc, state = model.encode(src, src_len)
@@ -156,11 +172,11 @@ def beam_search(
         torch.zeros(total, dtype=torch.bool, device=device),
     )
     scores, lengths = start.view(total).clone(), torch.zeros(total, dtype=torch.long, device=device)
-    history: list[tuple[Tensor, Tensor, Tensor]] = []
+    history: History = []
     for t in range(int(max_len.max()) + 1):
         logp, state, weights = _step_log_probs(model, beams.pieces, state, enc)
         beams, origin = _beam_step(beams, logp, (max_len <= t).repeat_interleave(k), k)
-        history.append(_record(beams.rows, total, beams.pieces, origin, weights, PAD_ID))
+        history.append(_record(beams, total, origin, weights, scores, PAD_ID))
         scores.index_copy_(0, beams.rows, beams.scores)
         lengths.index_copy_(0, beams.rows, beams.lengths)
         done = beams.finished.view(-1, k).all(dim=1)  # (n,): every beam of the sentence has finished
@@ -171,16 +187,32 @@ def beam_search(
             keep_beams = (keep.unsqueeze(1) * k + torch.arange(k, device=device)).view(-1)  # (n' * k,)
             enc, max_len, beams, origin = enc.select(keep), max_len[keep], beams.select(keep_beams), origin[keep_beams]
         state = state.select(origin)
-    normalised = scores / length_penalty(lengths, alpha)  # (B * K,)
-    best = normalised.view(-1, k).argmax(dim=1) + torch.arange(0, total, k, device=device)  # (B,) flat beam index
-    tokens, attn = _backtrack(history, best)
-    return _collect(tokens, attn, normalised[best], src_len, EOS_ID)
+    return _best(history, scores / length_penalty(lengths, alpha), src_len, k, n_best)
+
+
+def _best(history: History, normalised: Tensor, src_len: Tensor, k: int, n_best: int) -> list[list[Hypothesis]]:
+    """The ``n_best`` beams of each sentence by normalised score (B * K,), best first, read back from the
+    history; beams that never held a live hypothesis (score -inf: fewer paths than beams) are left out."""
+    B = normalised.numel() // k
+    top_scores, top = normalised.view(B, k).topk(n_best, dim=1)  # (B, n_best): sentence-local beam indices
+    flat = (top + torch.arange(0, B * k, k, device=top.device).unsqueeze(1)).view(-1)  # (B * n_best,)
+    tokens, attn, path_scores = _backtrack(history, flat)
+    hyps = _collect(tokens, attn, path_scores, top_scores.view(-1), src_len.repeat_interleave(n_best), EOS_ID)
+    return [[h for h in hyps[b * n_best : (b + 1) * n_best] if h.score != float("-inf")] for b in range(B)]
+
+
+def search_n_best(
+    model: Searchable, src: Tensor, src_len: Tensor, cfg: DecodeConfig, n_best: int = 1
+) -> list[list[Hypothesis]]:
+    """Decode a padded batch with ``cfg``'s beam size (1: greedy), length penalty and length limit: the
+    ``n_best`` best hypotheses of every sentence, best first."""
+    max_len = max_lengths(src_len, cfg).to(src.device)
+    return beam_search(model, src, src_len, max_len, cfg.beam_size, cfg.length_penalty, n_best)
 
 
 def search(model: Searchable, src: Tensor, src_len: Tensor, cfg: DecodeConfig) -> list[Hypothesis]:
-    """Decode a padded batch with ``cfg``'s beam size (1: greedy), length penalty and length limit."""
-    max_len = max_lengths(src_len, cfg).to(src.device)
-    return beam_search(model, src, src_len, max_len, cfg.beam_size, cfg.length_penalty)
+    """The best hypothesis of every sentence of a padded batch (``search_n_best`` with n_best 1)."""
+    return [hyps[0] for hyps in search_n_best(model, src, src_len, cfg)]
 
 
-__all__ = ["Hypothesis", "Searchable", "beam_search", "length_penalty", "max_lengths", "search"]
+__all__ = ["Hypothesis", "Searchable", "beam_search", "length_penalty", "max_lengths", "search", "search_n_best"]

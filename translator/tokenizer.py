@@ -18,6 +18,9 @@ SRC_MODEL = "spm.src.model"
 TGT_MODEL = "spm.tgt.model"
 
 
+Span = tuple[int, int]
+
+
 class TokenizerError(ValueError):
     """The SentencePiece model files are missing, corrupt, or use unexpected special ids; or a text is not
     valid Unicode."""
@@ -31,6 +34,22 @@ def _valid(text: str) -> str:
     except UnicodeEncodeError as err:
         raise TokenizerError(f"the text is not valid UTF-8 (character {err.start})") from None
     return text
+
+
+def _char_spans(text: str, pieces: Sequence[object]) -> list[Span]:
+    """Character spans [start, end) in ``text`` of SentencePiece proto pieces (whose ``begin``/``end`` count
+    UTF-8 bytes), without the whitespace a piece's surface starts or ends with (a lone "▁" gets an empty
+    span where its space is)."""
+    byte_to_char = [i for i, char in enumerate(text) for _ in range(len(char.encode("utf-8")))] + [len(text)]
+    spans = []
+    for piece in pieces:
+        surface: str = piece.surface  # type: ignore[attr-defined]
+        lead = len(surface) - len(surface.lstrip())
+        start = min(byte_to_char[piece.begin] + lead, byte_to_char[piece.end])  # type: ignore[attr-defined]
+        trail = len(surface) - len(surface.rstrip()) if surface.strip() else 0
+        end = max(start, byte_to_char[piece.end] - trail)  # type: ignore[attr-defined]
+        spans.append((start, end))
+    return spans
 
 
 def _load_processor(path: Path) -> spm.SentencePieceProcessor:
@@ -102,6 +121,15 @@ class Tokenizer:
         ids = [self._src.piece_to_id(piece) for piece in pieces]
         return ids, pieces
 
+    def source_piece_spans(self, text: str) -> list[Span]:
+        """The character span in ``text`` of every piece ``encode_source(text)`` returns (see ``_char_spans``)."""
+        return _char_spans(text, self._src.encode(_valid(text), return_type="proto").pieces)
+
+    def target_piece_spans(self, ids: list[int]) -> tuple[str, list[Span]]:
+        """Target ids (no EOS) -> (``decode_target(ids)``, the character span of every piece in that text)."""
+        proto = self._tgt.decode(self._check_target_ids(list(ids)), return_type="proto")
+        return proto.text, _char_spans(proto.text, proto.pieces)
+
     def encode_many(self, texts: Sequence[str], target: bool = False) -> list[list[int]]:
         """Many source (or ``target``) texts -> ids of each, without BOS/EOS, encoded by SentencePiece on all
         cores; for texts decoded from UTF-8 (they are not re-checked one by one)."""
@@ -124,6 +152,10 @@ class Tokenizer:
         """Target ids -> text; ids from the first EOS on are ignored, pad/bos decode to nothing."""
         ids = self._check_target_ids(list(ids))
         return self._tgt.decode(ids[: ids.index(EOS_ID)] if EOS_ID in ids else ids)
+
+    def target_ids(self, pieces: Sequence[str]) -> list[int]:
+        """Target pieces (as ``target_pieces`` names them) -> their ids."""
+        return [self._tgt.piece_to_id(piece) for piece in pieces]
 
     def target_pieces(self, ids: list[int]) -> list[str]:
         """Target ids -> their pieces (``<s>``/``</s>``/``<pad>`` for specials), e.g. to label attention plots."""

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +16,13 @@ from translator.ensemble import Ensemble
 from translator.package import Package, PackageError, load_package
 from translator.padding import lengths_of, pad_ids
 from translator.quantize import apply_quantization, resolve_quantization
-from translator.search import Hypothesis, search
+from translator.search import Hypothesis, search_n_best
+
+
+def confidence_of(log_probs: Sequence[float]) -> float:
+    """The geometric mean of the probabilities whose logs are given: exp(mean log-prob), in [0, 1]; 1.0 for
+    none."""
+    return math.exp(sum(log_probs) / len(log_probs)) if log_probs else 1.0
 
 
 @dataclass(frozen=True)
@@ -24,7 +31,10 @@ class Translation:
 
     ``alignment`` has len(target_tokens) rows and len(source_tokens) columns; row i holds the
     attention weights (summing to 1) used when target piece i was produced. ``score`` is the
-    length-normalised log-probability of the output.
+    length-normalised log-probability of the output; ``token_logprobs`` the log-probability of each target
+    piece and ``eos_logprob`` that of the end of the sentence after them (together they sum to the
+    unnormalised score). ``alternatives``: the n-best list, best first (its first entry is this
+    translation), when more than one was asked for; empty otherwise.
     """
 
     text: str
@@ -32,6 +42,14 @@ class Translation:
     target_tokens: list[str]
     alignment: list[list[float]]
     score: float
+    token_logprobs: list[float] = field(default_factory=list)
+    eos_logprob: float = 0.0
+    alternatives: tuple[Translation, ...] = ()
+
+    @property
+    def confidence(self) -> float:
+        """The geometric mean of the probabilities of the pieces and the end of sentence: exp(mean log-prob)."""
+        return confidence_of([*self.token_logprobs, self.eos_logprob])
 
 
 def _check_compatible(paths: list[str | Path], packages: list[Package]) -> None:
@@ -89,12 +107,13 @@ class Translator:
         return self.package.metadata
 
     def translate(
-        self, texts: list[str], beam_size: int | None = None, batch_size: int | None = None
+        self, texts: list[str], beam_size: int | None = None, batch_size: int | None = None, n_best: int = 1
     ) -> list[Translation]:
         """Translate ``texts`` (in order). Empty or blank texts give an empty translation.
 
         Sentences are sorted by length and decoded in batches of ``batch_size`` (default from the
-        package's decode config); ``beam_size`` defaults to the package's too.
+        package's decode config); ``beam_size`` defaults to the package's too. ``n_best`` > 1 (at most the
+        beam size) fills each translation's ``alternatives`` with that many outputs, best first.
         """
         if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
             raise TypeError("translate() takes a list of strings")
@@ -102,29 +121,38 @@ class Translator:
         beam = cfg.beam_size if beam_size is None else int(beam_size)
         if not 1 <= beam <= MAX_BEAM:
             raise ValueError(f"beam_size must be between 1 and {MAX_BEAM}")
+        if not 1 <= n_best <= beam:
+            raise ValueError(f"n_best must be between 1 and the beam size {beam}")
         batch_size = batch_size or cfg.batch_size
         encoded = [self.package.tokenizer.encode_source(t) if t.strip() else ([], []) for t in texts]
         results: list[Translation | None] = [None] * len(texts)
         order = sorted((i for i, (ids, _) in enumerate(encoded) if ids), key=lambda i: len(encoded[i][0]))
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
-            for i, hyp in zip(chunk, self._decode([encoded[i][0] for i in chunk], beam)):
-                results[i] = self._to_translation(encoded[i][1], hyp)
+            for i, hyps in zip(chunk, self._decode([encoded[i][0] for i in chunk], beam, n_best)):
+                results[i] = self._to_translation(encoded[i][1], hyps, n_best > 1)
         empty = Translation("", [], [], [], 0.0)
         return [r if r is not None else empty for r in results]
 
-    def _decode(self, batch_ids: list[list[int]], beam: int) -> list[Hypothesis]:
-        """Pad a batch of source id lists to (B, S) and search."""
+    def _decode(self, batch_ids: list[list[int]], beam: int, n_best: int) -> list[list[Hypothesis]]:
+        """Pad a batch of source id lists to (B, S) and search: the n-best hypotheses of each."""
         src, lengths = pad_ids(batch_ids).to(self.device), lengths_of(batch_ids).to(self.device)
         cfg = dataclasses.replace(self.package.decode_cfg, beam_size=beam)
-        return search(self.package.model, src, lengths, cfg)
+        return search_n_best(self.package.model, src, lengths, cfg, n_best)
 
-    def _to_translation(self, source_tokens: list[str], hyp: Hypothesis) -> Translation:
+    def _to_translation(self, source_tokens: list[str], hyps: list[Hypothesis], keep_list: bool) -> Translation:
+        """The best of ``hyps`` (with all of them as ``alternatives`` when ``keep_list``)."""
         tok = self.package.tokenizer
-        return Translation(
-            text=tok.decode_target(hyp.tokens),
-            source_tokens=list(source_tokens),
-            target_tokens=tok.target_pieces(hyp.tokens),
-            alignment=hyp.attention.tolist(),
-            score=float(hyp.score),
-        )
+        items = [
+            Translation(
+                text=tok.decode_target(hyp.tokens),
+                source_tokens=list(source_tokens),
+                target_tokens=tok.target_pieces(hyp.tokens),
+                alignment=hyp.attention.tolist(),
+                score=float(hyp.score),
+                token_logprobs=hyp.log_probs[:-1].tolist(),
+                eos_logprob=float(hyp.log_probs[-1]),
+            )
+            for hyp in (hyps if keep_list else hyps[:1])
+        ]
+        return dataclasses.replace(items[0], alternatives=tuple(items)) if keep_list else items[0]
