@@ -9,12 +9,15 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import os
 import sys
+from typing import Any
 
 from serve.settings import Settings, SettingsError, load_settings
 
 SHORT_HELP = {
-    "model_dir": "model package directory (default artifacts/default)",
+    "model_dir": "model package directories, or folders of packages (default artifacts/default); env SERVE_MODEL_DIR "
+    "separates them with os.pathsep",
     "quantize": "auto (the package's metadata), none (fp32) or int8 (dynamic int8, CPU); env SERVE_QUANTIZE",
     "host": "address to bind (default 127.0.0.1)",
     "port": "port to bind (default 8080; 0 picks a free one)",
@@ -25,15 +28,28 @@ SHORT_HELP = {
     "max_wait_ms": "longest a request waits for others to batch with",
     "proxy": "auto (nginx in front when installed), nginx (required) or none (gunicorn binds HOST:PORT)",
     "client_timeout_s": "nginx closes a connection whose request header or body takes longer (default 10)",
+    "api_keys_file": "file of API keys, one per line (# comments); without a valid key requests get 401",
+    "rate_limit": "requests allowed per key (or client address), e.g. '60/minute;1000/hour'; empty: no limit",
+    "rate_limit_storage": "where rate-limit counts live: memory:// (per worker), redis://host:6379, memcached://…",
 }
+
+
+class _JoinPaths(argparse.Action):
+    """``--model a b c`` -> "a:b:c" (``os.pathsep``-joined, as ``Settings.model_dir`` holds several)."""
+
+    def __call__(self, parser: argparse.ArgumentParser, namespace: argparse.Namespace, values: Any, option: Any = None):
+        setattr(namespace, self.dest, os.pathsep.join(values))
 
 
 def build_parser() -> argparse.ArgumentParser:
     """One flag per setting, all defaulting to None (= environment or built-in default)."""
     parser = argparse.ArgumentParser(prog="python -m serve", description="Serve translations over HTTP.")
     for field in dataclasses.fields(Settings):
-        flag = "--model" if field.name == "model_dir" else "--" + field.name.replace("_", "-")
         help_text = SHORT_HELP.get(field.name, f"default {field.default!r}; env SERVE_{field.name.upper()}")
+        if field.name == "model_dir":
+            parser.add_argument("--model", dest=field.name, nargs="+", action=_JoinPaths, help=help_text)
+            continue
+        flag = "--" + field.name.replace("_", "-")
         parser.add_argument(flag, dest=field.name, default=None, metavar=str(field.type).upper(), help=help_text)
     return parser
 

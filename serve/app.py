@@ -1,53 +1,99 @@
-"""The Flask application: JSON API under ``/v1``, the web page at ``/`` and JSON errors everywhere.
+"""The Flask application: JSON API under ``/v1``, metrics at ``/metrics``, the web page at ``/`` and JSON
+errors everywhere.
 
-``create_app(translator_or_model_dir, settings)`` builds one app around one loaded model; gunicorn
-workers each call it once after forking (see :mod:`serve.server`).
+``create_app(models, settings)`` builds one app around one or several loaded packages (a catalog with one
+package per language pair); gunicorn workers each call it once after forking (see :mod:`serve.server`).
 """
 
 from __future__ import annotations
 
 import logging
+import os
+import time
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response, jsonify, request, send_from_directory
+from flask import Flask, Response, g, jsonify, request, send_from_directory
 from werkzeug.exceptions import HTTPException, MethodNotAllowed, RequestEntityTooLarge
 
+from serve import metrics
+from serve.access import install as install_access
+from serve.access import request_id
+from serve.catalog import Catalog, load_translators
 from serve.openapi import openapi_document
 from serve.service import TranslationService
 from serve.settings import Settings, load_settings
 from serve.validation import ApiError, parse_align, parse_heatmap, parse_json_body, parse_translate, query_arguments
-from translator.alignment import translation_json
+from translator.document import document_json
 from translator.translate import Translator
 
+Models = Translator | str | Path | Sequence[Translator | str | Path]
+
 STATIC = Path(__file__).parent / "static"
-SERVICE_KEY = "translation_service"
+CATALOG_KEY = "translation_catalog"
 CSP = "default-src 'self'; img-src 'self' data: blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 log = logging.getLogger(__name__)
 
 
-def create_app(model: Translator | str | Path, settings: Settings | None = None) -> Flask:
-    """Build the app around ``model`` (a loaded Translator, or a package directory to load now)."""
+def _translators(models: Models, settings: Settings) -> list[Translator]:
+    """Loaded translators from loaded ones, package paths (``os.pathsep``-joined allowed) or folders of
+    packages."""
+    items = [models] if isinstance(models, Translator | str | Path) else list(models)
+    loaded = [item for item in items if isinstance(item, Translator)]
+    paths = [p for item in items if not isinstance(item, Translator) for p in str(item).split(os.pathsep) if p]
+    return loaded + (load_translators(paths, settings.translator_quantize) if paths else [])
+
+
+def create_app(models: Models, settings: Settings | None = None) -> Flask:
+    """Build the app around ``models``: loaded Translators, or package directories (or folders of them) to
+    load now; one package per language pair."""
     settings = settings or load_settings()
-    translator = (
-        model if isinstance(model, Translator) else Translator.load(model, quantize=settings.translator_quantize)
-    )
-    service = TranslationService(translator, settings)
+    catalog = Catalog(_translators(models, settings), settings)
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.url_map.merge_slashes = False  # "/v1//health" is a 404, not a redirect built from the Host header
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.json.ensure_ascii = False  # type: ignore[attr-defined]
-    app.extensions[SERVICE_KEY] = service
-    _register_api(app, service)
+    app.extensions[CATALOG_KEY] = catalog
+    _register_metrics(app)
+    limited = install_access(app, settings)
+    _register_api(app, catalog, limited)
     _register_errors(app, settings)
     app.after_request(_security_headers)
     return app
 
 
-def service_of(app: Flask) -> TranslationService:
-    """The service an app was built around (tests use it to stop the batcher)."""
-    return app.extensions[SERVICE_KEY]
+def catalog_of(app: Flask) -> Catalog:
+    """The catalog an app was built around (tests use it to stop the batchers)."""
+    return app.extensions[CATALOG_KEY]
+
+
+def service_of(app: Flask, source: str | None = None, target: str | None = None) -> TranslationService:
+    """The service of an app's only package, or of the pair named (tests use it to reach the batchers)."""
+    return catalog_of(app).resolve(source, target)
+
+
+def _register_metrics(app: Flask) -> None:
+    """Count and time every request (endpoint = the route's rule, so unknown paths do not make new series)."""
+
+    @app.before_request
+    def _started() -> None:
+        g.started = time.perf_counter()
+        metrics.WORKER_IN_FLIGHT.inc()
+
+    @app.after_request
+    def _finished(response: Response) -> Response:
+        endpoint = request.url_rule.rule if request.url_rule is not None else "unmatched"
+        metrics.REQUESTS.labels(endpoint=endpoint, method=request.method, status=str(response.status_code)).inc()
+        metrics.LATENCY.labels(endpoint=endpoint).observe(time.perf_counter() - g.get("started", time.perf_counter()))
+        metrics.WORKER_REQUESTS.inc()
+        return response
+
+    @app.teardown_request
+    def _done(_error: BaseException | None) -> None:
+        if "started" in g:
+            metrics.WORKER_IN_FLIGHT.dec()
 
 
 def _json_body(limit: int) -> dict[str, Any]:
@@ -59,44 +105,62 @@ def _json_body(limit: int) -> dict[str, Any]:
     return parse_json_body(data, request.headers.get("Content-Type"))
 
 
-def _register_api(app: Flask, service: TranslationService) -> None:
-    """Attach the routes."""
-    settings = service.settings
+def _register_api(app: Flask, catalog: Catalog, limited: Any) -> None:
+    """Attach the routes (``limited``: the rate limit's decorator for the translation endpoints)."""
+    settings = catalog.settings
+    first = next(iter(catalog.services.values()))
 
     @app.post("/v1/translate")
+    @limited
     def translate() -> Response:
         req = parse_translate(_json_body(settings.max_body_bytes), settings)
-        results = service.translate(req.texts, req.beam_size)
-        items = [translation_json(r, req.alignment, req.word_alignment) for r in results]
+        service = catalog.resolve(req.source, req.target)
+        documents = service.translate_texts(req.texts, req.beam_size, req.n_best, req.split)
+        items = [document_json(d, req.alignment, req.word_alignment) for d in documents]
         beam = req.beam_size or service.default_beam()
         return jsonify(model=service.summary(), beam_size=beam, translations=items)
 
     @app.post("/v1/align")
+    @limited
     def align() -> Response:
-        return jsonify(service.align(parse_align(_json_body(settings.max_body_bytes), settings)))
+        req = parse_align(_json_body(settings.max_body_bytes), settings)
+        return jsonify(catalog.resolve(req.source_lang, req.target_lang).align(req))
 
     @app.route("/v1/heatmap", methods=["GET", "POST"])
+    @limited
     def heatmap() -> Response:
         if request.method == "POST":
             heatmap_request = parse_heatmap(_json_body(settings.max_body_bytes), settings)
         else:
             heatmap_request = parse_heatmap(query_arguments(request.query_string), settings, query=True)
-        png = service.heatmap_png(heatmap_request)
+        png = catalog.resolve(heatmap_request.source, heatmap_request.target).heatmap_png(heatmap_request)
         return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
 
     @app.get("/v1/health")
     def health() -> tuple[Response, int]:
-        if service.ready:
-            return jsonify(status="ready", model=service.summary(), load=service.load()), 200
+        if catalog.ready:
+            return jsonify(status="ready", model=first.summary(), pairs=len(catalog.pairs), load=catalog.load()), 200
         return jsonify(status="unavailable", error="the translation worker is not running"), 503
+
+    @app.get("/v1/languages")
+    def languages() -> Response:
+        return jsonify(**catalog.languages(), api_key_required=app.config["API_KEYS_REQUIRED"])
 
     @app.get("/v1/model")
     def model_info() -> Response:
-        return jsonify(service.describe())
+        """The package of the pair named by ?source=&target= (either may be left out when unambiguous)."""
+        return jsonify(catalog.resolve(request.args.get("source"), request.args.get("target")).describe())
 
     @app.get("/v1/openapi.json")
     def openapi() -> Response:
-        return jsonify(openapi_document(settings, service.summary()))
+        return jsonify(openapi_document(settings, first.summary()))
+
+    @app.get("/metrics")
+    def metrics_page() -> Response:
+        if not settings.metrics:
+            raise ApiError(404, "metrics are turned off on this server")
+        body, content_type = metrics.exposition()
+        return Response(body, content_type=content_type)
 
     @app.get("/")
     def index() -> Response:
@@ -111,6 +175,8 @@ def _register_errors(app: Flask, settings: Settings) -> None:
         response = jsonify(error=err.message)
         if err.status == 503:
             response.headers["Retry-After"] = "1"
+        if err.status == 401:
+            response.headers["WWW-Authenticate"] = 'Bearer realm="translator"'
         return response, err.status
 
     @app.errorhandler(HTTPException)
@@ -121,6 +187,8 @@ def _register_errors(app: Flask, settings: Settings) -> None:
             message = f"the request body is larger than the limit of {settings.max_body_bytes} bytes"  # Content-Length
         elif status == 404:
             message = f"no such path: {request.path}"
+        elif status == 429:
+            message = f"too many requests: the limit is {err.description}; retry after the Retry-After seconds"
         elif isinstance(err, MethodNotAllowed):
             allowed = ", ".join(sorted(err.valid_methods or []))
             message = f"method {request.method} is not allowed on {request.path} (allowed: {allowed})"
@@ -131,7 +199,7 @@ def _register_errors(app: Flask, settings: Settings) -> None:
 
     @app.errorhandler(Exception)
     def unexpected(err: Exception) -> tuple[Response, int]:
-        log.exception("unhandled error on %s %s", request.method, request.path)
+        log.exception("unhandled error on %s %s (request %s)", request.method, request.path, request_id())
         return jsonify(error="internal server error"), 500
 
 

@@ -24,11 +24,19 @@ from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
 log = logging.getLogger(__name__)
 
 TranslateFn = Callable[..., list[Any]]
+
+
+class Monitor(Protocol):
+    """Receives the size of every decode call and the number of sentences waiting (``serve.metrics``)."""
+
+    def decoded(self, sentences: int) -> None: ...
+
+    def waiting(self, sentences: int) -> None: ...
 
 
 class QueueFullError(RuntimeError):
@@ -41,10 +49,11 @@ class BatcherClosedError(RuntimeError):
 
 @dataclass
 class _Job:
-    """One request: its texts, beam size, the future for its results and when it arrived."""
+    """One request: its texts, beam size and n-best size, the future for its results and when it arrived."""
 
     texts: list[str]
     beam_size: int | None
+    n_best: int = 1
     cost: float = 0.0
     future: Future = field(default_factory=Future)
     arrived: float = field(default_factory=time.monotonic)
@@ -57,6 +66,11 @@ class BatchStats:
     batches: int = 0
     sentences: int = 0
     largest: int = 0
+
+
+def _kind(job: _Job) -> tuple[int | None, int]:
+    """What jobs must share to be decoded in one call: beam size and n-best size."""
+    return job.beam_size, job.n_best
 
 
 class MicroBatcher:
@@ -72,6 +86,7 @@ class MicroBatcher:
         max_group_cost: float = float("inf"),
         after_decode: Callable[[], None] | None = None,
         name: str = "micro-batcher",
+        monitor: Monitor | None = None,
     ) -> None:
         if max_batch_size < 1 or max_wait_ms < 0 or max_queue < 1 or max_cost <= 0:
             raise ValueError("max_batch_size >= 1, max_wait_ms >= 0, max_queue >= 1 and max_cost > 0 are required")
@@ -82,6 +97,7 @@ class MicroBatcher:
         self.max_cost = max_cost  # bound on the cost of the work submitted and not yet answered
         self.max_group_cost = max_group_cost  # bound on the cost of one decode call (at least one job)
         self._after_decode = after_decode  # e.g. hand freed memory back to the system
+        self._monitor = monitor
         self.stats = BatchStats()
         self._pending: deque[_Job] = deque()
         self._queued = 0  # sentences in _pending
@@ -107,18 +123,21 @@ class MicroBatcher:
         with self._cond:
             return self._active, self._active_cost
 
-    def submit(self, texts: Sequence[str], beam_size: int | None = None, cost: float | None = None) -> Future:
+    def submit(
+        self, texts: Sequence[str], beam_size: int | None = None, cost: float | None = None, n_best: int = 1
+    ) -> Future:
         """Queue ``texts`` (``cost``: of decoding them, default one per text); the future resolves to their
         translations in order (or to the error). QueueFullError as for ``submit_many``."""
-        return self.submit_many([list(texts)], beam_size, [float(len(texts) if cost is None else cost)])[0]
+        return self.submit_many([list(texts)], beam_size, [float(len(texts) if cost is None else cost)], n_best)[0]
 
     def submit_many(
-        self, chunks: Sequence[Sequence[str]], beam_size: int | None, costs: Sequence[float]
+        self, chunks: Sequence[Sequence[str]], beam_size: int | None, costs: Sequence[float], n_best: int = 1
     ) -> list[Future]:
         """Queue the chunks of one request together (admitted or refused as a whole): one future per chunk.
         QueueFullError when the sentences waiting or the cost of the work in flight would pass the bounds
-        (a request is never refused for its cost alone while nothing else is in flight)."""
-        jobs = [_Job(list(texts), beam_size, float(cost)) for texts, cost in zip(chunks, costs, strict=True)]
+        (a request is never refused for its cost alone while nothing else is in flight). Only jobs of the
+        same beam and n-best size are decoded together."""
+        jobs = [_Job(list(texts), beam_size, n_best, float(cost)) for texts, cost in zip(chunks, costs, strict=True)]
         sentences, total = sum(len(job.texts) for job in jobs), sum(job.cost for job in jobs)
         with self._cond:
             if self._closed:
@@ -133,6 +152,7 @@ class MicroBatcher:
             self._active_cost += total
             self._update_peak()
             self._cond.notify_all()
+            self._report_waiting()
         return [job.future for job in jobs]
 
     def close(self, timeout: float = 5.0) -> None:
@@ -160,8 +180,8 @@ class MicroBatcher:
         self._update_peak()
         return max(1, min(self.max_batch_size, self._peak))
 
-    def _same_beam(self, beam: int | None) -> int:
-        return sum(len(j.texts) for j in self._pending if j.beam_size == beam)
+    def _same_kind(self, kind: tuple[int | None, int]) -> int:
+        return sum(len(j.texts) for j in self._pending if _kind(j) == kind)
 
     def _next_group(self) -> list[_Job] | None:
         """Block until there is work; return the next group (None once closed)."""
@@ -172,18 +192,18 @@ class MicroBatcher:
                 return None
             first = self._pending[0]
             deadline = max(first.arrived, self._free_since) + self.max_wait
-            while not self._closed and self._same_beam(first.beam_size) < self._expected():
+            while not self._closed and self._same_kind(_kind(first)) < self._expected():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
                 self._cond.wait(remaining)
             if self._closed:
                 return None
-            return self._take(first.beam_size)
+            return self._take(_kind(first))
 
-    def _take(self, beam: int | None) -> list[_Job]:
-        """Remove and return the oldest jobs with beam size ``beam``, up to ``max_batch_size`` sentences and
-        ``max_group_cost`` (always at least one job). Called with the lock held."""
+    def _take(self, kind: tuple[int | None, int]) -> list[_Job]:
+        """Remove and return the oldest jobs of ``kind`` (beam size, n-best size), up to ``max_batch_size``
+        sentences and ``max_group_cost`` (always at least one job). Called with the lock held."""
         group: list[_Job] = []
         size, cost = 0, 0.0
         keep: deque[_Job] = deque()
@@ -192,7 +212,7 @@ class MicroBatcher:
             fits = not group or (
                 size + len(job.texts) <= self.max_batch_size and cost + job.cost <= self.max_group_cost
             )
-            if job.beam_size == beam and fits and size < self.max_batch_size:
+            if _kind(job) == kind and fits and size < self.max_batch_size:
                 group.append(job)
                 size += len(job.texts)
                 cost += job.cost
@@ -200,7 +220,12 @@ class MicroBatcher:
                 keep.append(job)
         self._pending = keep
         self._queued -= size
+        self._report_waiting()
         return group
+
+    def _report_waiting(self) -> None:
+        if self._monitor is not None:
+            self._monitor.waiting(self._queued)
 
     def _run(self) -> None:
         """Worker loop: decode groups until closed; the load count drops before the answers go out."""
@@ -228,7 +253,7 @@ class MicroBatcher:
         """Translate a group in one call; on failure, retry each job alone to isolate the error."""
         texts = [text for job in group for text in job.texts]
         try:
-            results = self._translate(texts, beam_size=group[0].beam_size, batch_size=self.max_batch_size)
+            results = self._call(group[0], texts)
         except Exception as err:  # noqa: BLE001 - any failure must reach the waiting requests
             if len(group) == 1:
                 return [(group[0], err)]
@@ -244,13 +269,19 @@ class MicroBatcher:
 
     def _decode_one(self, job: _Job) -> list[Any] | BaseException:
         try:
-            result = self._translate(job.texts, beam_size=job.beam_size, batch_size=self.max_batch_size)
+            result = self._call(job, job.texts)
         except Exception as err:  # noqa: BLE001
             return err
         self._record(len(job.texts))
         return result
 
+    def _call(self, job: _Job, texts: list[str]) -> list[Any]:
+        """One ``translate`` call for ``texts`` with ``job``'s beam and n-best sizes."""
+        return self._translate(texts, beam_size=job.beam_size, batch_size=self.max_batch_size, n_best=job.n_best)
+
     def _record(self, sentences: int) -> None:
+        if self._monitor is not None:
+            self._monitor.decoded(sentences)
         self.stats.batches += 1
         self.stats.sentences += sentences
         self.stats.largest = max(self.stats.largest, sentences)

@@ -39,13 +39,27 @@ class ApiError(Exception):
         self.message = message
 
 
-def _text(settings: Settings, pattern: str = TEXT_PATTERN) -> dict[str, Any]:
+LANGUAGE = {
+    "type": "string",
+    "pattern": "^[a-z]{2,3}$",
+    "nullable": True,
+    "description": "ISO 639 code; may be left out when the server's packages leave no doubt (GET /v1/languages)",
+}
+
+
+def _text(settings: Settings, pattern: str = TEXT_PATTERN, limit: int | None = None) -> dict[str, Any]:
     return {
         "type": "string",
-        "maxLength": settings.max_text_chars,
+        "maxLength": limit or settings.max_text_chars,
         "pattern": pattern,
         "description": "No control characters other than tab, newline and carriage return",
     }
+
+
+def _sentence(settings: Settings, description: str) -> dict[str, Any]:
+    """One sentence, not blank, at most ``max_sentence_chars`` long."""
+    limit = min(settings.max_sentence_chars, settings.max_text_chars)
+    return {**_text(settings, NONBLANK_PATTERN, limit), "description": description}
 
 
 def beam_schema(settings: Settings) -> dict[str, Any]:
@@ -65,21 +79,29 @@ def translate_schema(settings: Settings) -> dict[str, Any]:
         "type": "object",
         "additionalProperties": False,
         "oneOf": [{"required": ["text"]}, {"required": ["texts"]}],
-        "description": "Exactly one of text or texts. Blank texts give an empty translation.",
+        "description": "Exactly one of text or texts (each a sentence, a paragraph or a document). Blank texts "
+        "give an empty translation.",
         "properties": {
             "text": _text(settings),
             "texts": {"type": "array", "items": _text(settings), "minItems": 1, "maxItems": settings.max_texts},
+            "source": LANGUAGE,
+            "target": LANGUAGE,
             "beam_size": beam_schema(settings),
-            "alignment": {"type": "boolean", "default": True, "description": "Include the piece alignment"},
-            "word_alignment": {"type": "boolean", "default": False, "description": "Include a word alignment"},
             "n_best": {
                 "type": "integer",
                 "minimum": 1,
-                "maximum": 1,
+                "maximum": settings.max_beam,
                 "default": 1,
                 "nullable": True,
-                "x-note": "n-best lists are not supported yet: the decoder returns only the best translation",
+                "description": "Alternatives per sentence (at most the beam size), in each sentence's n_best",
             },
+            "split": {
+                "type": "boolean",
+                "default": True,
+                "description": "Split each text into sentences (lines, then sentencex); false: one sentence a text",
+            },
+            "alignment": {"type": "boolean", "default": True, "description": "Include the piece alignment"},
+            "word_alignment": {"type": "boolean", "default": False, "description": "Include a word alignment"},
         },
     }
 
@@ -91,7 +113,9 @@ def heatmap_schema(settings: Settings) -> dict[str, Any]:
         "required": ["text"],
         "additionalProperties": False,
         "properties": {
-            "text": {**_text(settings, NONBLANK_PATTERN), "description": "One sentence, not blank"},
+            "text": _sentence(settings, "One sentence, not blank"),
+            "source": LANGUAGE,
+            "target": LANGUAGE,
             "beam_size": beam_schema(settings),
             "level": {"type": "string", "enum": ["piece", "word"], "default": "piece"},
         },
@@ -100,14 +124,15 @@ def heatmap_schema(settings: Settings) -> dict[str, Any]:
 
 def align_schema(settings: Settings) -> dict[str, Any]:
     """The body of ``POST /v1/align``: one sentence pair and how to read links from its attention."""
-    side = {**_text(settings, NONBLANK_PATTERN), "description": "Words are its whitespace-separated tokens"}
     return {
         "type": "object",
         "required": ["source", "target"],
         "additionalProperties": False,
         "properties": {
-            "source": side,
-            "target": {**side, "description": "The given translation (teacher-forced); whitespace-separated words"},
+            "source": _sentence(settings, "Words are its whitespace-separated tokens"),
+            "target": _sentence(settings, "The given translation (teacher-forced); whitespace-separated words"),
+            "source_lang": LANGUAGE,
+            "target_lang": LANGUAGE,
             "rule": {"type": "string", "enum": list(RULES), "default": "argmax"},
             "threshold": {
                 "type": "number",

@@ -13,10 +13,12 @@ import torch
 
 from serve.batcher import BatcherClosedError, MicroBatcher, QueueFullError
 from serve.memory import release_memory
+from serve.metrics import LaneMonitor
 from serve.settings import Settings
 from serve.validation import AlignRequest, ApiError, HeatmapRequest
 from translator.align import alignment_json, links_of
 from translator.alignment import merge_alignment
+from translator.document import DocumentTranslation, assemble, plan
 from translator.forced import AlignmentInputError, force_align
 from translator.translate import Translation, Translator
 
@@ -63,13 +65,15 @@ class TranslationService:
         self.translator = translator
         self.settings = settings
         common = (translator.translate, settings.max_batch_size, settings.max_wait_ms, settings.max_queue)
-        self.light = MicroBatcher(*common, name="light-lane")
+        pair = f"{translator.metadata.get('src_lang', '?')}-{translator.metadata.get('tgt_lang', '?')}"
+        self.light = MicroBatcher(*common, name="light-lane", monitor=LaneMonitor(pair, "light"))
         self.heavy = MicroBatcher(
             *common,
             max_cost=settings.inflight_cost_limit,
             max_group_cost=settings.heavy_chunk_cost,
             after_decode=release_memory,
             name="heavy-lane",
+            monitor=LaneMonitor(pair, "heavy"),
         )
 
     @property
@@ -113,18 +117,31 @@ class TranslationService:
         info.setdefault("parameters", package.model.num_parameters())
         return info
 
-    def translate(self, texts: list[str], beam_size: int | None) -> list[Translation]:
-        """Translate through the lane of the request's cost (characters x beam). A heavy request goes in
-        chunks of at most ``settings.heavy_chunk_cost``, so that the heavy lane shares its turns
+    def pair_info(self) -> dict[str, Any]:
+        """This package in ``GET /v1/languages``: its pair, name and scores."""
+        meta = self.translator.metadata
+        keys = {"source": "src_lang", "target": "tgt_lang", "model": "name"}
+        return {**{key: meta.get(name) for key, name in keys.items()}, "scores": meta.get("scores", {})}
+
+    def check_n_best(self, n_best: int, beam_size: int | None) -> None:
+        """ApiError 400 unless ``n_best`` is at most the beam the request decodes with."""
+        beam = beam_size or self.default_beam()
+        if n_best > beam:
+            raise ApiError(400, f"'n_best' is {n_best} but the beam size is {beam}: n_best may be at most the beam")
+
+    def translate(self, texts: list[str], beam_size: int | None, n_best: int = 1) -> list[Translation]:
+        """Translate sentences through the lane of the request's cost (characters x beam). A heavy request
+        goes in chunks of at most ``settings.heavy_chunk_cost``, so that the heavy lane shares its turns
         between large requests and a request that times out stops after its current chunk. Queue,
         work-in-flight and timeout problems become 503 ApiErrors (answered with Retry-After)."""
         beam = beam_size or self.default_beam()
+        self.check_n_best(n_best, beam)
         cost = request_cost(texts, beam)
         lane = self.lane(cost)
         chunks = [texts] if lane is self.light else cost_chunks(texts, beam, self.settings.heavy_chunk_cost)
         futures = []
         try:
-            futures = lane.submit_many(chunks, beam_size, [request_cost(chunk, beam) for chunk in chunks])
+            futures = lane.submit_many(chunks, beam_size, [request_cost(c, beam) for c in chunks], n_best)
             deadline = time.monotonic() + self.settings.request_timeout_s
             return [t for future in futures for t in future.result(timeout=max(0.0, deadline - time.monotonic()))]
         except (QueueFullError, BatcherClosedError) as err:
@@ -134,6 +151,27 @@ class TranslationService:
         finally:
             for future in futures:
                 future.cancel()  # no-op for finished or running chunks; drops the ones still waiting
+
+    def translate_texts(
+        self, texts: list[str], beam_size: int | None, n_best: int = 1, split: bool = True
+    ) -> list[DocumentTranslation]:
+        """Split texts into sentences (``translator.document``), check the sentence limits (ApiError 400),
+        translate every sentence of the request as one submission and put each text back together."""
+        self.check_n_best(n_best, beam_size)
+        doc_plan = plan(texts, self.translator.metadata.get("src_lang", "en"), split)
+        sentences = doc_plan.sentences
+        limit = self.settings.max_sentences
+        if len(sentences) > limit:
+            raise ApiError(400, f"the texts hold {len(sentences)} sentences; the limit per request is {limit}")
+        longest = max(sentences, key=len, default="")
+        if len(longest) > self.settings.max_sentence_chars:
+            raise ApiError(
+                400,
+                f"a sentence is {len(longest)} characters long ({longest[:40]!r}...); the limit is "
+                f"{self.settings.max_sentence_chars} (split long text into sentences)",
+            )
+        results = self.translate(sentences, beam_size, n_best) if sentences else []
+        return assemble(self.translator.package.tokenizer, doc_plan, results)
 
     def align(self, request: AlignRequest) -> dict[str, Any]:
         """Forced alignment of one given pair (teacher-forced: no search), with its word links."""

@@ -13,6 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import limits
+
 from translator.config import MAX_BEAM, ConfigError, from_dict
 
 ENV_PREFIX = "SERVE_"
@@ -31,9 +33,21 @@ def _default_torch_threads() -> int:
 class Settings:
     """Everything the server can be configured with.
 
-    Limits: ``max_text_chars`` per text, ``max_texts`` per request, ``max_body_bytes`` per request body,
-    ``max_beam`` for ``beam_size``, ``max_heatmap_tokens`` for the pieces on either axis of a PNG heatmap;
-    ``default_beam`` (0: the package's) is used when a request gives none.
+    Models: ``model_dir`` names one package directory, or several separated by ``os.pathsep`` (":" as in
+    PATH; ``--model a b c`` joins them so); a folder that is not a package stands for the packages inside it.
+
+    Limits: ``max_text_chars`` per text (a paragraph or document), ``max_sentence_chars`` per sentence after
+    splitting, ``max_texts`` texts, ``max_request_chars`` characters and ``max_sentences`` sentences per
+    request, ``max_body_bytes`` per request body, ``max_beam`` for ``beam_size`` (and ``n_best``),
+    ``max_heatmap_tokens`` for the pieces on either axis of a PNG heatmap; ``default_beam`` (0: the
+    package's) is used when a request gives none.
+
+    Access: ``api_keys_file`` (one key per line, ``#`` comments; empty: no keys needed) makes every
+    translation endpoint answer 401 without a valid key (header ``X-API-Key`` or ``Authorization: Bearer``);
+    ``rate_limit`` (flask-limiter syntax such as ``60/minute;1000/hour``; empty: none) applies per key, or per
+    client address without keys, counted in ``rate_limit_storage`` (``memory://``: each worker counts alone;
+    ``redis://...`` or ``memcached://...`` share one count between workers and servers). ``metrics``
+    serves Prometheus metrics at ``/metrics``.
 
     Batching: concurrent requests are decoded in groups of at most ``max_batch_size`` sentences; a group
     waits at most ``max_wait_ms`` for companions, and only while recent load says more are coming.
@@ -65,8 +79,11 @@ class Settings:
     workers: int = 1
     threads: int = 32
     torch_threads: int = 1
-    max_text_chars: int = 1000
+    max_text_chars: int = 5000
+    max_sentence_chars: int = 1000
     max_texts: int = 64
+    max_request_chars: int = 64000
+    max_sentences: int = 256
     max_body_bytes: int = 1 << 20
     max_beam: int = 16
     max_heatmap_tokens: int = 100
@@ -82,10 +99,14 @@ class Settings:
     client_timeout_s: float = 10.0
     max_connections: int = 1024
     access_log: bool = False
+    api_keys_file: str = ""
+    rate_limit: str = ""
+    rate_limit_storage: str = "memory://"
+    metrics: bool = True
 
     def __post_init__(self) -> None:
         checks = [
-            (bool(self.model_dir), "model_dir must not be empty"),
+            (bool(self.models), "model_dir must name at least one package"),
             (self.quantize in QUANTIZE_CHOICES, f"quantize must be one of {', '.join(QUANTIZE_CHOICES)}"),
             (bool(self.host), "host must not be empty"),
             (0 <= self.port <= 65535, "port must be in [0, 65535]"),
@@ -93,14 +114,17 @@ class Settings:
             (1 <= self.threads <= 1024, "threads must be in [1, 1024]"),
             (0 <= self.torch_threads <= 256, "torch_threads must be in [0, 256] (0: automatic)"),
             (self.max_text_chars >= 1, "max_text_chars must be >= 1"),
+            (self.max_sentence_chars >= 1, "max_sentence_chars must be >= 1"),
             (self.max_texts >= 1, "max_texts must be >= 1"),
+            (self.max_request_chars >= self.max_text_chars, "max_request_chars must be >= max_text_chars"),
+            (self.max_sentences >= self.max_texts, "max_sentences must be >= max_texts"),
             (self.max_body_bytes >= 1024, "max_body_bytes must be >= 1024"),
             (1 <= self.max_beam <= MAX_BEAM, f"max_beam must be in [1, {MAX_BEAM}]"),
             (self.max_heatmap_tokens >= 1, "max_heatmap_tokens must be >= 1"),
             (0 <= self.default_beam <= self.max_beam, "default_beam must be in [0, max_beam] (0: the package's)"),
             (self.max_batch_size >= 1, "max_batch_size must be >= 1"),
             (0.0 <= self.max_wait_ms <= 10_000, "max_wait_ms must be in [0, 10000]"),
-            (self.max_queue >= self.max_texts, "max_queue must be >= max_texts"),
+            (self.max_queue >= self.max_sentences, "max_queue must be >= max_sentences"),
             (self.request_timeout_s > 0, "request_timeout_s must be > 0"),
             (self.light_cost >= 1, "light_cost must be >= 1"),
             (self.max_inflight_cost >= 0, "max_inflight_cost must be >= 0 (0: four of the largest requests)"),
@@ -112,6 +136,10 @@ class Settings:
         for ok, message in checks:
             if not ok:
                 raise SettingsError(message)
+        try:
+            limits.parse_many(self.rate_limit or "1/second")
+        except ValueError:
+            raise SettingsError(f"rate_limit {self.rate_limit!r} is not a rate such as '60/minute;1000/hour'") from None
 
     @property
     def heavy_chunk_cost(self) -> int:
@@ -122,7 +150,12 @@ class Settings:
     def inflight_cost_limit(self) -> int:
         """The heavy lane's bound on work in flight (characters x beam): the setting, or four of the largest
         requests the limits allow."""
-        return self.max_inflight_cost or 4 * self.max_texts * (self.max_text_chars + 1) * self.max_beam
+        return self.max_inflight_cost or 4 * (self.max_request_chars + self.max_sentences) * self.max_beam
+
+    @property
+    def models(self) -> tuple[str, ...]:
+        """The package paths ``model_dir`` names (``os.pathsep``-separated)."""
+        return tuple(path for path in self.model_dir.split(os.pathsep) if path)
 
     @property
     def torch_threads_per_worker(self) -> int:
@@ -136,7 +169,17 @@ class Settings:
 
     def public(self) -> dict[str, Any]:
         """The limits a client may want to know (no paths or addresses)."""
-        keys = ("max_text_chars", "max_texts", "max_body_bytes", "max_beam", "max_batch_size", "max_wait_ms")
+        keys = (
+            "max_text_chars",
+            "max_sentence_chars",
+            "max_texts",
+            "max_request_chars",
+            "max_sentences",
+            "max_body_bytes",
+            "max_beam",
+            "max_batch_size",
+            "max_wait_ms",
+        )
         return {k: getattr(self, k) for k in keys}
 
 

@@ -31,7 +31,11 @@ class TranslateRequest:
 
     texts: list[str]
     single: bool
+    source: str | None
+    target: str | None
     beam_size: int | None
+    n_best: int
+    split: bool
     alignment: bool
     word_alignment: bool
 
@@ -41,6 +45,8 @@ class HeatmapRequest:
     """A validated ``/v1/heatmap`` request."""
 
     text: str
+    source: str | None
+    target: str | None
     beam_size: int | None
     level: str
 
@@ -51,6 +57,8 @@ class AlignRequest:
 
     source: str
     target: str
+    source_lang: str | None
+    target_lang: str | None
     method: AlignMethod
 
 
@@ -90,7 +98,20 @@ def parse_translate(body: dict[str, Any], settings: Settings) -> TranslateReques
     single = fields["text"] is not None
     texts = [fields["text"]] if single else fields["texts"]
     beam = _default_beam(fields["beam_size"], settings)
-    return TranslateRequest(texts, single, beam, fields["alignment"], fields["word_alignment"])
+    total = sum(len(text) for text in texts)
+    if total > settings.max_request_chars:
+        raise ApiError(400, f"the texts hold {total} characters; the limit per request is {settings.max_request_chars}")
+    return TranslateRequest(
+        texts,
+        single,
+        fields["source"],
+        fields["target"],
+        beam,
+        fields["n_best"] or 1,
+        fields["split"],
+        fields["alignment"],
+        fields["word_alignment"],
+    )
 
 
 def query_arguments(query_string: bytes) -> dict[str, str]:
@@ -125,11 +146,12 @@ def parse_heatmap(body: dict[str, Any], settings: Settings, query: bool = False)
     """Validate a ``/v1/heatmap`` body, or its query parameters (``query``: values arrive as strings)."""
     schema = heatmap_schema(settings)
     fields = check_object(_from_query(body, schema) if query else body, schema)
-    return HeatmapRequest(fields["text"], _default_beam(fields["beam_size"], settings), fields["level"])
+    beam = _default_beam(fields["beam_size"], settings)
+    return HeatmapRequest(fields["text"], fields["source"], fields["target"], beam, fields["level"])
 
 
 def parse_align(body: dict[str, Any], settings: Settings) -> AlignRequest:
     """Validate a ``/v1/align`` body."""
     fields = check_object(body, align_schema(settings))
     method = AlignMethod(fields["rule"], float(fields["threshold"]), fields["shift"])
-    return AlignRequest(fields["source"], fields["target"], method)
+    return AlignRequest(fields["source"], fields["target"], fields["source_lang"], fields["target_lang"], method)

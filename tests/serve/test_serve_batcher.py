@@ -27,7 +27,9 @@ class FakeTranslator:
         self.gate.set()
         self.entered = threading.Event()
 
-    def translate(self, texts: list[str], beam_size: int | None = None, batch_size: int | None = None) -> list[str]:
+    def translate(
+        self, texts: list[str], beam_size: int | None = None, batch_size: int | None = None, n_best: int = 1
+    ) -> list[str]:
         self.entered.set()
         assert self.gate.wait(WAIT_S), "the test never opened the gate"
         self.calls.append((list(texts), beam_size))

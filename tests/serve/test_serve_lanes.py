@@ -21,7 +21,7 @@ from serve.settings import Settings
 def test_request_cost_is_characters_times_beam() -> None:
     assert request_cost(["abc", ""], 5) == (4 + 1) * 5
     settings = Settings()
-    assert settings.inflight_cost_limit == 4 * 64 * 1001 * 16
+    assert settings.inflight_cost_limit == 4 * (64000 + 256) * 16  # four of the largest requests: chars + sentences
     assert Settings(max_inflight_cost=10).inflight_cost_limit == 10
 
 
