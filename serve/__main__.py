@@ -66,6 +66,9 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         run(settings)
+    except SettingsError as err:
+        print(f"error: invalid setting: {err}", file=sys.stderr)
+        return 2
     except (ModelLoadError, ProxyError) as err:
         print(str(err) if str(err).startswith("error:") else f"error: {err}", file=sys.stderr)
         return 1

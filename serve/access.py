@@ -115,5 +115,7 @@ def install(app: Flask, settings: Settings) -> Callable[[Callable], Callable]:
     app.config["API_KEYS_REQUIRED"] = bool(keys)
     if not settings.rate_limit:
         return lambda view: view
-    limiter = Limiter(rate_key, app=app, storage_uri=settings.rate_limit_storage, headers_enabled=True)
+    limiter = Limiter(
+        rate_key, app=app, storage_uri=settings.rate_limit_storage, headers_enabled=True, strategy="moving-window"
+    )
     return limiter.limit(settings.rate_limit)

@@ -70,6 +70,7 @@ def _error_pages() -> str:
         lines.append(f"    error_page {status} /_errors/{status};")
         lines.append(
             f"    location = /_errors/{status} {{ internal; default_type application/json; {retry}"
+            "add_header X-Request-ID $rid always; "
             f'return {shown} \'{{"error": "{message}"}}\\n\'; }}'
         )
     return "\n".join(lines)
@@ -104,6 +105,7 @@ http {{
   client_header_buffer_size 1k;
   large_client_header_buffers 4 8k;
   limit_conn_zone $server_name zone=all:1m;
+  map $http_x_request_id $rid {{ "~^[A-Za-z0-9._-]{{1,64}}$" $http_x_request_id; default $request_id; }}
   upstream app {{ server unix:{upstream}; keepalive 32; }}
   server {{
     listen {host}:{port} backlog=1024;
@@ -117,6 +119,7 @@ http {{
       proxy_set_header Connection "";
       proxy_set_header Host $http_host;
       proxy_set_header X-Forwarded-For $remote_addr;
+      proxy_set_header X-Request-ID $rid;
       proxy_request_buffering on;
       proxy_read_timeout {int(settings.request_timeout_s) + 30}s;
       proxy_intercept_errors off;

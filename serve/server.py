@@ -8,8 +8,13 @@ its ``init_process`` before accepting connections; if that still fails, gunicorn
 
 from __future__ import annotations
 
+import contextlib
+import os
+import shutil
 import subprocess
 import sys
+import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -17,9 +22,51 @@ from gunicorn.app.base import BaseApplication
 
 from serve.memory import limit_arenas
 from serve.proxy import ProxyError, find_nginx, nginx_front
-from serve.settings import Settings
+from serve.settings import MULTIPROC_ENV, Settings
 
 CHECK_TIMEOUT_S = 600
+# gunicorn's default access log line plus the request id the app answered with
+ACCESS_LOG_FORMAT = '%(h)s %(l)s %(u)s %(t)s "%(r)s" %(s)s %(b)s "%(f)s" "%(a)s" request=%({x-request-id}o)s'
+LOG_FORMAT = "%(asctime)s [%(process)d] [%(levelname)s] [request %(request_id)s] %(name)s: %(message)s"
+
+
+def _child_exit(_server: Any, worker: Any) -> None:
+    """gunicorn hook in the master: a worker exited, so its live metrics go (``serve.metrics``)."""
+    from serve.metrics import worker_exited
+
+    worker_exited(worker.pid)
+
+
+def _log_with_request_ids() -> None:
+    """The app's log lines (logger ``serve``) on stderr, each naming the request it belongs to."""
+    import logging
+
+    from serve.access import RequestIdFilter
+
+    handler = logging.StreamHandler()
+    handler.setFormatter(logging.Formatter(LOG_FORMAT))
+    handler.addFilter(RequestIdFilter())
+    logger = logging.getLogger("serve")
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    logger.propagate = False
+
+
+@contextlib.contextmanager
+def metrics_folder() -> Iterator[None]:
+    """A fresh folder for prometheus-client's multiprocess mode, named in the environment before any worker
+    starts (workers inherit it), removed at the end."""
+    folder = tempfile.mkdtemp(prefix="translator-metrics-")
+    previous = os.environ.get(MULTIPROC_ENV)
+    os.environ[MULTIPROC_ENV] = folder
+    try:
+        yield
+    finally:
+        if previous is None:
+            os.environ.pop(MULTIPROC_ENV, None)
+        else:
+            os.environ[MULTIPROC_ENV] = previous
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 class ModelLoadError(RuntimeError):
@@ -66,6 +113,8 @@ class GunicornServer(BaseApplication):
             "graceful_timeout": 10,
             "keepalive": 5,
             "accesslog": "-" if s.access_log else None,
+            "access_log_format": ACCESS_LOG_FORMAT,
+            "child_exit": _child_exit,
             "errorlog": "-",
             "loglevel": "info",
             "proc_name": "translator-serve",
@@ -84,25 +133,31 @@ class GunicornServer(BaseApplication):
 
         torch.set_num_threads(self.settings.torch_threads_per_worker)
         limit_arenas(2)  # before the request and decoding threads start (serve.memory)
+        _log_with_request_ids()
         from serve.app import create_app
 
         return create_app(self.settings.model_dir, self.settings)
 
 
 def run(settings: Settings) -> None:
-    """Check the model, then serve until interrupted (blocks): behind nginx when ``settings.proxy`` asks for
-    it (``auto``: when installed), else gunicorn on HOST:PORT."""
+    """Check the models and the keys file, then serve until interrupted (blocks): behind nginx when
+    ``settings.proxy`` asks for it (``auto``: when installed), else gunicorn on HOST:PORT."""
     check_model(settings.model_dir, settings.quantize)
+    if settings.api_keys_file:
+        from serve.access import load_keys
+
+        load_keys(settings.api_keys_file)  # a missing or empty keys file stops start-up (SettingsError)
     binary = find_nginx() if settings.proxy != "none" else None
     if settings.proxy == "nginx" and binary is None:
         raise ProxyError("proxy is nginx but no nginx binary was found (install nginx, or set --proxy none)")
-    if binary is None:
-        if settings.proxy == "auto":
-            print(
-                "warning: nginx not found: gunicorn faces clients directly (slow clients hold its threads)",
-                file=sys.stderr,
-            )
-        GunicornServer(settings).run()
-        return
-    with nginx_front(settings, binary) as unix_socket:
-        GunicornServer(settings, unix_socket).run()
+    with metrics_folder():
+        if binary is None:
+            if settings.proxy == "auto":
+                print(
+                    "warning: nginx not found: gunicorn faces clients directly (slow clients hold its threads)",
+                    file=sys.stderr,
+                )
+            GunicornServer(settings).run()
+            return
+        with nginx_front(settings, binary) as unix_socket:
+            GunicornServer(settings, unix_socket).run()

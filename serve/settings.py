@@ -18,6 +18,9 @@ import limits
 from translator.config import MAX_BEAM, ConfigError, from_dict
 
 ENV_PREFIX = "SERVE_"
+# prometheus-client's multiprocess folder variable; here so that the gunicorn master can set it without
+# importing prometheus_client (which picks its value storage when first imported)
+MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 QUANTIZE_CHOICES = ("auto", "none", "int8")
 
 

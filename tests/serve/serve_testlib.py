@@ -33,12 +33,19 @@ def free_loopback_port() -> int:
 
 
 def http_exchange(
-    port: int, method: str, path: str, body: bytes | None = None, ctype: str = "application/json"
+    port: int,
+    method: str,
+    path: str,
+    body: bytes | None = None,
+    ctype: str = "application/json",
+    headers: dict[str, str] | None = None,
 ) -> tuple[int, dict[str, str], bytes]:
-    """One request on a fresh connection to 127.0.0.1 -> (status, headers (lower-case names), body)."""
+    """One request on a fresh connection to 127.0.0.1 (with extra ``headers``) -> (status, headers (lower-case
+    names), body)."""
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
-        conn.request(method, path, body=body, headers={"Content-Type": ctype} if body is not None else {})
+        sent = {"Content-Type": ctype} if body is not None else {}
+        conn.request(method, path, body=body, headers={**sent, **(headers or {})})
         response = conn.getresponse()
         return response.status, {k.lower(): v for k, v in response.getheaders()}, response.read()
     finally:
