@@ -6,6 +6,8 @@ PY := $(VENV)/bin/python
 CONFIG ?= configs/default.yaml
 NAME := $(basename $(notdir $(CONFIG)))
 MODEL ?= artifacts/default
+PACKAGES ?= artifacts/default artifacts/en-de artifacts/en-fr artifacts/fr-en
+QUANTIZE ?= none int8
 SPLIT ?= test
 BEAM ?= 5
 TEXT ?= Ein Mann fährt mit dem Fahrrad über eine Brücke.
@@ -45,7 +47,7 @@ translate: install  ## translate stdin with MODEL
 heatmap: install  ## alignment heatmap of TEXT as heatmap.png
 	$(PY) -m translator heatmap --model $(MODEL) --text "$(TEXT)" --out heatmap.png
 
-serve: install  ## production server (gunicorn gthread) for MODEL on HOST:PORT
+serve: install  ## production server (gunicorn gthread) for MODEL (several packages or folders of them: one server for all their pairs) on HOST:PORT
 	$(PY) -m serve --model $(MODEL) --host $(HOST) --port $(PORT) --workers $(WORKERS) --threads $(THREADS)
 
 bench: install  ## training tokens/s, decoding speed and BLEU (fp32 vs int8), package size; JSON in bench/results/
@@ -57,8 +59,9 @@ bench-data: install  ## input pipeline at 100k, 1M, 5M synthetic pairs (SIZES): 
 bench-abuse: install  ## slow connections, floods of large requests and memory over floods against a real server on 127.0.0.1
 	$(PY) -m bench.bench_abuse --model $(MODEL) --workers $(WORKERS) --threads $(THREADS)
 
-bench-serve: install  ## load benchmark (1, 8, 32 clients) against a real server on 127.0.0.1; JSON in bench/results/
-	$(PY) -m bench.serve_bench --model $(MODEL) --workers $(WORKERS) --threads $(THREADS)
+bench-serve: install  ## one server for PACKAGES (or MODEL), fp32 and int8: paragraphs and sentences of mixed pairs at 1, 8, 32 clients; JSON in bench/results/
+	$(PY) -m bench.serve_bench --model $(if $(filter command line environment,$(origin MODEL)),$(MODEL),$(PACKAGES)) \
+		--quantize $(QUANTIZE) --workers $(WORKERS) --threads $(THREADS)
 
 sweep: install  ## beam size x length penalty of MODEL (several: an ensemble) on val; rows go to experiments/results.jsonl
 	$(PY) -m experiments.sweep --model $(MODEL) --split val --beams 1 3 5 10 --alphas 0 0.6 1.0 1.5

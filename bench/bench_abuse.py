@@ -8,7 +8,8 @@ Starts ``python -m serve`` (nginx in front when installed) on a free loopback po
    meanwhile ``--probes`` sequential ``GET /v1/health`` are timed (p50, p99, errors); then the seconds until
    the server has closed every slow connection (nginx's ``--client-timeout-s``).
 2. ``flood`` x ``--floods``: ``--flooders`` clients send the largest request the limits allow (``max_texts``
-   texts of ``max_text_chars`` characters at ``max_beam``) for ``--flood-s`` seconds, while one client
+   unsplit texts of ``max_sentence_chars`` characters, within ``max_request_chars``, at ``max_beam``) for
+   ``--flood-s`` seconds, while one client
    sends one-sentence greedy requests and times them (p50, p95, errors); after each flood, once the server
    is idle again, the resident memory of the server's processes (gunicorn workers included).
 
@@ -29,7 +30,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.serve_bench import RESULTS, free_port, launch_server, percentile, rss_mib
+from bench.serve_bench import RESULTS, free_port, launch_server
+from bench.serve_load import percentile, rss_mib
 from bench.slow_clients import closed_by_server, slow_connection
 
 SMALL = "Un homme fait du vélo."
@@ -84,8 +86,9 @@ def slow_phase(port: int, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def flood_phase(port: int, limits: dict, args: argparse.Namespace, pid: int) -> dict[str, Any]:
-    big = {"texts": [("Un homme fait du vélo sur un pont. " * 40)[: limits["max_text_chars"]]] * limits["max_texts"]}
-    big["beam_size"] = limits["max_beam"]
+    per_text = min(limits["max_sentence_chars"], limits["max_request_chars"] // limits["max_texts"])
+    text = ("Un homme fait du vélo sur un pont. " * 40)[:per_text]
+    big = {"texts": [text] * limits["max_texts"], "beam_size": limits["max_beam"], "split": False}
     stop = threading.Event()
     flood_statuses: list[int] = []
 

@@ -52,7 +52,7 @@ def load_translators(paths: Sequence[str | Path], quantize: str | None) -> list[
         try:
             translator = Translator.load(path, quantize=quantize)
         except PackageError as err:
-            raise PackageError(f"{path}: {err}") from None
+            raise PackageError(str(err) if str(path) in str(err) else f"{path}: {err}") from None
         pair = pair_of(translator)
         if pair in translators:
             raise PackageError(f"{path} and {translators[pair][0]} both translate {pair[0]}->{pair[1]}; keep one")

@@ -23,7 +23,7 @@ def main(argv: list[str]) -> int:
         translators = load_translators(paths, quantize)
     except Exception as err:  # noqa: BLE001 - any failure means a model is not servable
         message = " ".join(str(err).split()) or type(err).__name__
-        print(f"error: cannot load the model packages {argv[0]!r}: {message}", file=sys.stderr)
+        print(f"error: cannot load model package: {message}", file=sys.stderr)
         return 1
     for translator in translators:
         try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from serve.schema import align_schema, heatmap_schema, translate_schema
+from serve.schema import LANGUAGE, align_schema, heatmap_schema, translate_schema
 from serve.settings import Settings
 
 JSON = "application/json"
@@ -21,11 +21,14 @@ def _json_response(description: str, schema: str) -> dict[str, Any]:
 
 def _errors(*codes: int) -> dict[str, Any]:
     texts = {
-        400: "Invalid request: bad JSON, invalid UTF-8, missing/wrong-typed/unknown fields, limits exceeded",
+        400: "Invalid request: bad JSON, invalid UTF-8, missing/wrong-typed/unknown fields, limits exceeded, "
+        "an unknown language pair or none named where the server holds several",
+        401: "An API key is required (X-API-Key or Authorization: Bearer) and none or an unknown one was sent",
         404: "Unknown path",
         405: "Method not allowed on this path",
         413: "Request body larger than the configured limit",
         415: "Content-Type is not application/json",
+        429: "Over the rate limit; Retry-After says when to try again",
         503: "Model not ready, queue full or timed out; retry later",
     }
     return {str(code): _json_response(texts[code], "Error") for code in codes}
@@ -44,6 +47,15 @@ def _translation_schemas() -> dict[str, Any]:
     """One translation and the response that carries a list of them."""
     matrix = {"type": "array", "items": {"type": "array", "items": {"type": "number"}}}
     strings = {"type": "array", "items": {"type": "string"}}
+    numbers = {"type": "array", "items": {"type": "number"}}
+    span = {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2}
+    confidence = {
+        "type": "number",
+        "minimum": 0,
+        "maximum": 1,
+        "description": "exp(mean log-probability of the pieces and the end of sentence): the geometric mean of "
+        "their probabilities",
+    }
     links = {  # word links [source word, target word], 0-indexed
         "type": "array",
         "items": {"type": "array", "items": {"type": "integer"}, "minItems": 2, "maxItems": 2},
@@ -64,14 +76,61 @@ def _translation_schemas() -> dict[str, Any]:
         },
         "Translation": {
             "type": "object",
-            "required": ["translation", "source_tokens", "target_tokens", "score"],
+            "description": "One text (sentence, paragraph or document). The whole-text fields concatenate its "
+            "sentences (the alignment is block-diagonal); 'sentences' has each one.",
+            "required": ["translation", "source_tokens", "target_tokens", "score", "confidence", "sentences"],
             "properties": {
-                "translation": {"type": "string"},
+                "translation": {
+                    "type": "string",
+                    "description": "The translated text, with the original's line breaks and spacing",
+                },
                 "source_tokens": strings,
                 "target_tokens": strings,
                 "alignment": {**matrix, "description": "Rows: target pieces; columns: source pieces; rows sum to 1"},
                 "word_alignment": _ref("WordAlignment"),
+                "score": {"type": "number", "description": "Length-normalised log-probability (mean over sentences)"},
+                "confidence": confidence,
+                "sentences": {"type": "array", "items": _ref("Sentence")},
+            },
+        },
+        "Word": {
+            "type": "object",
+            "description": "A word and its character offsets [start, end) in the original (source) or the "
+            "translated (target) text of the whole request item",
+            "properties": {"text": {"type": "string"}, "start": {"type": "integer"}, "end": {"type": "integer"}},
+        },
+        "Sentence": {
+            "type": "object",
+            "properties": {
+                "translation": {"type": "string"},
+                "source_span": {**span, "description": "[start, end) of the sentence in the original text"},
+                "target_span": {**span, "description": "[start, end) of its translation in the translated text"},
+                "source_tokens": strings,
+                "target_tokens": strings,
                 "score": {"type": "number", "description": "Length-normalised log-probability"},
+                "confidence": confidence,
+                "token_logprobs": {**numbers, "description": "Log-probability of each target piece"},
+                "eos_logprob": {"type": "number", "description": "Log-probability of the end of the sentence"},
+                "alignment": {**matrix, "description": "Rows: target pieces; columns: source pieces; rows sum to 1"},
+                "source_words": {"type": "array", "items": _ref("Word")},
+                "target_words": {"type": "array", "items": _ref("Word")},
+                "word_links": {**links, "description": "[source word, target word]: each target word's most attended"},
+                "word_alignment": _ref("WordAlignment"),
+                "n_best": {
+                    "type": "array",
+                    "description": "With n_best > 1: the alternatives, best first (the first is this translation)",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "translation": {"type": "string"},
+                            "target_tokens": strings,
+                            "score": {"type": "number"},
+                            "confidence": confidence,
+                            "token_logprobs": numbers,
+                            "eos_logprob": {"type": "number"},
+                        },
+                    },
+                },
             },
         },
         "TranslateResponse": {
@@ -114,6 +173,35 @@ def _other_schemas() -> dict[str, Any]:
                 },
             },
         },
+        "Languages": {
+            "type": "object",
+            "properties": {
+                "pairs": {
+                    "type": "array",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "source": {"type": "string"},
+                            "target": {"type": "string"},
+                            "model": {"type": "string"},
+                            "scores": loose,
+                        },
+                    },
+                },
+                "languages": {
+                    "type": "array",
+                    "description": "Every source language with its targets",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "code": {"type": "string"},
+                            "targets": {"type": "array", "items": {"type": "string"}},
+                        },
+                    },
+                },
+                "api_key_required": {"type": "boolean"},
+            },
+        },
         "Model": {
             "type": "object",
             "description": "Package metadata (name, languages, parameters, scores, ...), decoding defaults, limits",
@@ -147,7 +235,7 @@ def _paths(settings: Settings) -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {JSON: {"schema": _ref("TranslateRequest")}}},
                 "responses": {
                     "200": _json_response("Translations in input order", "TranslateResponse"),
-                    **_errors(400, 413, 415, 503),
+                    **_errors(400, 401, 413, 415, 429, 503),
                 },
             }
         },
@@ -157,7 +245,7 @@ def _paths(settings: Settings) -> dict[str, Any]:
                 "requestBody": {"required": True, "content": {JSON: {"schema": _ref("AlignRequest")}}},
                 "responses": {
                     "200": _json_response("Links and soft matrices", "AlignResponse"),
-                    **_errors(400, 413, 415),
+                    **_errors(400, 401, 413, 415, 429),
                 },
             }
         },
@@ -165,12 +253,12 @@ def _paths(settings: Settings) -> dict[str, Any]:
             "post": {
                 "summary": "Alignment of one sentence as a PNG",
                 "requestBody": {"required": True, "content": {JSON: {"schema": _ref("HeatmapRequest")}}},
-                "responses": {"200": png, **_errors(400, 413, 415, 503)},
+                "responses": {"200": png, **_errors(400, 401, 413, 415, 429, 503)},
             },
             "get": {
                 "summary": "Alignment of one sentence as a PNG (query form)",
                 "parameters": _heatmap_query(settings),
-                "responses": {"200": png, **_errors(400, 503)},
+                "responses": {"200": png, **_errors(400, 401, 429, 503)},
             },
         },
         "/v1/health": {
@@ -179,7 +267,28 @@ def _paths(settings: Settings) -> dict[str, Any]:
                 "responses": {"200": _json_response("Ready", "Health"), "503": _json_response("Not ready", "Health")},
             }
         },
-        "/v1/model": {"get": {"summary": "Model metadata", "responses": {"200": _json_response("Model", "Model")}}},
+        "/v1/languages": {
+            "get": {
+                "summary": "The language pairs this server translates, with each package's name and scores",
+                "responses": {"200": _json_response("Pairs", "Languages")},
+            }
+        },
+        "/v1/model": {
+            "get": {
+                "summary": "Metadata of the package of a pair (?source=&target=; may be left out when unambiguous)",
+                "parameters": [
+                    {"name": name, "in": "query", "required": False, "schema": LANGUAGE}
+                    for name in ("source", "target")
+                ],
+                "responses": {"200": _json_response("Model", "Model"), **_errors(400)},
+            }
+        },
+        "/metrics": {
+            "get": {
+                "summary": "Prometheus metrics (all workers)",
+                "responses": {"200": {"description": "Prometheus text format", "content": {"text/plain": {}}}},
+            }
+        },
         "/v1/openapi.json": {"get": {"summary": "This document", "responses": {"200": {"description": "OpenAPI 3.0"}}}},
         "/": {
             "get": {
@@ -190,15 +299,16 @@ def _paths(settings: Settings) -> dict[str, Any]:
     }
 
 
-def openapi_document(settings: Settings, model: dict[str, Any]) -> dict[str, Any]:
-    """The OpenAPI document, with the configured limits and the loaded model's languages filled in."""
-    title = f"Translation service ({model.get('src_lang', '?')} → {model.get('tgt_lang', '?')})"
+def openapi_document(settings: Settings, pairs: list[str]) -> dict[str, Any]:
+    """The OpenAPI document, with the configured limits and the server's language pairs filled in."""
+    title = "Translation service"
     return {
         "openapi": "3.0.3",
         "info": {
             "title": title,
             "version": "1",
-            "description": 'Neural machine translation with attention alignments. Errors are JSON {"error": ...}.',
+            "description": "Neural machine translation with attention alignments, for the language pairs "
+            f'{", ".join(pairs)}. Errors are JSON {{"error": ...}}; every response has an X-Request-ID header.',
         },
         "paths": _paths(settings),
         "components": {"schemas": {**_request_schemas(settings), **_translation_schemas(), **_other_schemas()}},

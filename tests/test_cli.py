@@ -87,3 +87,69 @@ def test_undecodable_bytes_and_empty_files_are_one_error_line(trained_run, tmp_p
         err = out.stderr.decode()
         assert out.returncode == 2 and err.count("\n") == 1 and message in err, err
         assert out.stdout == b""
+
+
+def test_translate_splits_a_paragraph_line_and_keeps_one_line_each(trained_run):
+    out = run_cli(
+        "translate", "--model", trained_run.package, "--beam-size", "2", stdin="Ein Hund. Zwei Männer.\nEin Mann.\n"
+    )
+    assert out.returncode == 0, out.stderr
+    assert len(out.stdout.splitlines()) == 2
+    listed = run_cli("translate", "--model", trained_run.package, "--json", stdin="Ein Hund. Zwei Männer.\n")
+    assert len(json.loads(listed.stdout)["sentences"]) == 2
+    whole = run_cli(
+        "translate", "--model", trained_run.package, "--json", "--no-split", stdin="Ein Hund. Zwei Männer.\n"
+    )
+    assert len(json.loads(whole.stdout)["sentences"]) == 1
+
+
+def test_translate_n_best_lists_every_sentence_best_first(trained_run):
+    out = run_cli(
+        "translate",
+        "--model",
+        trained_run.package,
+        "--beam-size",
+        "3",
+        "--n-best",
+        "3",
+        stdin="Ein Hund. Ein Mann.\nKinder.\n",
+    )
+    assert out.returncode == 0, out.stderr
+    rows = [line.split(" ||| ") for line in out.stdout.splitlines()]
+    assert [(line, sentence) for line, sentence, _, _ in rows] == [("0", "0")] * 3 + [("0", "1")] * 3 + [("1", "0")] * 3
+    for first in (0, 3, 6):
+        scores = [float(row[3]) for row in rows[first : first + 3]]
+        assert scores == sorted(scores, reverse=True)
+    single = run_cli("translate", "--model", trained_run.package, "--beam-size", "3", stdin="Kinder.\n")
+    assert rows[6][2] == single.stdout.strip()  # the first alternative is the 1-best
+    too_many = run_cli(
+        "translate", "--model", trained_run.package, "--beam-size", "2", "--n-best", "3", stdin="Hund.\n"
+    )
+    assert too_many.returncode == 2 and too_many.stderr.startswith("error: --n-best")
+
+
+def test_progress_bar_only_on_a_terminal_and_long_input(trained_run):
+    """tqdm draws on stderr when it is a terminal (a pseudo-terminal here) and the input has > 300 lines."""
+    import os
+    import pty
+
+    lines = "Ein Hund.\n" * 301
+    leader, follower = pty.openpty()
+    with os.fdopen(leader, "rb", buffering=0) as terminal:
+        proc = subprocess.run(
+            [sys.executable, "-m", "translator", "translate", "--model", str(trained_run.package), "--beam-size", "1"],
+            input=lines.encode(),
+            stdout=subprocess.PIPE,
+            stderr=follower,
+        )
+        os.close(follower)
+        drawn = b""
+        try:
+            while chunk := terminal.read(4096):
+                drawn += chunk
+        except OSError:  # EIO once the writer side is closed and drained
+            pass
+    assert proc.returncode == 0 and len(proc.stdout.decode().splitlines()) == 301
+    assert b"301/301" in drawn
+    piped = run_cli("translate", "--model", trained_run.package, "--beam-size", "1", stdin=lines)
+    assert piped.returncode == 0 and "301/301" not in piped.stderr

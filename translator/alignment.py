@@ -1,4 +1,4 @@
-"""Word-level alignment, and the one JSON form of a translation (command line ``--json`` and HTTP API).
+"""Word-level alignment: SentencePiece pieces grouped into words, piece matrices merged into word matrices.
 
 SentencePiece pieces are merged back into whitespace-separated words.
 
@@ -13,7 +13,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from translator.links import argmax_links
-from translator.translate import Translation
 
 BOUNDARY = "\u2581"
 
@@ -61,18 +60,3 @@ def merge_alignment(source_tokens: list[str], target_tokens: list[str], alignmen
         "alignment": rows,
         "links": [list(link) for link in sorted(argmax_links(rows))],
     }
-
-
-def translation_json(item: Translation, alignment: bool = True, word_alignment: bool = False) -> dict[str, Any]:
-    """One translation as the HTTP API and ``python -m translator translate --json`` write it."""
-    out: dict[str, Any] = {
-        "translation": item.text,
-        "source_tokens": item.source_tokens,
-        "target_tokens": item.target_tokens,
-        "score": item.score,
-    }
-    if alignment:
-        out["alignment"] = item.alignment
-    if word_alignment:
-        out["word_alignment"] = merge_alignment(item.source_tokens, item.target_tokens, item.alignment)
-    return out

@@ -11,13 +11,18 @@ import json
 import sys
 from pathlib import Path
 
+from tqdm import tqdm
+
 from translator import cli_align
-from translator.alignment import translation_json
 from translator.config import MAX_BEAM
+from translator.document import DocumentTranslation, document_json, translate_documents
 from translator.evaluate import EvaluationError, evaluate_files, read_stdin_lines
 from translator.heatmap import render_heatmap
 from translator.package import PackageError
 from translator.translate import Translator
+
+CHUNK_LINES = 200  # input lines translated per call (their sentences form one batched call)
+PROGRESS_MIN_LINES = 300  # a progress bar on stderr (a terminal) for inputs longer than this
 
 
 def _beam(value: str) -> int:
@@ -27,12 +32,36 @@ def _beam(value: str) -> int:
     return beam
 
 
+def _n_best_lines(line: int, document: DocumentTranslation) -> list[str]:
+    """``LINE ||| SENTENCE ||| translation ||| score`` for every alternative of every sentence (0-indexed)."""
+    return [
+        f"{line} ||| {j} ||| {alt.text} ||| {alt.score:.6f}"
+        for j, sentence in enumerate(document.sentences)
+        for alt in sentence.translation.alternatives
+    ]
+
+
 def _translate(args: argparse.Namespace) -> int:
+    """Each input line is a text (a sentence or a paragraph): split into sentences, translated in batches of
+    ``CHUNK_LINES`` lines, put back together; one output line (or JSON object) per input line."""
     translator = Translator.load(args.model)
     lines = read_stdin_lines()
-    for start in range(0, len(lines), 1000):
-        for result in translator.translate(lines[start : start + 1000], beam_size=args.beam_size):
-            print(json.dumps(translation_json(result), ensure_ascii=False) if args.json else result.text, flush=False)
+    beam = args.beam_size or translator.package.decode_cfg.beam_size
+    if not 1 <= args.n_best <= beam:
+        raise EvaluationError(f"--n-best must be between 1 and the beam size {beam}")
+    show = sys.stderr.isatty() and len(lines) > PROGRESS_MIN_LINES
+    with tqdm(total=len(lines), unit="line", disable=not show, file=sys.stderr) as bar:
+        for start in range(0, len(lines), CHUNK_LINES):
+            chunk = lines[start : start + CHUNK_LINES]
+            documents = translate_documents(translator, chunk, args.beam_size, args.n_best, not args.no_split)
+            for i, document in enumerate(documents, start):
+                if args.json:
+                    print(json.dumps(document_json(document), ensure_ascii=False))
+                elif args.n_best > 1:
+                    print("\n".join(_n_best_lines(i, document)))
+                else:
+                    print(document.text)
+            bar.update(len(chunk))
     sys.stdout.flush()
     return 0
 
@@ -70,8 +99,15 @@ def _heatmap(args: argparse.Namespace) -> int:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m translator", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
-    tr = sub.add_parser("translate", help="translate sentences from stdin, one per line")
+    tr = sub.add_parser("translate", help="translate stdin, one text (sentence or paragraph) per line")
     tr.add_argument("--json", action="store_true", help="one JSON object per line, with tokens and alignment")
+    tr.add_argument(
+        "--n-best",
+        type=int,
+        default=1,
+        help="alternatives per sentence (at most the beam): LINE ||| SENTENCE ||| text ||| score",
+    )
+    tr.add_argument("--no-split", action="store_true", help="do not split lines into sentences")
     ev = sub.add_parser("evaluate", help="BLEU and chrF of a package on a parallel corpus")
     ev.add_argument("--src", help="source file, one sentence per line")
     ev.add_argument("--ref", help="reference file, one sentence per line")

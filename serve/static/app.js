@@ -1,7 +1,10 @@
-// Translator page: sends the sentence to /v1/translate and draws the alignment as a table heatmap.
+// Translator page: a language pair, a text of one or more sentences, /v1/translate; the source and the
+// translation are drawn with their words (character offsets from the API) linked on hover, and every
+// sentence gets its scores, its alternatives and a table heatmap.
 "use strict";
 
 const $ = (id) => document.getElementById(id);
+let pairs = [];
 
 function showError(message) {
   const box = $("error");
@@ -9,14 +12,31 @@ function showError(message) {
   box.hidden = !message;
 }
 
-async function loadModelInfo() {
+function selectedPair() {
+  return pairs[Number($("pair").value)] || pairs[0] || {};
+}
+
+function onPairChange() {
+  const pair = selectedPair();
+  $("source").lang = pair.source || "";
+  $("translation").lang = pair.target || "";
+}
+
+async function loadLanguages() {
   try {
-    const response = await fetch("/v1/model");
-    const info = await response.json();
-    const params = info.parameters ? ` · ${(info.parameters / 1e6).toFixed(1)}M parameters` : "";
-    $("model-info").textContent = `${info.name || "model"}: ${info.src_lang || "?"} → ${info.tgt_lang || "?"}${params}`;
-    $("translation").lang = info.tgt_lang || "";
-    $("source").lang = info.src_lang || "";
+    const info = await (await fetch("/v1/languages")).json();
+    pairs = info.pairs || [];
+    const select = $("pair");
+    select.replaceChildren(...pairs.map((pair, i) => {
+      const option = document.createElement("option");
+      option.value = String(i);
+      option.textContent = `${pair.source} → ${pair.target} (${pair.model || "model"})`;
+      return option;
+    }));
+    $("key-label").hidden = !info.api_key_required;
+    const names = pairs.map((p) => `${p.source} → ${p.target}`).join(", ");
+    $("model-info").textContent = `${pairs.length} language pair${pairs.length === 1 ? "" : "s"}: ${names}`;
+    onPairChange();
   } catch (err) {
     $("model-info").textContent = "model information unavailable";
   }
@@ -35,42 +55,38 @@ function cellColor(weight) {
   return `hsl(215, 75%, ${light}%)`;
 }
 
+function element(tag, className, text) {
+  const node = document.createElement(tag);
+  if (className) node.className = className;
+  if (text !== undefined) node.textContent = text;
+  return node;
+}
+
 function headerRow(sources) {
-  const row = document.createElement("tr");
-  row.appendChild(document.createElement("th"));
+  const row = element("tr");
+  row.appendChild(element("th"));
   sources.forEach((piece, j) => {
-    const th = document.createElement("th");
-    th.className = "src";
+    const th = element("th", "src", piece);
     th.dataset.col = String(j);
-    th.textContent = piece;
     row.appendChild(th);
   });
   return row;
 }
 
-function drawHeatmap(sources, targets, matrix) {
-  const table = $("heatmap");
+function drawHeatmap(table, sources, targets, matrix) {
   table.replaceChildren();
-  const head = document.createElement("thead");
+  const head = element("thead");
   head.appendChild(headerRow(sources));
-  const body = document.createElement("tbody");
+  const body = element("tbody");
   targets.forEach((target, i) => {
-    const row = document.createElement("tr");
-    row.className = "hm-row";
-    const label = document.createElement("th");
-    label.className = "tgt";
+    const row = element("tr", "hm-row");
+    const label = element("th", "tgt", target);
     label.dataset.row = String(i);
-    label.textContent = target;
     row.appendChild(label);
     sources.forEach((source, j) => {
       const weight = matrix[i][j];
-      const cell = document.createElement("td");
-      cell.className = "cell";
-      cell.dataset.row = String(i);
-      cell.dataset.col = String(j);
-      cell.dataset.source = source;
-      cell.dataset.target = target;
-      cell.dataset.weight = weight.toFixed(3);
+      const cell = element("td", "cell");
+      Object.assign(cell.dataset, { row: String(i), col: String(j), source, target, weight: weight.toFixed(3) });
       cell.style.background = cellColor(weight);
       cell.title = `${source} → ${target}: ${weight.toFixed(3)}`;
       row.appendChild(cell);
@@ -80,15 +96,10 @@ function drawHeatmap(sources, targets, matrix) {
   table.append(head, body);
 }
 
-function highlight(row, col, on) {
-  document.querySelectorAll(`#heatmap th[data-row="${row}"], #heatmap th[data-col="${col}"]`)
-    .forEach((th) => th.classList.toggle("active", on));
-}
-
 function onHover(event) {
-  const cell = event.target.closest("td.cell");
+  const cell = event.target.closest ? event.target.closest("td.cell") : null;
   const tip = $("tooltip");
-  document.querySelectorAll("#heatmap th.active").forEach((th) => th.classList.remove("active"));
+  document.querySelectorAll(".heatmap th.active").forEach((th) => th.classList.remove("active"));
   if (!cell) {
     tip.hidden = true;
     return;
@@ -98,49 +109,52 @@ function onHover(event) {
   tip.style.left = `${event.clientX + 14}px`;
   tip.style.top = `${event.clientY + 14}px`;
   tip.hidden = false;
-  highlight(row, col, true);
+  const table = cell.closest("table");
+  table.querySelectorAll(`th[data-row="${row}"], th[data-col="${col}"]`).forEach((th) => th.classList.add("active"));
 }
 
-// Word links: every word is a span; hovering or clicking one lights up the words it is linked to.
-let wordLinks = [];
+// Words: a text is drawn as its characters, with every word (start/end offsets from the API) a span that
+// names its sentence and index; hovering or clicking one lights up the words it is linked to.
+let sentenceLinks = [];
 let pinned = null;
 
-function wordSpans(box, words, side) {
+function drawText(box, text, sentences, side) {
   box.replaceChildren();
-  words.forEach((word, index) => {
-    const span = document.createElement("span");
-    span.className = "word";
-    span.dataset.side = side;
-    span.dataset.index = String(index);
-    span.textContent = word;
+  const words = [];
+  sentences.forEach((sentence, s) => {
+    sentence[`${side}_words`].forEach((word, index) => words.push({ ...word, s, index }));
+  });
+  words.sort((a, b) => a.start - b.start);
+  let at = 0;
+  words.forEach((word) => {
+    if (word.start > at) box.appendChild(document.createTextNode(text.slice(at, word.start)));
+    const span = element("span", "word", text.slice(word.start, word.end));
+    Object.assign(span.dataset, { side, sentence: String(word.s), index: String(word.index) });
     span.tabIndex = 0;
     box.appendChild(span);
+    at = Math.max(at, word.end);
   });
+  if (at < text.length) box.appendChild(document.createTextNode(text.slice(at)));
 }
 
-function linkedIndices(side, index) {
-  // links are [source word, target word]; a source word may link to several target words
-  return side === "src"
-    ? wordLinks.filter(([s]) => s === index).map(([, t]) => t)
-    : wordLinks.filter(([, t]) => t === index).map(([s]) => s);
+function linkedIndices(side, sentence, index) {
+  // links are [source word, target word] within a sentence; a source word may link to several target words
+  const links = sentenceLinks[sentence] || [];
+  return side === "source"
+    ? links.filter(([s]) => s === index).map(([, t]) => t)
+    : links.filter(([, t]) => t === index).map(([s]) => s);
 }
 
 function markWords(word) {
   document.querySelectorAll("#links .word").forEach((w) => w.classList.remove("active", "linked"));
   if (!word) return;
   word.classList.add("active");
-  const other = word.dataset.side === "src" ? "tgt" : "src";
-  linkedIndices(word.dataset.side, Number(word.dataset.index)).forEach((i) => {
-    const target = document.querySelector(`#links .word[data-side="${other}"][data-index="${i}"]`);
-    if (target) target.classList.add("linked");
+  const other = word.dataset.side === "source" ? "target" : "source";
+  const sentence = Number(word.dataset.sentence);
+  linkedIndices(word.dataset.side, sentence, Number(word.dataset.index)).forEach((i) => {
+    const selector = `#links .word[data-side="${other}"][data-sentence="${sentence}"][data-index="${i}"]`;
+    document.querySelectorAll(selector).forEach((linked) => linked.classList.add("linked"));
   });
-}
-
-function drawWordLinks(wordAlignment) {
-  wordLinks = wordAlignment.links || [];
-  pinned = null;
-  wordSpans($("src-words"), wordAlignment.source_words, "src");
-  wordSpans($("tgt-words"), wordAlignment.target_words, "tgt");
 }
 
 function onWordHover(event) {
@@ -156,30 +170,58 @@ function onWordClick(event) {
   markWords(pinned);
 }
 
-function requestBody(text) {
-  const body = { text, alignment: true, word_alignment: true };
-  const beam = $("beam").value;
-  if (beam) body.beam_size = Number(beam);
-  return body;
+function drawSentence(sentence, index, words) {
+  const box = element("section", "sentence");
+  box.dataset.index = String(index);
+  const title = `${index + 1}. score ${sentence.score.toFixed(3)} · confidence ${(100 * sentence.confidence).toFixed(1)} %`;
+  box.appendChild(element("h3", "", title));
+  if (sentence.n_best) {
+    const list = element("ol", "alternatives");
+    sentence.n_best.forEach((alt) => {
+      const item = element("li", "", alt.translation || "(empty)");
+      item.appendChild(element("span", "muted", ` score ${alt.score.toFixed(3)} · confidence ${(100 * alt.confidence).toFixed(1)} %`));
+      list.appendChild(item);
+    });
+    box.appendChild(list);
+  }
+  const wrap = element("div", "heatmap-wrap");
+  const table = element("table", "heatmap");
+  table.setAttribute("aria-label", `alignment of sentence ${index + 1}`);
+  if (words && sentence.word_alignment) {
+    const w = sentence.word_alignment;
+    drawHeatmap(table, w.source_words, w.target_words, w.alignment);
+  } else {
+    drawHeatmap(table, sentence.source_tokens.map(pieceLabel), sentence.target_tokens.map(pieceLabel), sentence.alignment);
+  }
+  table.addEventListener("mousemove", onHover);
+  table.addEventListener("mouseleave", () => onHover({ target: table }));
+  wrap.appendChild(table);
+  box.appendChild(wrap);
+  return box;
 }
 
-function showResult(item, elapsed) {
-  $("translation").textContent = item.translation || "(empty translation)";
-  $("score").textContent = `score ${item.score.toFixed(3)}`;
+function showResult(item, elapsed, sourceText) {
+  const sentences = item.sentences || [];
+  sentenceLinks = sentences.map((s) => s.word_links || []);
+  pinned = null;
+  drawText($("src-text"), sourceText, sentences, "source");
+  drawText($("translation"), item.translation, sentences, "target");
+  if (!item.translation) $("translation").textContent = "(empty translation)";
+  $("score").textContent = `score ${item.score.toFixed(3)} · confidence ${(100 * item.confidence).toFixed(1)} %`;
   $("elapsed").textContent = `${Math.round(elapsed)} ms`;
-  drawWordLinks(item.word_alignment);
   const words = $("words").checked;
-  if (words) {
-    const w = item.word_alignment;
-    drawHeatmap(w.source_words, w.target_words, w.alignment);
-  } else {
-    drawHeatmap(item.source_tokens.map(pieceLabel), item.target_tokens.map(pieceLabel), item.alignment);
-  }
-  const params = new URLSearchParams({ text: $("source").value, level: words ? "word" : "piece" });
-  const beam = $("beam").value;
-  if (beam) params.set("beam_size", beam);
-  $("png-link").href = `/v1/heatmap?${params}`;
+  $("sentences").replaceChildren(...sentences.map((s, i) => drawSentence(s, i, words)));
   $("result").hidden = false;
+}
+
+function requestBody(text) {
+  const pair = selectedPair();
+  const body = { text, alignment: true, word_alignment: $("words").checked, source: pair.source, target: pair.target };
+  const beam = $("beam").value;
+  const nBest = Number($("nbest").value);
+  if (beam) body.beam_size = Math.max(Number(beam), nBest);
+  if (nBest > 1) body.n_best = nBest;
+  return body;
 }
 
 async function translate(event) {
@@ -189,15 +231,13 @@ async function translate(event) {
   button.disabled = true;
   showError("");
   const started = performance.now();
+  const headers = { "Content-Type": "application/json" };
+  if ($("api-key").value) headers["X-API-Key"] = $("api-key").value;
   try {
-    const response = await fetch("/v1/translate", {
-      method: "POST",
-      headers: { "Content-Type": "application/json" },
-      body: JSON.stringify(requestBody(text)),
-    });
+    const response = await fetch("/v1/translate", { method: "POST", headers, body: JSON.stringify(requestBody(text)) });
     const data = await response.json();
     if (!response.ok) throw new Error(data.error || `HTTP ${response.status}`);
-    showResult(data.translations[0], performance.now() - started);
+    showResult(data.translations[0], performance.now() - started, text);
   } catch (err) {
     $("result").hidden = true; // no stale translation under the error
     showError(`Translation failed: ${err.message}`);
@@ -208,15 +248,13 @@ async function translate(event) {
 
 document.addEventListener("DOMContentLoaded", () => {
   $("form").addEventListener("submit", translate);
+  $("pair").addEventListener("change", onPairChange);
   $("source").addEventListener("keydown", (event) => {
     if (event.key === "Enter" && (event.ctrlKey || event.metaKey)) translate(event);
   });
-  const table = $("heatmap");
-  table.addEventListener("mousemove", onHover);
-  table.addEventListener("mouseleave", () => { $("tooltip").hidden = true; onHover({ target: table }); });
   const links = $("links");
   links.addEventListener("mouseover", onWordHover);
   links.addEventListener("mouseleave", () => markWords(pinned));
   links.addEventListener("click", onWordClick);
-  loadModelInfo();
+  loadLanguages();
 });

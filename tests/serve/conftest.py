@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,6 +64,27 @@ def client(app: Flask) -> FlaskClient:
 def free_port() -> int:
     """A currently free TCP port on 127.0.0.1."""
     return free_loopback_port()
+
+
+@pytest.fixture(scope="session")
+def pair_packages(tiny_package: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of two packages: de->en (the tiny package) and en->fr (other weights)."""
+    root = tmp_path_factory.mktemp("pairs")
+    shutil.copytree(tiny_package, root / "all" / "de-en")
+    build_tiny_package(root / "all" / "en-fr", root / "spm-fr", pair=("en", "fr"), seed=1)
+    return root / "all"
+
+
+@pytest.fixture(scope="session")
+def pairs_live_server(pair_packages: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
+    """``python -m serve`` over the two-package folder (one worker) on a free loopback port."""
+    port = free_loopback_port()
+    log = tmp_path_factory.mktemp("pairs-server") / "server.log"
+    proc = start_server(pair_packages, port, log, "--workers", "1", "--threads", "8")
+    try:
+        yield port
+    finally:
+        stop_server(proc)
 
 
 @pytest.fixture(scope="session")

@@ -1,5 +1,6 @@
-"""The page in headless Chromium (Debian's package, driven by Playwright): type a sentence, get the
-translation and a heatmap with one row per target piece, with a hover tooltip."""
+"""The page in headless Chromium (Debian's package, driven by Playwright), against a server with two language
+pairs: pick a pair, type a paragraph, get the translation with its words linked on hover, and per sentence the
+alternatives and a heatmap with one row per target piece, with a hover tooltip."""
 
 from __future__ import annotations
 
@@ -29,7 +30,7 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's ch
 
 
 @pytest.fixture()
-def page(live_server: int) -> Iterator:  # noqa: ANN201 - a playwright Page
+def page(pairs_live_server: int) -> Iterator:  # noqa: ANN201 - a playwright Page
     """A fresh page on the live server; the browser is closed afterwards."""
     from playwright.sync_api import sync_playwright
 
@@ -51,77 +52,126 @@ def _loopback_only(route) -> None:  # noqa: ANN001 - a playwright Route
         route.abort()
 
 
-def test_page_translates_and_draws_heatmap(page, live_server: int, tmp_path: Path) -> None:  # noqa: ANN001
+PARAGRAPH = "Zwei Hunde spielen im Schnee. Ein Mann fährt Fahrrad.\nKinder spielen."
+
+
+def _wait_pairs(page, count: int) -> None:  # noqa: ANN001
+    page.wait_for_function(f"document.querySelectorAll('#pair option').length === {count}")
+
+
+def _expected(port: int, body: dict) -> dict:
+    status, _, data = http_request(port, "POST", "/v1/translate", json.dumps(body).encode())
+    assert status == 200, data
+    return json.loads(data)["translations"][0]
+
+
+def test_page_translates_a_paragraph_with_two_pairs(page, pairs_live_server: int, tmp_path: Path) -> None:  # noqa: ANN001
+    """Two language pairs in the selector; a three-sentence paragraph: the translation keeps its line break,
+    every sentence gets its alternatives and a heatmap with one row per target piece, words link on hover."""
     failed: list[str] = []
     page.on("requestfailed", lambda request: failed.append(request.url))
     page.on("pageerror", lambda error: failed.append(str(error)))
-    page.goto(f"http://127.0.0.1:{live_server}/")
-    page.wait_for_function("document.getElementById('model-info').textContent.includes('de')")
-    page.fill("#source", SENTENCE)
-    page.select_option("#beam", "1")
+    page.goto(f"http://127.0.0.1:{pairs_live_server}/")
+    _wait_pairs(page, 2)
+    assert page.locator("#pair option").all_text_contents() == ["de → en (test)", "en → fr (test-en-fr)"]
+    page.fill("#source", PARAGRAPH)
+    page.select_option("#beam", "3")
+    page.select_option("#nbest", "3")
     page.click("#translate")
     page.wait_for_selector("#result:not([hidden])", timeout=20_000)
 
-    body = json.dumps({"text": SENTENCE, "beam_size": 1, "word_alignment": True}).encode()
-    expected = json.loads(http_request(live_server, "POST", "/v1/translate", body)[2])["translations"][0]
-    shown = page.text_content("#translation")
-    assert shown == (expected["translation"] or "(empty translation)")
-    rows = page.locator("#heatmap tr.hm-row")
-    assert rows.count() == len(expected["target_tokens"]) > 0
-    assert page.locator("#heatmap tr.hm-row").first.locator("td.cell").count() == len(expected["source_tokens"])
+    body = {"text": PARAGRAPH, "beam_size": 3, "n_best": 3, "source": "de", "target": "en"}
+    expected = _expected(pairs_live_server, body)
+    assert page.text_content("#translation") == expected["translation"] and "\n" in expected["translation"]
+    assert page.text_content("#src-text") == PARAGRAPH
+    sections = page.locator("#sentences .sentence")
+    assert sections.count() == len(expected["sentences"]) == 3
+    for i, sentence in enumerate(expected["sentences"]):
+        section = sections.nth(i)
+        assert section.locator("tr.hm-row").count() == len(sentence["target_tokens"])
+        assert section.locator("tr.hm-row").first.locator("td.cell").count() == len(sentence["source_tokens"])
+        shown = section.locator(".alternatives li").all_text_contents()
+        assert [text.split(" score ")[0] for text in shown] == [a["translation"] for a in sentence["n_best"]]
+    _check_tooltip(page, expected["sentences"][0])
+    _check_word_links(page, expected["sentences"])
+    page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
 
-    cell = page.locator("#heatmap td.cell").first
+    page.select_option("#pair", "1")  # the other pair
+    page.fill("#source", "Two dogs play.")
+    page.select_option("#nbest", "1")
+    page.click("#translate")
+    other = _expected(pairs_live_server, {"text": "Two dogs play.", "beam_size": 3, "source": "en", "target": "fr"})
+    page.wait_for_function("t => document.getElementById('translation').textContent === t", arg=other["translation"])
+    assert failed == []
+
+
+def _check_tooltip(page, sentence: dict) -> None:  # noqa: ANN001
+    cell = page.locator("#sentences .sentence").first.locator("td.cell").first
     cell.hover()
     tooltip = page.locator("#tooltip")
     tooltip.wait_for(state="visible")
-    weight = f"{expected['alignment'][0][0]:.3f}"
-    source, target = (piece_label(expected[key][0]) for key in ("source_tokens", "target_tokens"))
+    weight = f"{sentence['alignment'][0][0]:.3f}"
+    source, target = (piece_label(sentence[key][0]) for key in ("source_tokens", "target_tokens"))
     assert tooltip.text_content() == f"{source} → {target}: {weight}"
-    labels = page.eval_on_selector_all("#heatmap th", "els => els.map(e => e.textContent).join('')")
+    labels = page.eval_on_selector_all(".heatmap th", "els => els.map(e => e.textContent).join('')")
     assert "\u2581" not in labels + tooltip.text_content()  # no raw SentencePiece markers
-    _check_word_links(page, expected["word_alignment"])
-    page.screenshot(path=str(tmp_path / "page.png"), full_page=True)
-    assert failed == []
 
 
 def _indices(page, selector: str) -> list[int]:  # noqa: ANN001
     return sorted(int(i) for i in page.eval_on_selector_all(selector, "els => els.map(e => e.dataset.index)"))
 
 
-def _check_word_links(page, words: dict) -> None:  # noqa: ANN001
-    """Hovering a target word lights up its linked source word(s), hovering a source word its target words;
-    a click pins the highlight until the next click."""
-    assert page.locator("#src-words .word").all_text_contents() == words["source_words"]
-    assert page.locator("#tgt-words .word").all_text_contents() == words["target_words"]
-    links = [tuple(link) for link in words["links"]]
-    for j in range(len(words["target_words"])):
-        page.hover(f'#tgt-words .word[data-index="{j}"]')
-        assert _indices(page, "#src-words .word.linked") == sorted(s for s, t in links if t == j)
+def _word(side: str, sentence: int, index: int) -> str:
+    return f'#links .word[data-side="{side}"][data-sentence="{sentence}"][data-index="{index}"]'
+
+
+def _check_word_links(page, sentences: list[dict]) -> None:  # noqa: ANN001
+    """Every word is drawn where its offsets say; hovering a target word lights up its linked source word(s)
+    of the same sentence, hovering a source word its target words; a click pins the highlight."""
+    for s, sentence in enumerate(sentences):
+        for side in ("source", "target"):
+            words = [w["text"] for w in sentence[f"{side}_words"]]
+            assert [page.text_content(_word(side, s, i)) for i in range(len(words))] == words
+        links = [tuple(link) for link in sentence["word_links"]]
+        for j in range(len(sentence["target_words"])):
+            page.hover(_word("target", s, j))
+            linked = f'#links .word.linked[data-side="source"][data-sentence="{s}"]'
+            assert _indices(page, linked) == sorted(a for a, t in links if t == j)
+            assert page.locator(f'#links .word.linked:not([data-sentence="{s}"])').count() == 0
+    links = [tuple(link) for link in sentences[1]["word_links"]]
     source = links[0][0]
-    page.click(f'#src-words .word[data-index="{source}"]')
+    page.click(_word("source", 1, source))
     page.hover("h1")  # away from the words: the pinned source word keeps its highlight
-    assert _indices(page, "#tgt-words .word.linked") == sorted(t for s, t in links if s == source)
-    assert _indices(page, "#src-words .word.pinned") == [source]
+    assert _indices(page, '#links .word.linked[data-side="target"]') == sorted(t for a, t in links if a == source)
+    assert _indices(page, "#links .word.pinned") == [source]
 
 
-def test_a_long_translation_stays_in_its_box_at_390_px(page, live_server: int) -> None:  # noqa: ANN001
+def test_a_long_translation_stays_in_its_box_at_390_px(page, pairs_live_server: int) -> None:  # noqa: ANN001
     """A phone-width window: a long unbroken translation wraps inside its box; nothing scrolls sideways."""
     page.set_viewport_size({"width": 390, "height": 844})
-    page.goto(f"http://127.0.0.1:{live_server}/")
-    page.wait_for_function("document.getElementById('model-info').textContent.includes('de')")
+    page.goto(f"http://127.0.0.1:{pairs_live_server}/")
+    _wait_pairs(page, 2)
     long_word = "Donaudampfschifffahrtsgesellschaftskapitän" * 6
-    item = {
-        "translation": f"A {long_word} and a very long sentence " * 3,
+    translation = f"A {long_word} and a very long sentence " * 3
+    sentence = {
+        "translation": translation,
         "score": -1.5,
+        "confidence": 0.5,
         "source_tokens": ["\u2581Ein", "\u2581Mann"],
         "target_tokens": ["\u2581A", "\u2581ma", "n"],
         "alignment": [[0.9, 0.1], [0.2, 0.8], [0.1, 0.9]],
-        "word_alignment": {"source_words": ["Ein", "Mann"], "target_words": ["A", long_word], "links": [[0, 0]]},
+        "source_words": [{"text": "Ein", "start": 0, "end": 3}, {"text": "Mann", "start": 4, "end": 8}],
+        "target_words": [
+            {"text": "A", "start": 0, "end": 1},
+            {"text": long_word, "start": 2, "end": 2 + len(long_word)},
+        ],
+        "word_links": [[0, 0]],
     }
-    page.evaluate("item => showResult(item, 12)", item)
+    item = {"translation": translation, "score": -1.5, "confidence": 0.5, "sentences": [sentence]}
+    page.evaluate("item => showResult(item, 12, 'Ein Mann')", item)
     box = page.locator("#translation").bounding_box()
     assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 390
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     assert page.eval_on_selector("#translation", "e => e.scrollWidth <= e.clientWidth")
-    labels = page.eval_on_selector_all("#heatmap th.tgt", "els => els.map(e => e.textContent)")
+    labels = page.eval_on_selector_all(".heatmap th.tgt", "els => els.map(e => e.textContent)")
     assert labels == ["A", "ma", "\u00b7n"]

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
-from tiny_package import build_tiny_package
 
 from serve.app import catalog_of, create_app
 from serve.catalog import load_translators
@@ -23,12 +22,8 @@ PARAGRAPH = "Ein Mann fährt Fahrrad. Zwei Hunde spielen im Schnee.\n\nKinder sp
 
 
 @pytest.fixture(scope="module")
-def packages(tiny_package: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A folder of two packages: de->en (the tiny package) and en->fr (other weights)."""
-    root = tmp_path_factory.mktemp("pairs")
-    shutil.copytree(tiny_package, root / "all" / "de-en")
-    build_tiny_package(root / "all" / "en-fr", root / "spm-fr", pair=("en", "fr"), seed=1)
-    return root / "all"
+def packages(pair_packages: Path) -> Path:
+    return pair_packages
 
 
 @pytest.fixture(scope="module")

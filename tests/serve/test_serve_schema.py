@@ -16,7 +16,7 @@ from serve.settings import Settings
 from serve.validation import parse_align, parse_heatmap, parse_translate
 
 SETTINGS = Settings(max_text_chars=20, max_texts=3, max_beam=8)
-DOCUMENT = openapi_document(SETTINGS, {"name": "test", "src_lang": "de", "tgt_lang": "en"})
+DOCUMENT = openapi_document(SETTINGS, ["de->en", "en->fr"])
 SCHEMAS = DOCUMENT["components"]["schemas"]
 
 
@@ -52,6 +52,14 @@ EDGES = [
     {"text": "a", "alignment": False, "word_alignment": True},
     {"text": "a", "word_alignment": None},
     {"texts": "a", "text": "b"},
+    {"text": "a", "source": "de", "target": "en"},
+    {"text": "a", "source": "d"},
+    {"text": "a", "source": "deu", "target": None},
+    {"text": "a", "target": "EN"},
+    {"text": "a", "split": False},
+    {"text": "a", "split": 0},
+    {"text": "a", "n_best": 8},
+    {"text": "a", "n_best": 9},
 ]
 HEATMAP_BODIES = [
     {"text": "Ein Hund."},

@@ -1,0 +1,142 @@
+"""The load generator of the serving benchmarks: keep-alive clients in threads, latency percentiles, the
+resident memory of a server's processes."""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass
+class LevelResult:
+    """The figures for one concurrency level."""
+
+    clients: int
+    requests: int
+    ok: int
+    errors: int
+    seconds: float
+    throughput_rps: float
+    p50_ms: float
+    p95_ms: float
+    p99_ms: float
+    mean_ms: float
+    server_rss_mib: float | None
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The q-th percentile (0-100) with linear interpolation; NaN for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q / 100.0
+    low = int(pos)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
+
+
+def rss_mib(pid: int | None) -> float | None:
+    """Resident memory of ``pid`` and its child processes (gunicorn master + workers), in MiB."""
+    if pid is None:
+        return None
+    pids = [pid]
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                pids.append(int(entry.name))
+    total_kib = 0
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kib += int(line.split()[1])
+        except OSError:
+            continue
+    return total_kib / 1024.0
+
+
+class Client:
+    """One keep-alive connection to the server; reconnects after a failure."""
+
+    def __init__(self, host: str, port: int, timeout: float) -> None:
+        self.host, self.port, self.timeout = host, port, timeout
+        self.conn: http.client.HTTPConnection | None = None
+
+    def post(self, path: str, payload: dict) -> tuple[int, bytes]:
+        """POST JSON and return (status, body); raises OSError/HTTPException on transport failure."""
+        if self.conn is None:
+            self.conn = http.client.HTTPConnection(self.host, self.port, timeout=self.timeout)
+        try:
+            body = json.dumps(payload).encode()
+            self.conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+            response = self.conn.getresponse()
+            return response.status, response.read()
+        except (OSError, http.client.HTTPException):
+            self.conn.close()
+            self.conn = None
+            raise
+
+
+def run_level(
+    host: str, port: int, clients: int, payload: Callable[[int], dict], args: argparse.Namespace
+) -> LevelResult:
+    """Send ``args.requests`` requests (request i's body: ``payload(i)``) from ``clients`` threads; stop early
+    at ``args.level_timeout``."""
+    latencies: list[float] = []
+    errors = [0]
+    counter = iter(range(args.requests))
+    lock = threading.Lock()
+    deadline = time.monotonic() + args.level_timeout
+
+    def worker() -> None:
+        client = Client(host, port, args.timeout)
+        while time.monotonic() < deadline:
+            with lock:
+                index = next(counter, None)
+            if index is None:
+                return
+            body = payload(index)
+            start = time.perf_counter()
+            try:
+                status, _ = client.post("/v1/translate", body)
+            except (OSError, http.client.HTTPException):
+                status = 0
+            elapsed = (time.perf_counter() - start) * 1000.0
+            with lock:
+                if status == 200:
+                    latencies.append(elapsed)
+                else:
+                    errors[0] += 1
+
+    threads = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(args.level_timeout + args.timeout + 5)
+    seconds = time.perf_counter() - began
+    done = len(latencies)
+    return LevelResult(
+        clients=clients,
+        requests=done + errors[0],
+        ok=done,
+        errors=errors[0],
+        seconds=round(seconds, 3),
+        throughput_rps=round(done / seconds, 2),
+        p50_ms=round(percentile(latencies, 50), 1),
+        p95_ms=round(percentile(latencies, 95), 1),
+        p99_ms=round(percentile(latencies, 99), 1),
+        mean_ms=round(statistics.fmean(latencies), 1) if latencies else float("nan"),
+        server_rss_mib=None if args.server_pid is None else round(rss_mib(args.server_pid) or 0.0, 1),
+    )
