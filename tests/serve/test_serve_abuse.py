@@ -111,10 +111,11 @@ def test_a_busy_port_stops_startup_with_one_error(tiny_package: Path, tmp_path: 
 
 
 def test_a_small_request_is_served_during_a_flood_of_the_largest_requests(guarded_server: int) -> None:
-    """Two clients send the largest request the limits allow (64 texts of 1,000 characters at beam 16: tens of
-    seconds of decoding); a one-sentence greedy request sent after them is answered while both are pending."""
+    """Two clients send the largest request the limits allow (64 unsplit texts of 1,000 characters at beam 16:
+    tens of seconds of decoding); a one-sentence greedy request sent after them is answered while both are
+    pending."""
     text = ("Ein Mann fährt mit dem Fahrrad über eine Brücke. " * 25)[:1000]
-    big = json.dumps({"texts": [text] * 64, "beam_size": 16}).encode()
+    big = json.dumps({"texts": [text] * 64, "beam_size": 16, "split": False}).encode()
     flood = []
     for _ in range(2):
         conn = socket.create_connection(("127.0.0.1", guarded_server), timeout=120)
