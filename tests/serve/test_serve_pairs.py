@@ -11,7 +11,7 @@ import pytest
 from flask import Flask
 from prometheus_client.parser import text_string_to_metric_families
 
-from serve.app import catalog_of, create_app
+from serve.app import catalog_of, create_app, service_of
 from serve.catalog import load_translators
 from serve.loadcheck import main as loadcheck
 from serve.settings import Settings
@@ -161,3 +161,29 @@ def test_every_response_has_a_request_id(pairs_app: Flask) -> None:
     made = client.get("/v1/nowhere", headers={"X-Request-ID": "bad id with spaces"})
     assert made.status_code == 404 and len(made.headers["X-Request-ID"]) == 32
     assert client.post("/v1/translate", data="{").headers["X-Request-ID"]
+
+
+def test_log_lines_name_their_request(pairs_app: Flask, monkeypatch: pytest.MonkeyPatch, capsys) -> None:  # noqa: ANN001
+    """A worker's log format (serve.server) names the request id of the request a line belongs to."""
+    import logging
+
+    from serve.server import _log_with_request_ids
+
+    _log_with_request_ids()
+    logger = logging.getLogger("serve")
+    try:
+        service = service_of(pairs_app, "de", "en")
+
+        def explode(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+            raise RuntimeError("boom")
+
+        monkeypatch.setattr(service, "summary", explode)
+        response = pairs_app.test_client().post(
+            "/v1/translate", json={"text": "Hund.", "source": "de"}, headers={"X-Request-ID": "rid-7"}
+        )
+        assert response.status_code == 500 and response.headers["X-Request-ID"] == "rid-7"
+        assert "[request rid-7] serve.app: unhandled error on POST /v1/translate" in capsys.readouterr().err
+    finally:
+        for handler in list(logger.handlers):
+            logger.removeHandler(handler)
+        logger.propagate = True
