@@ -130,10 +130,11 @@ class TranslationService:
             raise ApiError(400, f"'n_best' is {n_best} but the beam size is {beam}: n_best may be at most the beam")
 
     def translate(self, texts: list[str], beam_size: int | None, n_best: int = 1) -> list[Translation]:
-        """Translate sentences (``n_best``: at most the beam, see ``check_n_best``) through the lane of the request's cost (characters x beam). A heavy request
-        goes in chunks of at most ``settings.heavy_chunk_cost``, so that the heavy lane shares its turns
-        between large requests and a request that times out stops after its current chunk. Queue,
-        work-in-flight and timeout problems become 503 ApiErrors (answered with Retry-After)."""
+        """Translate sentences (``n_best``: at most the beam, see ``check_n_best``) through the lane of the
+        request's cost (characters x beam). A heavy request goes in chunks of at most
+        ``settings.heavy_chunk_cost``, so that the heavy lane shares its turns between large requests and a
+        request that times out stops after its current chunk. Queue, work-in-flight and timeout problems
+        become 503 ApiErrors (answered with Retry-After)."""
         beam = beam_size or self.default_beam()
         cost = request_cost(texts, beam)
         lane = self.lane(cost)
