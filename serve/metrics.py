@@ -46,9 +46,9 @@ QUEUE_DEPTH = Gauge(
     ["pair", "lane"],
     multiprocess_mode="livesum",
 )
-WORKER_REQUESTS = Gauge("translator_worker_requests", "Requests this worker has answered", multiprocess_mode="all")
+WORKER_REQUESTS = Gauge("translator_worker_requests", "Requests this worker has answered", multiprocess_mode="liveall")
 WORKER_IN_FLIGHT = Gauge(
-    "translator_worker_in_flight_requests", "Requests this worker is answering now", multiprocess_mode="livemax"
+    "translator_worker_in_flight_requests", "Requests this worker is answering now", multiprocess_mode="liveall"
 )
 
 
