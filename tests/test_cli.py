@@ -121,35 +121,59 @@ def test_translate_n_best_lists_every_sentence_best_first(trained_run):
         scores = [float(row[3]) for row in rows[first : first + 3]]
         assert scores == sorted(scores, reverse=True)
     single = run_cli("translate", "--model", trained_run.package, "--beam-size", "3", stdin="Kinder.\n")
-    assert rows[6][2] == single.stdout.strip()  # the first alternative is the 1-best
+    assert rows[6][2] == single.stdout.rstrip("\n")  # the first alternative is the 1-best
     too_many = run_cli(
         "translate", "--model", trained_run.package, "--beam-size", "2", "--n-best", "3", stdin="Hund.\n"
     )
     assert too_many.returncode == 2 and too_many.stderr.startswith("error: --n-best")
 
 
-def test_progress_bar_only_on_a_terminal_and_long_input(trained_run):
-    """tqdm draws on stderr when it is a terminal (a pseudo-terminal here) and the input has > 300 lines."""
+def _stderr_on_a_terminal(args: list[str], stdin: str) -> tuple[subprocess.CompletedProcess, bytes]:
+    """Run ``python -m translator ARGS`` with stderr on a pseudo-terminal of 100 x 24 (a fresh one has no
+    size, and tqdm draws nothing that wide); returns the result and what reached the terminal."""
+    import fcntl
     import os
     import pty
+    import struct
+    import termios
+    import threading
 
-    lines = "Ein Hund.\n" * 301
     leader, follower = pty.openpty()
-    with os.fdopen(leader, "rb", buffering=0) as terminal:
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))
+    drawn = bytearray()
+
+    def read() -> None:  # drain the terminal while the command runs, until EIO (all writers closed)
+        while True:
+            try:
+                chunk = os.read(leader, 4096)
+            except OSError:
+                return
+            if not chunk:
+                return
+            drawn.extend(chunk)
+
+    reader = threading.Thread(target=read, daemon=True)
+    reader.start()
+    try:
+        command = [sys.executable, "-m", "translator", *args]
         proc = subprocess.run(
-            [sys.executable, "-m", "translator", "translate", "--model", str(trained_run.package), "--beam-size", "1"],
-            input=lines.encode(),
-            stdout=subprocess.PIPE,
-            stderr=follower,
+            command, input=stdin, capture_output=False, stdout=subprocess.PIPE, stderr=follower, text=True
         )
+    finally:
         os.close(follower)
-        drawn = b""
-        try:
-            while chunk := terminal.read(4096):
-                drawn += chunk
-        except OSError:  # EIO once the writer side is closed and drained
-            pass
-    assert proc.returncode == 0 and len(proc.stdout.decode().splitlines()) == 301
+        reader.join(30)
+        os.close(leader)
+    return proc, bytes(drawn)
+
+
+def test_progress_bar_only_on_a_terminal_and_long_input(trained_run):
+    """tqdm draws on stderr when it is a terminal (a pseudo-terminal here) and the input has > 300 lines."""
+    args = ["translate", "--model", str(trained_run.package), "--beam-size", "1"]
+    lines = "Ein Hund.\n" * 301
+    proc, drawn = _stderr_on_a_terminal(args, lines)
+    assert proc.returncode == 0 and len(proc.stdout.splitlines()) == 301
     assert b"301/301" in drawn
-    piped = run_cli("translate", "--model", trained_run.package, "--beam-size", "1", stdin=lines)
+    short, drawn = _stderr_on_a_terminal(args, "Ein Hund.\n" * 300)
+    assert short.returncode == 0 and b"/300" not in drawn
+    piped = run_cli(*args, stdin=lines)
     assert piped.returncode == 0 and "301/301" not in piped.stderr
