@@ -56,7 +56,10 @@ PARAGRAPH = "Zwei Hunde spielen im Schnee. Ein Mann fährt Fahrrad.\nKinder spie
 
 
 def _wait_pairs(page, count: int) -> None:  # noqa: ANN001
-    page.wait_for_function(f"document.querySelectorAll('#pair option').length === {count}")
+    """Until the pair selector has ``count`` options (a selector wait: the page's CSP forbids evaluated strings,
+    which a polled ``wait_for_function`` would need)."""
+    page.locator("#pair option").nth(count - 1).wait_for(state="attached")
+    assert page.locator("#pair option").count() == count
 
 
 def _expected(port: int, body: dict) -> dict:
@@ -99,9 +102,10 @@ def test_page_translates_a_paragraph_with_two_pairs(page, pairs_live_server: int
     page.select_option("#pair", "1")  # the other pair
     page.fill("#source", "Two dogs play.")
     page.select_option("#nbest", "1")
-    page.click("#translate")
+    page.click("#translate")  # disables the button until the answer is drawn
+    page.wait_for_selector("#translate:not([disabled])")
     other = _expected(pairs_live_server, {"text": "Two dogs play.", "beam_size": 3, "source": "en", "target": "fr"})
-    page.wait_for_function("t => document.getElementById('translation').textContent === t", arg=other["translation"])
+    assert page.text_content("#translation") == (other["translation"] or "(empty translation)")
     assert failed == []
 
 
