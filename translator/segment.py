@@ -14,7 +14,8 @@ from collections.abc import Sequence
 
 from sentencex import get_sentence_boundaries
 
-Span = tuple[int, int]
+from translator.tokenizer import Span
+
 LINE = re.compile(r"[^\n]*")  # each line without its "\n" (an empty match between consecutive line breaks)
 
 
