@@ -13,12 +13,10 @@ from pathlib import Path
 from typing import Any
 
 from serve.schema import ApiError
-from serve.service import TranslationService
+from serve.service import Pair, TranslationService, pair_of
 from serve.settings import Settings
 from translator.package import METADATA, PackageError
 from translator.translate import Translator
-
-Pair = tuple[str, str]
 
 
 def package_dirs(paths: Sequence[str | Path]) -> list[Path]:
@@ -36,12 +34,6 @@ def package_dirs(paths: Sequence[str | Path]) -> list[Path]:
             raise PackageError(f"{path}: not a model package, and no model packages inside it")
         found += inside
     return found
-
-
-def pair_of(translator: Translator) -> Pair:
-    """The (source, target) language codes of a loaded package."""
-    meta = translator.metadata
-    return str(meta.get("src_lang") or "?"), str(meta.get("tgt_lang") or "?")
 
 
 def load_translators(paths: Sequence[str | Path], quantize: str | None) -> list[Translator]:

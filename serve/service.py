@@ -39,6 +39,15 @@ PUBLIC_METADATA = (
 )
 
 
+Pair = tuple[str, str]
+
+
+def pair_of(translator: Translator) -> Pair:
+    """The (source, target) language codes of a loaded package."""
+    meta = translator.metadata
+    return str(meta.get("src_lang") or "?"), str(meta.get("tgt_lang") or "?")
+
+
 def cost_chunks(texts: list[str], beam: int, limit: int) -> list[list[str]]:
     """``texts`` cut, in order, into runs of cost at most ``limit`` (a text over it alone)."""
     chunks: list[list[str]] = [[]]
@@ -65,7 +74,7 @@ class TranslationService:
         self.translator = translator
         self.settings = settings
         common = (translator.translate, settings.max_batch_size, settings.max_wait_ms, settings.max_queue)
-        pair = f"{translator.metadata.get('src_lang', '?')}-{translator.metadata.get('tgt_lang', '?')}"
+        pair = "-".join(pair_of(translator))
         self.light = MicroBatcher(*common, name="light-lane", monitor=LaneMonitor(pair, "light"))
         self.heavy = MicroBatcher(
             *common,
