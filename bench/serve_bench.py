@@ -35,6 +35,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.serve_load import Client, LevelResult, rss_mib, run_level
+from translator.config import QUANTIZATIONS
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
@@ -72,7 +73,7 @@ def free_port() -> int:
 
 def start_server(args: argparse.Namespace, quantize: str, port: int, log: Path) -> subprocess.Popen:
     """Start ``python -m serve`` with every package and this benchmark's settings (see ``launch_server``)."""
-    names = ("workers", "threads", "torch_threads", "max_batch_size", "max_wait_ms")
+    names = ("workers", "threads", "torch_threads", "decode_slots", "max_batch_size", "max_wait_ms")
     flags = [f"--{name.replace('_', '-')}={getattr(args, name)}" for name in names]
     return launch_server(["--model", *args.model, f"--quantize={quantize}", *flags], port, log)
 
@@ -185,7 +186,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     """Command-line options."""
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--model", nargs="+", default=["artifacts/default"], help="packages to serve (not with --url)")
-    p.add_argument("--quantize", nargs="+", default=["none"], choices=["none", "int8"], help="one server each")
+    p.add_argument("--quantize", nargs="+", default=["none"], choices=QUANTIZATIONS, help="one server each")
     p.add_argument("--url", help="benchmark a running server on loopback, e.g. http://127.0.0.1:8080")
     p.add_argument("--server-pid", type=int, help="with --url: gunicorn master pid, for memory figures")
     p.add_argument("--workloads", nargs="+", default=list(WORKLOADS), choices=WORKLOADS)
@@ -197,6 +198,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--workers", type=int, default=1)
     p.add_argument("--threads", type=int, default=32)
     p.add_argument("--torch-threads", type=int, default=1)
+    p.add_argument("--decode-slots", type=int, default=0, help="decode calls at once per worker (0: cores / workers)")
     p.add_argument("--max-batch-size", type=int, default=32)
     p.add_argument("--max-wait-ms", type=float, default=20.0)
     p.add_argument("--out", help="JSON output path (default bench/results/serve-<host>-<date>.json)")

@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from experiments.record import append
+from translator.config import QUANTIZATIONS
 from translator.evaluate import EvaluationError, read_lines, score
 from translator.package import PackageError
 from translator.translate import Translator
@@ -70,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", default="data/multi30k")
     parser.add_argument("--beams", nargs="+", type=int, default=[1, 5])
     parser.add_argument("--alphas", nargs="+", type=float, default=[0.6])
-    parser.add_argument("--quantize", choices=["none", "int8"], default="none")
+    parser.add_argument("--quantize", choices=QUANTIZATIONS, default="none")
     parser.add_argument("--name", help="label of the records (default: the package names)")
     parser.add_argument("--no-record", dest="record", action="store_false", help="print only")
     args = parser.parse_args(argv)

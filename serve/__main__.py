@@ -18,12 +18,14 @@ from serve.settings import Settings, SettingsError, load_settings
 SHORT_HELP = {
     "model_dir": "model package directories, or folders of packages (default artifacts/default); env SERVE_MODEL_DIR "
     "separates them with os.pathsep",
-    "quantize": "auto (the package's metadata), none (fp32) or int8 (dynamic int8, CPU); env SERVE_QUANTIZE",
+    "quantize": "auto (the package's metadata), none (fp32), int8 (dynamic int8, CPU) or bf16 (bfloat16); "
+    "env SERVE_QUANTIZE",
     "host": "address to bind (default 127.0.0.1)",
     "port": "port to bind (default 8080; 0 picks a free one)",
     "workers": "gunicorn worker processes, each with its own copy of the model",
     "threads": "request threads per worker (gthread)",
     "torch_threads": "torch intra-op threads per worker (default 1; 0: cores / workers)",
+    "decode_slots": "decode calls one worker runs at once over all its packages (default 0: cores / workers)",
     "max_batch_size": "most sentences decoded together",
     "max_wait_ms": "longest a request waits for others to batch with",
     "proxy": "auto (nginx in front when installed), nginx (required) or none (gunicorn binds HOST:PORT)",

@@ -11,6 +11,10 @@ later), only until that many are pending. A lone
 client thus never waits, while under steady load from N clients the N requests that come back
 after a batch are gathered into one group instead of being split.
 
+With a shared :class:`~serve.gate.DecodeGate`, the batcher takes its group only once it holds one of the
+gate's slots, so the batchers of several packages never decode more groups at once than there are slots,
+and what arrives while a batcher waits for its slot joins its group.
+
 If a batched call fails, the group's requests are retried one by one so that an error reaches only
 the request that caused it. The translator is only read, never changed.
 """
@@ -25,6 +29,8 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Protocol
+
+from serve.gate import DecodeGate
 
 log = logging.getLogger(__name__)
 
@@ -87,6 +93,7 @@ class MicroBatcher:
         after_decode: Callable[[], None] | None = None,
         name: str = "micro-batcher",
         monitor: Monitor | None = None,
+        gate: DecodeGate | None = None,
     ) -> None:
         if max_batch_size < 1 or max_wait_ms < 0 or max_queue < 1 or max_cost <= 0:
             raise ValueError("max_batch_size >= 1, max_wait_ms >= 0, max_queue >= 1 and max_cost > 0 are required")
@@ -98,6 +105,7 @@ class MicroBatcher:
         self.max_group_cost = max_group_cost  # bound on the cost of one decode call (at least one job)
         self._after_decode = after_decode  # e.g. hand freed memory back to the system
         self._monitor = monitor
+        self.gate = gate or DecodeGate(1)  # shared: decode slots of the worker; own: no limit beyond this thread
         self.stats = BatchStats()
         self._pending: deque[_Job] = deque()
         self._queued = 0  # sentences in _pending
@@ -183,13 +191,14 @@ class MicroBatcher:
     def _same_kind(self, kind: tuple[int | None, int]) -> int:
         return sum(len(j.texts) for j in self._pending if _kind(j) == kind)
 
-    def _next_group(self) -> list[_Job] | None:
-        """Block until there is work; return the next group (None once closed)."""
+    def _await_work(self) -> bool:
+        """Block until there is work and, under load, until its companions have come or ``max_wait`` has
+        passed; False once closed."""
         with self._cond:
             while not self._pending and not self._closed:
                 self._cond.wait()
             if self._closed:
-                return None
+                return False
             first = self._pending[0]
             deadline = max(first.arrived, self._free_since) + self.max_wait
             while not self._closed and self._same_kind(_kind(first)) < self._expected():
@@ -197,9 +206,14 @@ class MicroBatcher:
                 if remaining <= 0:
                     break
                 self._cond.wait(remaining)
-            if self._closed:
+            return not self._closed
+
+    def _next_group(self) -> list[_Job] | None:
+        """The group of the oldest pending job's kind, taken now (None if nothing is pending: closed)."""
+        with self._cond:
+            if self._closed or not self._pending:
                 return None
-            return self._take(_kind(first))
+            return self._take(_kind(self._pending[0]))
 
     def _take(self, kind: tuple[int | None, int]) -> list[_Job]:
         """Remove and return the oldest jobs of ``kind`` (beam size, n-best size), up to ``max_batch_size``
@@ -229,13 +243,14 @@ class MicroBatcher:
 
     def _run(self) -> None:
         """Worker loop: decode groups until closed; the load count drops before the answers go out."""
-        while True:
-            group = self._next_group()
-            if group is None:
-                return
-            live = [job for job in group if job.future.set_running_or_notify_cancel()]
-            started = time.monotonic()
-            outcomes = self._decode(live) if live else []
+        while self._await_work():
+            with self.gate:  # the group is taken once a slot is held, with all that came meanwhile
+                group = self._next_group()
+                if group is None:
+                    return
+                live = [job for job in group if job.future.set_running_or_notify_cancel()]
+                started = time.monotonic()
+                outcomes = self._decode(live) if live else []
             with self._cond:
                 self._active -= sum(len(job.texts) for job in group)
                 self._active_cost -= sum(job.cost for job in group)

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from serve.gate import WorkerGates
 from serve.schema import ApiError
 from serve.service import Pair, TranslationService, pair_of
 from serve.settings import Settings
@@ -63,7 +64,8 @@ class Catalog:
         if not translators:
             raise PackageError("no model package given")
         self.settings = settings
-        self.services = {pair_of(t): TranslationService(t, settings) for t in translators}
+        gates = WorkerGates(settings.decode_slots_per_worker)  # shared by every package of this worker
+        self.services = {pair_of(t): TranslationService(t, settings, gates) for t in translators}
 
     @property
     def pairs(self) -> list[Pair]:

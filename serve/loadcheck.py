@@ -1,4 +1,4 @@
-"""``python -m serve.loadcheck DIRS [auto|none|int8]``: exit 0 if every package ``DIRS`` names (one directory,
+"""``python -m serve.loadcheck DIRS [auto|none|int8|bf16]``: exit 0 if every package ``DIRS`` names (one directory,
 several joined by ``os.pathsep``, or folders of packages) loads (quantized as asked; default auto: as its
 metadata says) and translates a sentence, else print one line ``error: ...`` naming the package to stderr and
 exit 1. Run in a child process by :func:`serve.server.check_model`."""
@@ -13,7 +13,7 @@ def main(argv: list[str]) -> int:
     """Load the packages named by ``argv[0]`` (quantization ``argv[1]``) and translate one short sentence
     greedily with each."""
     if len(argv) not in (1, 2):
-        print("error: usage: python -m serve.loadcheck MODEL_DIRS [auto|none|int8]", file=sys.stderr)
+        print("error: usage: python -m serve.loadcheck MODEL_DIRS [auto|none|int8|bf16]", file=sys.stderr)
         return 2
     quantize = None if len(argv) == 1 or argv[1] == "auto" else argv[1]
     paths = [path for path in argv[0].split(os.pathsep) if path]

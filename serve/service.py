@@ -12,6 +12,7 @@ from typing import Any
 import torch
 
 from serve.batcher import BatcherClosedError, MicroBatcher, QueueFullError
+from serve.gate import WorkerGates
 from serve.memory import release_memory
 from serve.metrics import LaneMonitor
 from serve.settings import Settings
@@ -70,12 +71,15 @@ def request_cost(texts: list[str], beam: int) -> int:
 class TranslationService:
     """Owns the (read-only) translator and the batcher that groups concurrent requests."""
 
-    def __init__(self, translator: Translator, settings: Settings) -> None:
+    def __init__(self, translator: Translator, settings: Settings, gates: WorkerGates | None = None) -> None:
+        """``gates``: the decode slots this service shares with the worker's other packages (default: its own,
+        ``settings.decode_slots_per_worker`` of them)."""
         self.translator = translator
         self.settings = settings
+        gates = gates or WorkerGates(settings.decode_slots_per_worker)
         common = (translator.translate, settings.max_batch_size, settings.max_wait_ms, settings.max_queue)
         pair = "-".join(pair_of(translator))
-        self.light = MicroBatcher(*common, name="light-lane", monitor=LaneMonitor(pair, "light"))
+        self.light = MicroBatcher(*common, name="light-lane", monitor=LaneMonitor(pair, "light"), gate=gates.light)
         self.heavy = MicroBatcher(
             *common,
             max_cost=settings.inflight_cost_limit,
@@ -83,6 +87,7 @@ class TranslationService:
             after_decode=release_memory,
             name="heavy-lane",
             monitor=LaneMonitor(pair, "heavy"),
+            gate=gates.heavy,
         )
 
     @property

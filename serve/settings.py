@@ -15,20 +15,20 @@ from typing import Any
 
 import limits
 
-from translator.config import MAX_BEAM, ConfigError, from_dict
+from translator.config import MAX_BEAM, QUANTIZATIONS, ConfigError, from_dict
 
 ENV_PREFIX = "SERVE_"
 # prometheus-client's multiprocess folder variable; here so that the gunicorn master can set it without
 # importing prometheus_client (which picks its value storage when first imported)
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
-QUANTIZE_CHOICES = ("auto", "none", "int8")
+QUANTIZE_CHOICES = ("auto", *QUANTIZATIONS)
 
 
 class SettingsError(ConfigError):
     """A setting is missing, of the wrong type or out of range."""
 
 
-def _default_torch_threads() -> int:
+def _cores() -> int:
     return max(1, os.cpu_count() or 1)
 
 
@@ -59,7 +59,9 @@ class Settings:
 
     Processes: ``workers`` gunicorn processes (each loads the model once) with ``threads`` request
     threads each; ``torch_threads`` intra-op threads per worker (0: cores divided by workers). The
-    default 1 suits this model size: OpenMP threads spin badly when cores are shared.
+    default 1 suits this model size: OpenMP threads spin badly when cores are shared. ``decode_slots``
+    bounds the decode calls one worker runs at once over all its packages and lanes (0: cores divided by
+    workers; the heavy lanes get half of them, at least one; see ``serve.gate``).
 
     Scheduling: a request's cost is its characters times its beam width. Requests of cost up to
     ``light_cost`` (one long sentence at beam 5) are decoded by a light lane, larger ones by a heavy lane, each
@@ -71,7 +73,8 @@ class Settings:
     ``none``: gunicorn binds HOST:PORT itself; see ``serve.proxy``); nginx closes a connection whose request
     header or body does not arrive within ``client_timeout_s`` and holds at most ``max_connections``.
 
-    Model: ``quantize`` is ``int8`` (dynamic int8 weights, faster on CPU), ``none`` (fp32), or ``auto``:
+    Model: ``quantize`` is ``int8`` (dynamic int8 weights, faster on CPU), ``bf16`` (bfloat16 weights: faster
+    on CPUs with native bf16, see ``translator.quantize``), ``none`` (fp32), or ``auto``:
     whatever the package's metadata asks for (int8 for packages exported with ``--int8``, else fp32).
     """
 
@@ -82,6 +85,7 @@ class Settings:
     workers: int = 1
     threads: int = 32
     torch_threads: int = 1
+    decode_slots: int = 0
     max_text_chars: int = 5000
     max_sentence_chars: int = 1000
     max_texts: int = 64
@@ -116,6 +120,7 @@ class Settings:
             (1 <= self.workers <= 64, "workers must be in [1, 64]"),
             (1 <= self.threads <= 1024, "threads must be in [1, 1024]"),
             (0 <= self.torch_threads <= 256, "torch_threads must be in [0, 256] (0: automatic)"),
+            (0 <= self.decode_slots <= 256, "decode_slots must be in [0, 256] (0: automatic)"),
             (self.max_text_chars >= 1, "max_text_chars must be >= 1"),
             (self.max_sentence_chars >= 1, "max_sentence_chars must be >= 1"),
             (self.max_texts >= 1, "max_texts must be >= 1"),
@@ -163,7 +168,13 @@ class Settings:
     @property
     def torch_threads_per_worker(self) -> int:
         """Intra-op threads for each worker: the setting, or the cores shared out among the workers."""
-        return self.torch_threads or max(1, _default_torch_threads() // self.workers)
+        return self.torch_threads or max(1, _cores() // self.workers)
+
+    @property
+    def decode_slots_per_worker(self) -> int:
+        """Decode calls one worker runs at once, over all its packages: the setting, or its share of the
+        cores (``serve.gate``)."""
+        return self.decode_slots or max(1, _cores() // self.workers)
 
     @property
     def translator_quantize(self) -> str | None:

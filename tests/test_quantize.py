@@ -14,7 +14,7 @@ from translator.config import DecodeConfig, ModelConfig
 from translator.model import Seq2Seq
 from translator.package import load_package
 from translator.padding import pad_ids
-from translator.quantize import QuantizedStepRNN, quantize_int8, resolve_quantization
+from translator.quantize import QuantizedStepRNN, quantize_int8, resolve_quantization, to_bf16
 from translator.search import search
 from translator.special import BOS_ID, PAD_ID
 
@@ -65,7 +65,33 @@ def test_int8_search_alignment_rows_sum_to_one(beam_size, make_batch):
             torch.testing.assert_close(hyp.attention.sum(1), torch.ones(len(hyp.tokens)))
 
 
+def test_bf16_copy_leaves_the_original_and_stays_close_to_fp32(make_batch):
+    model = random_model()
+    bmodel = to_bf16(model)
+    assert {p.dtype for p in bmodel.parameters()} == {torch.bfloat16}
+    assert {p.dtype for p in model.parameters()} == {torch.float32}  # the fp32 model is untouched
+    assert bmodel.decoder.output.weight is bmodel.tgt_embed.weight  # still one tied Parameter
+    src, src_len = make_batch([7, 3, 5], V, seed=11)
+    tgt_in = torch.randint(4, V, (3, 6))
+    with torch.inference_mode():
+        logits, attn = model(src, src_len, tgt_in)
+        blogits, battn = bmodel(src, src_len, tgt_in)
+    torch.testing.assert_close(blogits.float(), logits, atol=5e-2, rtol=5e-2)
+    torch.testing.assert_close(battn.float(), attn, atol=2e-2, rtol=5e-2)
+
+
+@pytest.mark.parametrize("beam_size", [1, 4])
+def test_bf16_search_gives_fp32_alignments_whose_rows_sum_to_one(beam_size, make_batch):
+    bmodel = to_bf16(random_model())
+    src, src_len = make_batch([6, 2, 9], V, seed=11)
+    for hyp, n_src in zip(search(bmodel, src, src_len, DecodeConfig(beam_size=beam_size)), src_len.tolist()):
+        assert hyp.attention.dtype == torch.float32 and hyp.attention.shape == (len(hyp.tokens), n_src)
+        if hyp.tokens:
+            torch.testing.assert_close(hyp.attention.sum(1), torch.ones(len(hyp.tokens)), atol=1e-2, rtol=0)
+
+
 def test_resolve_quantization():
+    assert resolve_quantization("bf16", {}) == "bf16"
     assert resolve_quantization(None, {}) == "none"
     assert resolve_quantization(None, {"quantization": "int8"}) == "int8"
     assert resolve_quantization("none", {"quantization": "int8"}) == "none"
@@ -75,15 +101,15 @@ def test_resolve_quantization():
         resolve_quantization("int4", {})
 
 
-@pytest.mark.parametrize("beam_size", [1, 3])
-def test_int8_translations_mostly_equal_fp32(trained_run, beam_size):
-    """On a trained model most int8 translations are word for word the fp32 ones."""
+@pytest.mark.parametrize(("scheme", "beam_size"), [("int8", 1), ("int8", 3), ("bf16", 1), ("bf16", 3)])
+def test_reduced_precision_translations_mostly_equal_fp32(trained_run, scheme, beam_size):
+    """On a trained model most int8 and bf16 translations are word for word the fp32 ones."""
     sentences = val_sentences(trained_run)
     fp32 = Translator.load(trained_run.package).translate(sentences, beam_size=beam_size)
-    int8 = Translator.load(trained_run.package, quantize="int8").translate(sentences, beam_size=beam_size)
-    same = sum(a.text == b.text for a, b in zip(fp32, int8))
+    reduced = Translator.load(trained_run.package, quantize=scheme).translate(sentences, beam_size=beam_size)
+    same = sum(a.text == b.text for a, b in zip(fp32, reduced))
     assert same > len(sentences) // 2
-    for result in int8:
+    for result in reduced:
         assert len(result.alignment) == len(result.target_tokens)
         for row in result.alignment:
             assert len(row) == len(result.source_tokens) and sum(row) == pytest.approx(1.0, abs=1e-4)

@@ -58,13 +58,14 @@ class Attention(nn.Module):
             mask: (B, S) bool, True at real source positions.
 
         Returns:
-            context (B, T, H_enc) and weights (B, T, S); each weight row sums to 1 over real positions.
+            context (B, T, H_enc) in ``memory``'s dtype and weights (B, T, S) in fp32; each weight row sums
+            to 1 over real positions.
         """
         assert query.dim() == 3 and mask.shape == memory.shape[:2], "attention: bad shapes"
         scores = self.scores(query, keys).float()
         scores = scores.masked_fill(~mask.unsqueeze(1), float("-inf"))
-        weights = torch.softmax(scores, dim=-1).to(memory.dtype)
-        return torch.bmm(weights, memory), weights
+        weights = torch.softmax(scores, dim=-1)  # fp32 even for a bf16 model: the alignment is an output
+        return torch.bmm(weights.to(memory.dtype), memory), weights
 
 
 def build_attention(cfg: ModelConfig) -> Attention:

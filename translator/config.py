@@ -19,6 +19,8 @@ from translator.special import SPECIAL_IDS
 T = TypeVar("T")
 
 MAX_BEAM = 64  # the widest beam any entry point accepts (library, command line, server settings)
+# How a loaded model's weights are held for inference (``translator.quantize``): fp32, dynamic int8, bfloat16.
+QUANTIZATIONS = ("none", "int8", "bf16")
 TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 
