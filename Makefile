@@ -7,7 +7,7 @@ CONFIG ?= configs/default.yaml
 NAME := $(basename $(notdir $(CONFIG)))
 MODEL ?= artifacts/default
 PACKAGES ?= artifacts/default artifacts/en-de artifacts/en-fr artifacts/fr-en
-QUANTIZE ?= none int8
+QUANTIZE ?= none int8 bf16
 SPLIT ?= test
 BEAM ?= 5
 TEXT ?= Ein Mann fährt mit dem Fahrrad über eine Brücke.
@@ -50,7 +50,7 @@ heatmap: install  ## alignment heatmap of TEXT as heatmap.png
 serve: install  ## production server (gunicorn gthread) for MODEL (several packages or folders of them: one server for all their pairs) on HOST:PORT
 	$(PY) -m serve --model $(MODEL) --host $(HOST) --port $(PORT) --workers $(WORKERS) --threads $(THREADS)
 
-bench: install  ## training tokens/s, decoding speed and BLEU (fp32 vs int8), package size; JSON in bench/results/
+bench: install  ## training tokens/s, decoding speed and BLEU (fp32, int8, bf16), package size; JSON in bench/results/
 	$(PY) -m bench.bench --model $(MODEL) --config $(CONFIG)
 
 bench-data: install  ## input pipeline at 100k, 1M, 5M synthetic pairs (SIZES): encoding pairs/s, shard size, peak RSS, first batch
@@ -59,7 +59,7 @@ bench-data: install  ## input pipeline at 100k, 1M, 5M synthetic pairs (SIZES): 
 bench-abuse: install  ## slow connections, floods of large requests and memory over floods against a real server on 127.0.0.1
 	$(PY) -m bench.bench_abuse --model $(MODEL) --workers $(WORKERS) --threads $(THREADS)
 
-bench-serve: install  ## one server for PACKAGES (or MODEL), fp32 and int8: paragraphs and sentences of mixed pairs at 1, 8, 32 clients; JSON in bench/results/
+bench-serve: install  ## one server for PACKAGES (or MODEL), each of QUANTIZE (fp32, int8, bf16): paragraphs and sentences of mixed pairs at 1, 8, 32 clients; JSON in bench/results/
 	$(PY) -m bench.serve_bench --model $(if $(filter command line environment,$(origin MODEL)),$(MODEL),$(PACKAGES)) \
 		--quantize $(QUANTIZE) --workers $(WORKERS) --threads $(THREADS)
 

@@ -1,11 +1,11 @@
-"""Speed benchmark (``make bench``): training throughput, decoding speed and BLEU (fp32 and int8), package
+"""Speed benchmark (``make bench``): training throughput, decoding speed and BLEU (fp32, int8 and bf16), package
 size and load time, on whatever device is present (CUDA if available, else the CPU).
 
 (a) training: target tokens/s and peak memory of CONFIG's model over ``--train-steps`` optimizer steps on
     real training batches, with ``input_feeding`` true and false (``bench.bench_train``: the real
     LightningModule step under a Trainer, one child process each); (b) decoding the first ``--sentences``
     sentences of test_2016_flickr: sentences/s, target tokens/s and BLEU for greedy and beam 5 at batch 64,
-    and at batch 1 on the first ``--batch1-sentences`` only, fp32 and int8 (``bench.bench_decode``); (c) the
+    and at batch 1 on the first ``--batch1-sentences`` only, fp32, int8 and bf16 (``bench.bench_decode``); (c) the
     package's size on disk and its load time. Each figure is the median of ``--repeats`` runs after a warm-up.
     Prints tables and writes JSON to ``bench/results/<host>-<date>.json``. Numbers, not tests: the machine's
     other load (recorded as the load average) moves them.
@@ -32,6 +32,7 @@ from bench.bench_decode import decode_cases, package_figures, run_decoding
 from training.config import load_config
 from training.corpus import prepare_corpus
 from training.sources import read_split
+from translator.config import QUANTIZATIONS
 from translator.package import METADATA
 
 BENCH = Path(__file__).resolve().parent
@@ -50,6 +51,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--sentences", type=int, default=0, help=f"{SPLIT} sentences decoded at batch 64 (0: all)")
     p.add_argument("--batch1-sentences", type=int, default=100, help="sentences decoded at batch 1 (a prefix)")
     p.add_argument("--threads", type=int, default=0, help="torch CPU threads (0: torch's default)")
+    p.add_argument("--quantize", nargs="+", default=list(QUANTIZATIONS), choices=QUANTIZATIONS, help="weight schemes")
     p.add_argument("--skip-train", action="store_true", help="decoding and package figures only")
     p.add_argument("--skip-decode", action="store_true", help="training figures only")
     p.add_argument("--out", help=f"JSON path (default {RESULTS.relative_to(REPO)}/<host>-<date>.json)")
@@ -153,9 +155,9 @@ def main(argv: list[str] | None = None) -> int:
         sources, refs = load_test_split(args)
         n = args.sentences or len(sources)
         print(f"decoding {SPLIT} ...", flush=True)
-        cases = decode_cases(["none", "int8"], n, min(args.batch1_sentences, n))
+        cases = decode_cases(args.quantize, n, min(args.batch1_sentences, n))
         report["decode"] = run_decoding(args.model, cases, sources, refs, args.repeats, device)
-        report["package"] = package_figures(args.model, ["none", "int8"], args.repeats, device)
+        report["package"] = package_figures(args.model, args.quantize, args.repeats, device)
     report["load_end"] = [round(x, 2) for x in os.getloadavg()]
     report["seconds"] = round(time.perf_counter() - start, 1)
     print_tables(report)

@@ -22,7 +22,7 @@ from translator.translate import Translation, Translator
 
 @dataclass(frozen=True)
 class DecodeCase:
-    """One decoding setting: quantization ("none" = fp32, "int8"), beam size, batch size, sentence count."""
+    """One decoding setting: quantization ("none" = fp32, "int8", "bf16"), beam size, batch size, sentence count."""
 
     quantize: str
     beam: int
@@ -87,8 +87,8 @@ def decode_cases(quantizations: list[str], n_batched: int, n_single: int) -> lis
 
 
 def load_translator(model_dir: str | Path, quantize: str, device: str) -> Translator:
-    """fp32 on ``device``; int8 (dynamic quantization runs on the CPU only) on the CPU."""
-    return Translator.load(model_dir, device=device if quantize == "none" else "cpu", quantize=quantize)
+    """fp32 and bf16 on ``device``; int8 (dynamic quantization runs on the CPU only) on the CPU."""
+    return Translator.load(model_dir, device="cpu" if quantize == "int8" else device, quantize=quantize)
 
 
 def run_decoding(
