@@ -87,8 +87,9 @@ class Translator:
         first package's decode settings and metadata are used.
 
         ``quantize``: "int8" (dynamic int8 weights, CPU only, see ``translator.quantize``), "bf16"
-        (bfloat16 weights) or "none" (fp32); None follows the (first) package's metadata ``"quantization"`` on the CPU (absent, so
-        fp32, unless the package was exported with ``--int8``) and means fp32 on a GPU.
+        (bfloat16 weights) or "none" (fp32); None follows the (first) package's metadata
+        ``"quantization"`` on the CPU (absent, so fp32, unless the package was exported with ``--int8``) and
+        means fp32 on a GPU.
         """
         paths = [path] if isinstance(path, (str, Path)) else list(path)
         if not paths:
