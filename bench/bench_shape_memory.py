@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import random
 import subprocess
 import sys
@@ -19,15 +20,10 @@ import time
 from pathlib import Path
 from typing import Any
 
+from bench.serve_load import rss_mib
 from translator.config import QUANTIZATIONS
 
 REPO = Path(__file__).resolve().parent.parent
-
-
-def rss_mib() -> float:
-    """This process's resident memory."""
-    status = Path("/proc/self/status").read_text()
-    return int(status.split("VmRSS:")[1].split()[0]) / 1024.0
 
 
 def child(model: str, quantize: str, source: str, rounds: int, mkldnn: bool) -> dict[str, Any]:
@@ -42,12 +38,12 @@ def child(model: str, quantize: str, source: str, rounds: int, mkldnn: bool) -> 
     translator = Translator.load(model, quantize=quantize)
     sentences = Path(source).read_text(encoding="utf-8").splitlines()
     rng = random.Random(0)
-    figures, began = [rss_mib()], time.perf_counter()
+    figures, began = [rss_mib(os.getpid()) or 0.0], time.perf_counter()
     for _ in range(rounds):
         for size in range(1, 33):
             start = rng.randrange(0, max(1, len(sentences) - size))
             translator.translate(sentences[start : start + size], beam_size=1, batch_size=size)
-        figures.append(rss_mib())
+        figures.append(rss_mib(os.getpid()) or 0.0)
     rate = rounds * sum(range(1, 33)) / (time.perf_counter() - began)
     return {"rss_mib": [round(x, 1) for x in figures], "sentences_per_s": round(rate, 1)}
 

@@ -166,15 +166,20 @@ class Settings:
         return tuple(path for path in self.model_dir.split(os.pathsep) if path)
 
     @property
+    def cores_per_worker(self) -> int:
+        """The machine's cores shared out among the workers (at least one)."""
+        return max(1, _cores() // self.workers)
+
+    @property
     def torch_threads_per_worker(self) -> int:
-        """Intra-op threads for each worker: the setting, or the cores shared out among the workers."""
-        return self.torch_threads or max(1, _cores() // self.workers)
+        """Intra-op threads for each worker: the setting, or ``cores_per_worker``."""
+        return self.torch_threads or self.cores_per_worker
 
     @property
     def decode_slots_per_worker(self) -> int:
-        """Decode calls one worker runs at once, over all its packages: the setting, or its share of the
-        cores (``serve.gate``)."""
-        return self.decode_slots or max(1, _cores() // self.workers)
+        """Decode calls one worker runs at once, over all its packages (``serve.gate``): the setting, or
+        ``cores_per_worker``."""
+        return self.decode_slots or self.cores_per_worker
 
     @property
     def translator_quantize(self) -> str | None:

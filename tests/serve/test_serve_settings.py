@@ -48,6 +48,7 @@ def test_torch_threads_per_worker(monkeypatch, cores: int, workers: int, setting
     """0 shares the cores out among the workers (at least one each); a number is taken as it is."""
     monkeypatch.setattr("serve.settings.os.cpu_count", lambda: cores)
     assert Settings(workers=workers, torch_threads=setting).torch_threads_per_worker == expected
+    assert Settings(workers=workers, decode_slots=setting).decode_slots_per_worker == expected  # the same rule
 
 
 def test_quantize_setting() -> None:
