@@ -90,19 +90,28 @@ def resolve_quantization(requested: str | None, metadata: Mapping[str, Any], dev
     scheme = requested
     if scheme is None:
         scheme = (metadata.get(METADATA_KEY) or "none") if device_type == "cpu" else "none"
+    return _checked(scheme)
+
+
+def apply_quantization(model: Seq2Seq, scheme: str) -> Seq2Seq:
+    """``model`` itself for "none", an int8 copy for "int8", a bfloat16 copy for "bf16"."""
+    if _checked(scheme) == "int8":
+        return quantize_int8(model)
+    return to_bf16(model) if scheme == "bf16" else model
+
+
+def _checked(scheme: str) -> str:
+    """``scheme`` if it is one of ``QUANTIZATIONS``, else ValueError."""
     if scheme not in QUANTIZATIONS:
         raise ValueError(f"unknown quantization {scheme!r}; choose one of {list(QUANTIZATIONS)}")
     return scheme
 
 
-def apply_quantization(model: Seq2Seq, scheme: str) -> Seq2Seq:
-    """``model`` itself for "none", an int8 copy for "int8", a bfloat16 copy for "bf16"."""
-    if scheme not in QUANTIZATIONS:
-        raise ValueError(f"unknown quantization {scheme!r}; choose one of {list(QUANTIZATIONS)}")
-    if scheme == "int8":
-        return quantize_int8(model)
-    return to_bf16(model) if scheme == "bf16" else model
-
-
-__all__ = ["QUANTIZATIONS", "QuantizedStepRNN", "apply_quantization", "quantize_int8", "resolve_quantization"]
-__all__ += ["to_bf16"]
+__all__ = [
+    "QUANTIZATIONS",
+    "QuantizedStepRNN",
+    "apply_quantization",
+    "quantize_int8",
+    "resolve_quantization",
+    "to_bf16",
+]
