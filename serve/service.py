@@ -19,6 +19,7 @@ from serve.settings import Settings
 from serve.validation import AlignRequest, ApiError, HeatmapRequest
 from translator.align import alignment_json, links_of
 from translator.alignment import merge_alignment
+from translator.config import n_best_problem
 from translator.document import DocumentTranslation, assemble, plan
 from translator.forced import AlignmentInputError, force_align
 from translator.translate import Translation, Translator
@@ -139,9 +140,8 @@ class TranslationService:
 
     def check_n_best(self, n_best: int, beam_size: int | None) -> None:
         """ApiError 400 unless ``n_best`` is at most the beam the request decodes with."""
-        beam = beam_size or self.default_beam()
-        if n_best > beam:
-            raise ApiError(400, f"'n_best' is {n_best} but the beam size is {beam}: n_best may be at most the beam")
+        if problem := n_best_problem(n_best, beam_size or self.default_beam()):
+            raise ApiError(400, problem)
 
     def translate(self, texts: list[str], beam_size: int | None, n_best: int = 1) -> list[Translation]:
         """Translate sentences (``n_best``: at most the beam, see ``check_n_best``) through the lane of the

@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 
 from training.config import Config, load_config, save_config
-from translator.config import MAX_BEAM, ConfigError, DecodeConfig, ModelConfig, from_dict, to_dict
+from translator.config import MAX_BEAM, ConfigError, DecodeConfig, ModelConfig, from_dict, n_best_problem, to_dict
 from translator.special import SPECIAL_IDS
 
 CONFIGS = sorted((Path(__file__).resolve().parents[1] / "configs").rglob("*.yaml"))
@@ -69,3 +69,14 @@ def test_beam_limit_is_one_constant_across_entry_points():
     assert parser.parse_args(["translate", "--model", "m", "--beam-size", str(MAX_BEAM)]).beam_size == MAX_BEAM
     with pytest.raises(SystemExit):
         parser.parse_args(["translate", "--model", "m", "--beam-size", str(MAX_BEAM + 1)])
+
+
+@pytest.mark.parametrize("n_best, beam", [(0, 5), (6, 5), (2, 1)])
+def test_n_best_problem_names_both_sizes_when_out_of_range(n_best, beam):
+    problem = n_best_problem(n_best, beam)
+    assert problem is not None and f"n_best is {n_best}" in problem and f"beam size is {beam}" in problem
+
+
+@pytest.mark.parametrize("n_best, beam", [(1, 1), (1, 5), (5, 5)])
+def test_n_best_problem_accepts_one_to_the_beam(n_best, beam):
+    assert n_best_problem(n_best, beam) is None

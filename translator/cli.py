@@ -14,7 +14,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from translator import cli_align
-from translator.config import MAX_BEAM
+from translator.config import MAX_BEAM, n_best_problem
 from translator.document import DocumentTranslation, document_json, translate_documents
 from translator.evaluate import EvaluationError, evaluate_files, read_stdin_lines
 from translator.heatmap import render_heatmap
@@ -47,8 +47,8 @@ def _translate(args: argparse.Namespace) -> int:
     translator = Translator.load(args.model)
     lines = read_stdin_lines()
     beam = args.beam_size or translator.package.decode_cfg.beam_size
-    if not 1 <= args.n_best <= beam:
-        raise EvaluationError(f"--n-best must be between 1 and the beam size {beam}")
+    if problem := n_best_problem(args.n_best, beam):
+        raise EvaluationError(f"--n-best: {problem}")
     show = sys.stderr.isatty() and len(lines) > PROGRESS_MIN_LINES
     with tqdm(total=len(lines), unit="line", disable=not show, file=sys.stderr) as bar:
         for start in range(0, len(lines), CHUNK_LINES):

@@ -28,6 +28,14 @@ class ConfigError(ValueError):
     """A configuration value or key is invalid."""
 
 
+def n_best_problem(n_best: int, beam: int) -> str | None:
+    """Why ``n_best`` alternatives cannot come from a beam of ``beam`` (None if they can): the one rule of the
+    library, the command line and the server."""
+    if 1 <= n_best <= beam:
+        return None
+    return f"n_best is {n_best} but the beam size is {beam}: n_best must be between 1 and the beam size"
+
+
 def _parse_string(name: str, text: str, hint: type) -> Any:
     """A str, int, float or bool from its text (environment variables, command-line flags)."""
     text = text.strip()

@@ -19,7 +19,7 @@ from typing import Any, NamedTuple, Protocol
 import torch
 from torch import Tensor
 
-from translator.config import DecodeConfig
+from translator.config import DecodeConfig, n_best_problem
 from translator.special import BOS_ID, EOS_ID, PAD_ID
 
 
@@ -156,8 +156,8 @@ def beam_search(
     of the K beams uses the length penalty. A sentence whose K beams have all finished leaves the
     active batch. Each step keeps only back-pointers; the chosen hypotheses are read back at the end.
     """
-    if not 1 <= n_best <= beam_size:
-        raise ValueError(f"n_best must be between 1 and the beam size {beam_size} (got {n_best})")
+    if problem := n_best_problem(n_best, beam_size):
+        raise ValueError(problem)
     k, device = beam_size, src.device
     total = src.size(0) * k
     enc, state = model.encode(src, src_len)

@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from translator.config import MAX_BEAM
+from translator.config import MAX_BEAM, n_best_problem
 from translator.ensemble import Ensemble
 from translator.package import Package, PackageError, load_package
 from translator.padding import lengths_of, pad_ids
@@ -122,8 +122,8 @@ class Translator:
         beam = cfg.beam_size if beam_size is None else int(beam_size)
         if not 1 <= beam <= MAX_BEAM:
             raise ValueError(f"beam_size must be between 1 and {MAX_BEAM}")
-        if not 1 <= n_best <= beam:
-            raise ValueError(f"n_best must be between 1 and the beam size {beam}")
+        if problem := n_best_problem(n_best, beam):
+            raise ValueError(problem)
         batch_size = batch_size or cfg.batch_size
         encoded = [self.package.tokenizer.encode_source(t) if t.strip() else ([], []) for t in texts]
         results: list[Translation | None] = [None] * len(texts)

@@ -56,7 +56,7 @@ BAD_BODIES = [
     (b'{"text": "a", "beam_size": 1e308}', "must be an integer, not a number"),
     (b'{"text": "a", "alignment": "yes"}', "true or false"),
     (b'{"text": "a", "n_best": 9}', "between 1 and 8"),
-    (b'{"text": "a", "n_best": 3, "beam_size": 2}', "at most the beam"),
+    (b'{"text": "a", "n_best": 3, "beam_size": 2}', "between 1 and the beam size"),
     (b'{"text": "a", "n_best": 4}', "beam size is 3"),
     (b'{"text": "a", "source": "xx"}', "no model for xx->*"),
     (b'{"text": "a", "source": "de", "target": "fr"}', "this server translates de->en"),
