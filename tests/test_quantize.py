@@ -2,6 +2,7 @@
 and packages exported with ``--int8`` are quantized when loaded."""
 
 import json
+import os
 
 import pytest
 import torch
@@ -14,7 +15,14 @@ from translator.config import DecodeConfig, ModelConfig
 from translator.model import Seq2Seq
 from translator.package import load_package
 from translator.padding import pad_ids
-from translator.quantize import QuantizedStepRNN, quantize_int8, resolve_quantization, to_bf16
+from translator.quantize import (
+    KERNEL_CACHE_CAPACITY,
+    KERNEL_CACHE_VARIABLES,
+    QuantizedStepRNN,
+    quantize_int8,
+    resolve_quantization,
+    to_bf16,
+)
 from translator.search import search
 from translator.special import BOS_ID, PAD_ID
 
@@ -78,6 +86,14 @@ def test_bf16_copy_leaves_the_original_and_stays_close_to_fp32(make_batch):
         blogits, battn = bmodel(src, src_len, tgt_in)
     torch.testing.assert_close(blogits.float(), logits, atol=5e-2, rtol=5e-2)
     torch.testing.assert_close(battn.float(), attn, atol=2e-2, rtol=5e-2)
+
+
+def test_bf16_bounds_the_kernel_caches_and_keeps_a_users_setting(monkeypatch):
+    monkeypatch.delenv(KERNEL_CACHE_VARIABLES[0], raising=False)
+    monkeypatch.setenv(KERNEL_CACHE_VARIABLES[1], "3")  # the user's own choice stays
+    to_bf16(random_model())
+    assert os.environ[KERNEL_CACHE_VARIABLES[0]] == str(KERNEL_CACHE_CAPACITY)
+    assert os.environ[KERNEL_CACHE_VARIABLES[1]] == "3"
 
 
 @pytest.mark.parametrize("beam_size", [1, 4])

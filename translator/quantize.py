@@ -14,7 +14,11 @@
 log-softmax and the attention softmax in fp32). On CPUs with native bf16 arithmetic (AVX512-BF16, AMX) it
 halves the bytes each decoder step reads, which is what bounds a small batch. As with int8, a sentence's
 output may differ slightly with its batch-mates (the matrix kernels round differently by shape). Training
-on such CPUs already runs in bf16 mixed precision (``precision: auto``).
+on such CPUs already runs in bf16 mixed precision (``precision: auto``). bf16 kernels come from oneDNN, which
+(with ideep, torch's wrapper of it) keeps a compiled kernel, holding its own copy of the weights in the
+kernel's layout, for every input shape it meets: 1,024 of each by default. A decoder meets new shapes with
+every batch size and source length, so a bf16 model's memory grew round after round
+(``bench.bench_shape_memory``); ``to_bf16`` caps both caches (``bound_kernel_caches``).
 
 "Dynamic" means int8 weights with activations quantized on the fly, per call, from their range over
 the whole batch; inputs and outputs stay fp32, so search code is unchanged. A consequence: an int8
@@ -25,6 +29,7 @@ not). The weights in a package stay fp32; quantization happens at load time (``T
 from __future__ import annotations
 
 import copy
+import os
 import warnings
 from collections.abc import Mapping
 from typing import Any
@@ -39,6 +44,10 @@ from translator.decoder import StepRNN
 from translator.model import Seq2Seq
 
 METADATA_KEY = "quantization"
+# The environment variables of oneDNN's and ideep's per-shape kernel caches (read when first used) and the
+# capacity ``to_bf16`` gives them unless they are set already.
+KERNEL_CACHE_VARIABLES = ("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "LRU_CACHE_CAPACITY")
+KERNEL_CACHE_CAPACITY = 128
 
 
 class QuantizedStepRNN(StepRNN):
@@ -79,8 +88,19 @@ def quantize_int8(model: Seq2Seq) -> Seq2Seq:
     return qmodel
 
 
+def bound_kernel_caches(capacity: int = KERNEL_CACHE_CAPACITY) -> dict[str, str]:
+    """Cap oneDNN's and ideep's kernel caches at ``capacity`` entries each where the environment does not set
+    them already; it takes effect if no oneDNN kernel has run in this process yet (the caches read it once).
+    Returns the values in force."""
+    for name in KERNEL_CACHE_VARIABLES:
+        os.environ.setdefault(name, str(capacity))
+    return {name: os.environ[name] for name in KERNEL_CACHE_VARIABLES}
+
+
 def to_bf16(model: Seq2Seq) -> Seq2Seq:
-    """A bfloat16 inference copy of ``model`` (eval mode, same device); ``model`` is left as it is."""
+    """A bfloat16 inference copy of ``model`` (eval mode, same device; oneDNN's caches bounded first, see the
+    module doc); ``model`` is left as it is."""
+    bound_kernel_caches()
     return copy.deepcopy(model).to(dtype=torch.bfloat16).eval()
 
 
@@ -111,6 +131,7 @@ __all__ = [
     "QUANTIZATIONS",
     "QuantizedStepRNN",
     "apply_quantization",
+    "bound_kernel_caches",
     "quantize_int8",
     "resolve_quantization",
     "to_bf16",
