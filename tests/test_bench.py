@@ -3,8 +3,13 @@ one optimizer step per batch, and one timing per step."""
 
 from __future__ import annotations
 
-import torch
+import json
 
+import pytest
+import torch
+from tiny_package import SAMPLE_SOURCES, build_tiny_package
+
+from bench.bench_step import main as bench_step
 from bench.bench_train import run_steps
 from training.config import Config, TrainConfig
 from training.datamodule import collate
@@ -29,3 +34,20 @@ def test_run_steps_times_one_real_training_step_per_batch(monkeypatch, make_batc
     seconds = run_steps(cfg, batches, torch.device("cpu"))
     assert calls == [0, 1, 2, 3]
     assert len(seconds) == 4 and all(s > 0 for s in seconds)
+
+
+def test_bench_step_reports_steps_and_operator_shares_per_scheme(tmp_path):
+    package = build_tiny_package(tmp_path / "package", tmp_path / "spm")
+    source = tmp_path / "source.txt"
+    source.write_text("\n".join(SAMPLE_SOURCES * 4) + "\n", encoding="utf-8")
+    out = tmp_path / "step.json"
+    args = ["--model", str(package), "--source", str(source), "--quantize", "none", "int8", "--sentences", "10"]
+    assert bench_step([*args, "--out", str(out)]) == 0
+    report = json.loads(out.read_text(encoding="utf-8"))["schemes"]
+    assert set(report) == {"none", "int8"}
+    for row in report.values():
+        assert row["steps_per_sentence"] >= 1  # at least the end of sentence
+        assert row["ms_per_step"] * row["steps_per_sentence"] == pytest.approx(row["ms_per_sentence"], rel=0.05)
+        assert row["operators_share_of_wall"] > 0 and 0 <= row["matrix_share_of_operators"] <= 1
+        assert row["top"] and all(0 < op["share_of_operators"] <= 1 and op["calls"] > 0 for op in row["top"])
+    assert any(op["op"].startswith("quantized::") for op in report["int8"]["top"])  # int8 kernels really ran
