@@ -116,7 +116,8 @@ def _register_api(app: Flask, catalog: Catalog, limited: Any) -> None:
         req = parse_translate(_json_body(settings.max_body_bytes), settings)
         service = catalog.resolve(req.source, req.target)
         documents = service.translate_texts(req.texts, req.beam_size, req.n_best, req.split)
-        items = [document_json(d, req.alignment, req.word_alignment) for d in documents]
+        cells = settings.max_alignment_cells
+        items = [document_json(d, req.alignment, req.word_alignment, cells) for d in documents]
         beam = req.beam_size or service.default_beam()
         return jsonify(model=service.summary(), beam_size=beam, translations=items)
 

@@ -56,6 +56,12 @@ def translation_schemas() -> dict[str, Any]:
                 "target_tokens": strings,
                 "alignment": {**matrix, "description": "Rows: target pieces; columns: source pieces; rows sum to 1"},
                 "word_alignment": ref("WordAlignment"),
+                "whole_alignment": {
+                    "type": "boolean",
+                    "description": "Texts of several sentences only: false when the whole-text 'alignment' and "
+                    "'word_alignment' were left out because target x source pieces passed the server's "
+                    "max_alignment_cells (each sentence keeps its own)",
+                },
                 "score": {"type": "number", "description": "Length-normalised log-probability (mean over sentences)"},
                 "confidence": confidence,
                 "sentences": {"type": "array", "items": ref("Sentence")},

@@ -42,8 +42,9 @@ class Settings:
     Limits: ``max_text_chars`` per text (a paragraph or document), ``max_sentence_chars`` per sentence after
     splitting, ``max_texts`` texts, ``max_request_chars`` characters and ``max_sentences`` sentences per
     request, ``max_body_bytes`` per request body, ``max_beam`` for ``beam_size`` (and ``n_best``),
-    ``max_heatmap_tokens`` for the pieces on either axis of a PNG heatmap; ``default_beam`` (0: the
-    package's) is used when a request gives none.
+    ``max_heatmap_tokens`` for the pieces on either axis of a PNG heatmap, ``max_alignment_cells`` for the
+    whole-text matrices of a text of several sentences (target x source pieces; larger: left out, each
+    sentence keeps its own); ``default_beam`` (0: the package's) is used when a request gives none.
 
     Access: ``api_keys_file`` (one key per line, ``#`` comments; empty: no keys needed) makes every
     translation endpoint answer 401 without a valid key (header ``X-API-Key`` or ``Authorization: Bearer``);
@@ -91,6 +92,7 @@ class Settings:
     max_texts: int = 64
     max_request_chars: int = 64000
     max_sentences: int = 256
+    max_alignment_cells: int = 250_000
     max_body_bytes: int = 1 << 20
     max_beam: int = 16
     max_heatmap_tokens: int = 100
@@ -123,6 +125,7 @@ class Settings:
             (0 <= self.decode_slots <= 256, "decode_slots must be in [0, 256] (0: automatic)"),
             (self.max_text_chars >= 1, "max_text_chars must be >= 1"),
             (self.max_sentence_chars >= 1, "max_sentence_chars must be >= 1"),
+            (self.max_alignment_cells >= 1, "max_alignment_cells must be >= 1"),
             (self.max_texts >= 1, "max_texts must be >= 1"),
             (self.max_request_chars >= self.max_text_chars, "max_request_chars must be >= max_text_chars"),
             (self.max_sentences >= self.max_texts, "max_sentences must be >= max_texts"),
@@ -194,6 +197,7 @@ class Settings:
             "max_texts",
             "max_request_chars",
             "max_sentences",
+            "max_alignment_cells",
             "max_body_bytes",
             "max_beam",
             "max_batch_size",

@@ -104,6 +104,23 @@ def test_whole_text_alignment_is_block_diagonal(tiny):
     assert item["score"] == pytest.approx(sum(s["score"] for s in item["sentences"]) / 4)
 
 
+def test_whole_text_matrices_are_left_out_past_the_cell_limit(tiny):
+    document = translate_documents(tiny, [PARAGRAPH], beam_size=1)[0]
+    full = document_json(document, word_alignment=True)
+    cells = len(full["source_tokens"]) * len(full["target_tokens"])
+    at_limit = document_json(document, word_alignment=True, max_whole_cells=cells)
+    assert at_limit["whole_alignment"] is True and at_limit["alignment"] == full["alignment"]
+    past = document_json(document, word_alignment=True, max_whole_cells=cells - 1)
+    assert past["whole_alignment"] is False and "alignment" not in past and "word_alignment" not in past
+    assert past["sentences"] == full["sentences"]  # every sentence keeps its own matrices
+    assert past["translation"] == full["translation"] and past["target_tokens"] == full["target_tokens"]
+
+
+def test_a_one_sentence_text_keeps_its_matrix_under_any_cell_limit(tiny):
+    item = document_json(translate_documents(tiny, ["Zwei Hunde spielen im Schnee."], beam_size=1)[0], True, True, 1)
+    assert "whole_alignment" not in item and item["alignment"] and item["word_alignment"]
+
+
 def test_confidence_is_the_geometric_mean_of_piece_probabilities(tiny):
     item = tiny.translate(["Ein Junge springt ins Wasser."], beam_size=2)[0]
     assert len(item.token_logprobs) == len(item.target_tokens)

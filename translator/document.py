@@ -185,17 +185,29 @@ N_BEST_FIELDS = {
 
 
 def document_json(
-    document: DocumentTranslation, alignment: bool = True, word_alignment: bool = False
+    document: DocumentTranslation,
+    alignment: bool = True,
+    word_alignment: bool = False,
+    max_whole_cells: int | None = None,
 ) -> dict[str, Any]:
     """One translated text as the HTTP API and ``python -m translator translate --json`` write it: the fields
     a one-sentence answer always had (``translation``, ``source_tokens``, ``target_tokens``, ``score``,
-    ``alignment``, ``word_alignment``) over the whole text, its ``confidence``, and ``sentences``."""
+    ``alignment``, ``word_alignment``) over the whole text, its ``confidence``, and ``sentences``.
+
+    The whole-text matrices of a text of several sentences grow with the square of its length (mostly the
+    zeros between sentences): with ``max_whole_cells`` they are left out when target pieces x source pieces
+    pass it (every sentence keeps its own); ``whole_alignment`` says, for such texts, whether they are given.
+    A one-sentence text's are always given, and its answer is as before paragraphs."""
     source, target, matrix, score = _whole(document)
     out: dict[str, Any] = {"translation": document.text, "source_tokens": source, "target_tokens": target}
     out["score"] = score
-    if alignment:
+    several = len(document.sentences) > 1
+    whole = not several or max_whole_cells is None or len(source) * len(target) <= max_whole_cells
+    if several and (alignment or word_alignment):
+        out["whole_alignment"] = whole
+    if alignment and whole:
         out["alignment"] = matrix
-    if word_alignment:
+    if word_alignment and whole:
         out["word_alignment"] = merge_alignment(source, target, matrix)
     out["confidence"] = document_confidence(document)
     out["sentences"] = [sentence_json(s, alignment, word_alignment) for s in document.sentences]

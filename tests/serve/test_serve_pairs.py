@@ -129,6 +129,19 @@ def test_sentence_limits(tiny_package: Path) -> None:
         catalog_of(app).close()
 
 
+def test_whole_text_alignment_limit(tiny_package: Path) -> None:
+    app = create_app(tiny_package, Settings(max_alignment_cells=1, max_wait_ms=1.0))
+    try:
+        paragraph = _translate(app, text="Ein Mann fährt Fahrrad. Zwei Hunde spielen im Schnee.").get_json()
+        item = paragraph["translations"][0]
+        assert item["whole_alignment"] is False and "alignment" not in item
+        assert len(item["sentences"]) == 2 and all(s["alignment"] for s in item["sentences"])
+        sentence = _translate(app, text="Ein Mann fährt Fahrrad.").get_json()["translations"][0]
+        assert sentence["alignment"] and "whole_alignment" not in sentence
+    finally:
+        catalog_of(app).close()
+
+
 def _sample(text: str, name: str, **labels: str) -> float:
     for family in text_string_to_metric_families(text):
         for sample in family.samples:
