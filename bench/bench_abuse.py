@@ -10,8 +10,11 @@ Starts ``python -m serve`` (nginx in front when installed) on a free loopback po
 2. ``flood`` x ``--floods``: ``--flooders`` clients send the largest request the limits allow (``max_texts``
    unsplit texts of ``max_sentence_chars`` characters, within ``max_request_chars``, at ``max_beam``) for
    ``--flood-s`` seconds, while one client
-   sends one-sentence greedy requests and times them (p50, p95, errors); after each flood, once the server
-   is idle again, the resident memory of the server's processes (gunicorn workers included).
+   sends one-sentence greedy requests and times them (p50, p95, errors) and the server's resident memory is
+   sampled (peak); after each flood, once the server is idle again, its resident memory (gunicorn workers
+   included). ``--paragraphs`` floods with the largest answers instead: as many split texts of sentences as
+   ``max_text_chars``, ``max_sentences`` and ``max_request_chars`` allow, greedy, with word alignments.
+   ``--serve-arg`` passes a flag to the server (e.g. ``--serve-arg=--max-alignment-cells=1000000000``).
 
 Prints the figures and writes JSON to ``bench/results/abuse-<host>-<date>.json``.
 """
@@ -35,6 +38,24 @@ from bench.serve_load import percentile, rss_mib
 from bench.slow_clients import closed_by_server, slow_connection
 
 SMALL = "Un homme fait du vélo."
+SENTENCE = "Un homme fait du vélo sur un pont. "
+
+
+def largest_request(limits: dict, paragraphs: bool) -> dict[str, Any]:
+    """The largest request the limits allow: the most decoding (unsplit texts at the widest beam) or, with
+    ``paragraphs``, the largest answer (the most sentences in split texts, greedy, word alignments too)."""
+    if not paragraphs:
+        per_text = min(limits["max_sentence_chars"], limits["max_request_chars"] // limits["max_texts"])
+        text = (SENTENCE * 40)[:per_text]
+        return {"texts": [text] * limits["max_texts"], "beam_size": limits["max_beam"], "split": False}
+    per_text = max(1, min(limits["max_text_chars"] // len(SENTENCE), limits["max_sentences"]))
+    budget = (
+        limits["max_texts"],
+        limits["max_sentences"] // per_text,
+        limits["max_request_chars"] // len(SENTENCE * per_text),
+    )
+    text = (SENTENCE * per_text).strip()[: limits["max_text_chars"]]
+    return {"texts": [text] * max(1, min(budget)), "beam_size": 1, "split": True, "word_alignment": True}
 
 
 def timed_get(port: int, path: str, timeout: float) -> tuple[int, float]:
@@ -86,9 +107,7 @@ def slow_phase(port: int, args: argparse.Namespace) -> dict[str, Any]:
 
 
 def flood_phase(port: int, limits: dict, args: argparse.Namespace, pid: int) -> dict[str, Any]:
-    per_text = min(limits["max_sentence_chars"], limits["max_request_chars"] // limits["max_texts"])
-    text = ("Un homme fait du vélo sur un pont. " * 40)[:per_text]
-    big = {"texts": [text] * limits["max_texts"], "beam_size": limits["max_beam"], "split": False}
+    big = largest_request(limits, args.paragraphs)
     stop = threading.Event()
     flood_statuses: list[int] = []
 
@@ -100,9 +119,10 @@ def flood_phase(port: int, limits: dict, args: argparse.Namespace, pid: int) -> 
     for thread in threads:
         thread.start()
     small: list[tuple[int, float]] = []
-    end = time.monotonic() + args.flood_s
+    end, peak = time.monotonic() + args.flood_s, 0.0
     while time.monotonic() < end:
         small.append(timed_post(port, {"text": SMALL, "beam_size": 1}, 30))
+        peak = max(peak, rss_mib(pid) or 0.0)
     stop.set()
     for thread in threads:
         thread.join(args.flood_s + 10)
@@ -115,6 +135,7 @@ def flood_phase(port: int, limits: dict, args: argparse.Namespace, pid: int) -> 
         "small_errors": sum(status != 200 for status, _ in small),
         "flood_answers": {str(s): flood_statuses.count(s) for s in sorted(set(flood_statuses))},
         "idle_after_s": idle,
+        "rss_mib_peak": round(peak, 1),
         "rss_mib_after": round(rss_mib(pid) or 0.0, 1),
     }
 
@@ -141,18 +162,21 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--floods", type=int, default=5)
     p.add_argument("--flooders", type=int, default=8)
     p.add_argument("--flood-s", type=float, default=20.0)
+    p.add_argument("--paragraphs", action="store_true", help="flood with the largest answers (see above)")
+    p.add_argument("--serve-arg", action="append", default=[], help="a flag for the server; repeatable")
     p.add_argument("--out")
     args = p.parse_args(argv)
     port = free_port()
     with tempfile.TemporaryDirectory() as work:
         flags = [f"--model={args.model}", f"--workers={args.workers}", f"--threads={args.threads}"]
-        flags += [f"--client-timeout-s={args.client_timeout_s}", f"--request-timeout-s={args.flood_s}"]
+        flags += [f"--client-timeout-s={args.client_timeout_s}", f"--request-timeout-s={args.flood_s}", *args.serve_arg]
         proc = launch_server(flags, port, Path(work) / "server.log")
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
             conn.request("GET", "/v1/model")
             limits = json.loads(conn.getresponse().read())["limits"]
-            report: dict[str, Any] = {"model": args.model, "rss_mib_start": round(rss_mib(proc.pid) or 0, 1)}
+            report: dict[str, Any] = {"model": args.model, "paragraphs": args.paragraphs, "serve_args": args.serve_arg}
+            report["rss_mib_start"] = round(rss_mib(proc.pid) or 0, 1)
             report["slow"] = slow_phase(port, args)
             print(json.dumps(report["slow"]), flush=True)
             report["floods"] = []

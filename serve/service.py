@@ -100,10 +100,13 @@ class TranslationService:
         """Work in flight in this worker: sentences of the light lane, cost of the heavy lane."""
         return {"light_sentences": self.light.in_flight[0], "heavy_cost": self.heavy.in_flight[1]}
 
-    def lane(self, cost: float) -> MicroBatcher:
-        """Requests of cost up to ``settings.light_cost`` go to the light lane, larger ones to the heavy lane:
-        each lane has its own decoding thread, so a small request never waits behind a large one."""
-        return self.light if cost <= self.settings.light_cost else self.heavy
+    def lane(self, cost: float, sentences: int = 1) -> MicroBatcher:
+        """Requests of cost up to ``settings.light_cost`` and of at most ``settings.max_batch_size`` sentences
+        go to the light lane, the others to the heavy lane: each lane has its own decoding thread, so a small
+        request never waits behind a large one (a text of many short sentences, cheap by characters, would
+        otherwise hold the light lane for several batches)."""
+        small = cost <= self.settings.light_cost and sentences <= self.settings.max_batch_size
+        return self.light if small else self.heavy
 
     def default_beam(self) -> int:
         """The beam size used when a request gives none."""
@@ -151,7 +154,7 @@ class TranslationService:
         become 503 ApiErrors (answered with Retry-After)."""
         beam = beam_size or self.default_beam()
         cost = request_cost(texts, beam)
-        lane = self.lane(cost)
+        lane = self.lane(cost, len(texts))
         chunks = [texts] if lane is self.light else cost_chunks(texts, beam, self.settings.heavy_chunk_cost)
         futures = []
         try:

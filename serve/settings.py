@@ -65,7 +65,8 @@ class Settings:
     workers; the heavy lanes get half of them, at least one; see ``serve.gate``).
 
     Scheduling: a request's cost is its characters times its beam width. Requests of cost up to
-    ``light_cost`` (one long sentence at beam 5) are decoded by a light lane, larger ones by a heavy lane, each
+    ``light_cost`` (one long sentence at beam 5) and of at most ``max_batch_size`` sentences are decoded by a
+    light lane, the others by a heavy lane, each
     with its own thread, so a small request never queues behind a flood of large ones; the heavy lane accepts
     work while the cost in flight stays under ``max_inflight_cost`` (0: four of the largest requests), else
     503 with Retry-After. ``max_requests`` > 0 recycles a worker after that many requests (with 10 % jitter).

@@ -9,6 +9,7 @@ import pytest
 import torch
 from tiny_package import SAMPLE_SOURCES, build_tiny_package
 
+from bench.bench_abuse import largest_request
 from bench.bench_step import main as bench_step
 from bench.bench_train import run_steps
 from training.config import Config, TrainConfig
@@ -51,3 +52,28 @@ def test_bench_step_reports_steps_and_operator_shares_per_scheme(tmp_path):
         assert row["operators_share_of_wall"] > 0 and 0 <= row["matrix_share_of_operators"] <= 1
         assert row["top"] and all(0 < op["share_of_operators"] <= 1 and op["calls"] > 0 for op in row["top"])
     assert any(op["op"].startswith("quantized::") for op in report["int8"]["top"])  # int8 kernels really ran
+
+
+@pytest.mark.parametrize(
+    "limits",
+    [
+        {"max_text_chars": 5000, "max_sentences": 256, "max_texts": 64, "max_request_chars": 64000},
+        {"max_text_chars": 200, "max_sentences": 8, "max_texts": 3, "max_request_chars": 400},
+        {"max_text_chars": 20, "max_sentences": 1, "max_texts": 1, "max_request_chars": 20},
+    ],
+)
+def test_the_largest_paragraph_request_stays_within_every_limit(limits):
+    request = largest_request({**limits, "max_sentence_chars": 1000, "max_beam": 16}, paragraphs=True)
+    texts = request["texts"]
+    sentences = sum(text.count(".") for text in texts)
+    assert request["split"] and request["word_alignment"] and request["beam_size"] == 1
+    assert 1 <= len(texts) <= limits["max_texts"] and sentences <= limits["max_sentences"]
+    assert max(map(len, texts)) <= limits["max_text_chars"] and sum(map(len, texts)) <= limits["max_request_chars"]
+    assert sentences >= min(limits["max_sentences"], limits["max_text_chars"] // 40)  # close to the limits
+
+
+def test_the_largest_decoding_request_fills_the_texts_at_the_widest_beam():
+    limits = {"max_sentence_chars": 1000, "max_texts": 64, "max_request_chars": 64000, "max_beam": 16}
+    request = largest_request(limits, paragraphs=False)
+    assert len(request["texts"]) == 64 and {len(t) for t in request["texts"]} == {1000}
+    assert request["beam_size"] == 16 and request["split"] is False

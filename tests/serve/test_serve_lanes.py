@@ -25,6 +25,15 @@ def test_request_cost_is_characters_times_beam() -> None:
     assert Settings(max_inflight_cost=10).inflight_cost_limit == 10
 
 
+def test_many_cheap_sentences_go_to_the_heavy_lane(lanes_app) -> None:  # noqa: ANN001
+    """Cheap by characters but more sentences than a batch: light by cost, heavy by size."""
+    service = service_of(lanes_app)
+    size = service.settings.max_batch_size
+    assert service.lane(request_cost(["a"] * size, 1), size) is service.light
+    assert service.lane(request_cost(["a"] * (size + 1), 1), size + 1) is service.heavy
+    assert service.lane(service.settings.light_cost + 1, 1) is service.heavy
+
+
 def test_heavy_requests_are_cut_into_chunks_of_bounded_cost() -> None:
     texts = ["a" * 9, "b" * 9, "c" * 9, "d" * 29, "e"]
     chunks = cost_chunks(texts, beam=2, limit=40)
