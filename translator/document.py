@@ -115,13 +115,13 @@ def translate_documents(
     return assemble(translator.package.tokenizer, doc_plan, results)
 
 
-def _whole(document: DocumentTranslation) -> tuple[list[str], list[str], list[list[float]], float]:
-    """The whole text as one sentence would be (the form every answer had before paragraphs): source and
-    target pieces of all its sentences in order, the alignment block-diagonal (each sentence's rows over its
-    own source columns, so every row still sums to 1), and the mean of the sentence scores."""
+def _whole_matrix(document: DocumentTranslation) -> list[list[float]]:
+    """The alignment of the whole text as one sentence would have it (the form every answer had before
+    paragraphs): block-diagonal, each sentence's rows over its own source columns, so every row still sums
+    to 1."""
     items = [s.translation for s in document.sentences]
     if len(items) == 1:
-        return items[0].source_tokens, items[0].target_tokens, items[0].alignment, items[0].score
+        return items[0].alignment
     width = sum(len(item.source_tokens) for item in items)
     rows: list[list[float]] = []
     before = 0
@@ -129,9 +129,7 @@ def _whole(document: DocumentTranslation) -> tuple[list[str], list[str], list[li
         after = width - before - len(item.source_tokens)
         rows += [[0.0] * before + list(row) + [0.0] * after for row in item.alignment]
         before += len(item.source_tokens)
-    source = [piece for item in items for piece in item.source_tokens]
-    target = [piece for item in items for piece in item.target_tokens]
-    return source, target, rows, sum(item.score for item in items) / len(items) if items else 0.0
+    return rows
 
 
 def document_confidence(document: DocumentTranslation) -> float:
@@ -198,17 +196,21 @@ def document_json(
     zeros between sentences): with ``max_whole_cells`` they are left out when target pieces x source pieces
     pass it (every sentence keeps its own); ``whole_alignment`` says, for such texts, whether they are given.
     A one-sentence text's are always given, and its answer is as before paragraphs."""
-    source, target, matrix, score = _whole(document)
+    items = [s.translation for s in document.sentences]
+    source = [piece for item in items for piece in item.source_tokens]
+    target = [piece for item in items for piece in item.target_tokens]
     out: dict[str, Any] = {"translation": document.text, "source_tokens": source, "target_tokens": target}
-    out["score"] = score
-    several = len(document.sentences) > 1
+    out["score"] = sum(item.score for item in items) / len(items) if items else 0.0
+    several = len(items) > 1
     whole = not several or max_whole_cells is None or len(source) * len(target) <= max_whole_cells
     if several and (alignment or word_alignment):
         out["whole_alignment"] = whole
-    if alignment and whole:
-        out["alignment"] = matrix
-    if word_alignment and whole:
-        out["word_alignment"] = merge_alignment(source, target, matrix)
+    if whole and (alignment or word_alignment):  # built only when it is given
+        matrix = _whole_matrix(document)
+        if alignment:
+            out["alignment"] = matrix
+        if word_alignment:
+            out["word_alignment"] = merge_alignment(source, target, matrix)
     out["confidence"] = document_confidence(document)
     out["sentences"] = [sentence_json(s, alignment, word_alignment) for s in document.sentences]
     return out
