@@ -100,7 +100,7 @@ class TranslationService:
         """Work in flight in this worker: sentences of the light lane, cost of the heavy lane."""
         return {"light_sentences": self.light.in_flight[0], "heavy_cost": self.heavy.in_flight[1]}
 
-    def lane(self, cost: float, sentences: int = 1) -> MicroBatcher:
+    def lane(self, cost: float, sentences: int) -> MicroBatcher:
         """Requests of cost up to ``settings.light_cost`` and of at most ``settings.max_batch_size`` sentences
         go to the light lane, the others to the heavy lane: each lane has its own decoding thread, so a small
         request never waits behind a large one (a text of many short sentences, cheap by characters, would

@@ -88,13 +88,11 @@ def quantize_int8(model: Seq2Seq) -> Seq2Seq:
     return qmodel
 
 
-def bound_kernel_caches(capacity: int = KERNEL_CACHE_CAPACITY) -> dict[str, str]:
+def bound_kernel_caches(capacity: int = KERNEL_CACHE_CAPACITY) -> None:
     """Cap oneDNN's and ideep's kernel caches at ``capacity`` entries each where the environment does not set
-    them already; it takes effect if no oneDNN kernel has run in this process yet (the caches read it once).
-    Returns the values in force."""
+    them already; it takes effect if no oneDNN kernel has run in this process yet (the caches read it once)."""
     for name in KERNEL_CACHE_VARIABLES:
         os.environ.setdefault(name, str(capacity))
-    return {name: os.environ[name] for name in KERNEL_CACHE_VARIABLES}
 
 
 def to_bf16(model: Seq2Seq) -> Seq2Seq:
