@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sacremoses import MosesTokenizer
-
+from training.link_words import aligner_words
 from translator.align import check_links_fit, read_links_file, read_pairs_file
 from translator.links import GoldLinks
 
@@ -26,5 +25,4 @@ def read_gold(pairs_path: str | Path, gold_path: str | Path) -> tuple[list[tuple
 
 def moses_lowercase(lines: list[str], lang: str) -> list[str]:
     """Moses-tokenize and lowercase raw sentences (escape off: '&' stays '&')."""
-    tokenizer = MosesTokenizer(lang=lang)
-    return [tokenizer.tokenize(line, escape=False, return_str=True).lower() for line in lines]
+    return [aligner_words(line, "moses", lang) for line in lines]

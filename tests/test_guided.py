@@ -110,7 +110,8 @@ def test_training_with_guidance_pulls_the_attention_toward_the_links():
     assert guided < 0.7 * unguided, (guided, unguided)  # measured: 0.89 against 1.70
 
 
-def test_links_file_is_made_by_eflomal(tmp_path, capsys):
+@pytest.mark.parametrize(("unit", "words_per_pair"), [("whitespace", 4), ("moses", 5)])
+def test_links_file_is_made_by_eflomal(tmp_path, capsys, unit, words_per_pair):
     data = tmp_path / "data"
     data.mkdir()
     words = ["cat", "dog", "house", "tree", "car", "red", "big", "small"]
@@ -118,21 +119,30 @@ def test_links_file_is_made_by_eflomal(tmp_path, capsys):
     src, tgt = [], []
     for _ in range(60):
         picked = [words[i] for i in torch.randint(0, len(words), (4,), generator=gen).tolist()]
-        src.append(" ".join(picked))
-        tgt.append(" ".join(w.upper() for w in picked))
+        src.append(" ".join(picked) + ".")  # Moses cuts the full stop off the last word
+        tgt.append(" ".join(w.upper() for w in picked) + ".")
     (data / "train.en").write_text("\n".join(src) + "\n")
     (data / "train.fr").write_text("\n".join(tgt) + "\n")
     config = tmp_path / "c.yaml"
     links = tmp_path / "runs" / "train.links"
     config.write_text(
         yaml.safe_dump(
-            {"data": {"src_lang": "en", "tgt_lang": "fr", "data_dir": str(data), "alignment_links": str(links)}}
+            {
+                "data": {
+                    "src_lang": "en",
+                    "tgt_lang": "fr",
+                    "data_dir": str(data),
+                    "alignment_links": str(links),
+                    "alignment_words": unit,
+                }
+            }
         )
     )
     assert main(["--config", str(config), "--symmetrise", "intersection"]) == 0
     made = read_links(links, 60)
-    diagonal = sum(len(pair & {(k, k) for k in range(4)}) for pair in made)
+    diagonal = sum(len(pair & {(k, k) for k in range(words_per_pair)}) for pair in made)
     assert diagonal >= 0.9 * sum(len(pair) for pair in made) > 0  # word k translates word k
+    assert max(j for pair in made for _, j in pair) == words_per_pair - 1
     (data / "train.fr").write_text("only one line\n")
     assert main(["--config", str(config)]) == 2
     assert "line counts differ" in capsys.readouterr().err

@@ -77,7 +77,9 @@ class DataConfig:
     (0: no limit) or (``drop_duplicates``) an earlier identical pair are dropped. ``spm_input_sentences``:
     SentencePiece trains on a random sample of at most that many sentences. ``max_train_pairs`` keeps only
     the first N training pairs (tiny runs); ``max_val_pairs`` likewise for validation. ``alignment_links``:
-    a file of word links for the training pairs (``python -m training.guided``), used by guided alignment.
+    a file of word links for the training pairs (``python -m training.guided``), used by guided alignment;
+    ``alignment_words``: the words those links index, ``whitespace`` words of the raw text or its ``moses``
+    tokens (``training.link_words``).
     """
 
     src_lang: str = "de"
@@ -97,6 +99,7 @@ class DataConfig:
     max_length_ratio: float = 9.0
     drop_duplicates: bool = True
     alignment_links: str | None = None
+    alignment_words: Literal["whitespace", "moses"] = "whitespace"
 
     def __post_init__(self) -> None:
         require(self.src_lang != self.tgt_lang, "src_lang and tgt_lang must differ")

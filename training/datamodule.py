@@ -26,6 +26,7 @@ from torch.utils.data import DataLoader, Sampler
 from training.clean import CleanCounts
 from training.config import Config
 from training.guided import PieceLinks, guide_tensor, piece_links, read_links
+from training.link_words import Words
 from training.paths import run_dir, shard_dir, spm_dir
 from training.sampler import BucketBatchSampler, sorted_batches
 from training.shards import ShardDataset, build_shards
@@ -157,7 +158,8 @@ class TranslationDataModule(pl.LightningDataModule):
         pairs = list(iter_pairs(split_paths(data, "train"), data.max_train_pairs))
         links = read_links(data.alignment_links, len(pairs))
         kept = np.load(shard_dir(self.cfg) / "index.npy").tolist()
-        return LinkedExamples(shards, {i: piece_links(self.tokenizer, *pairs[i], links[i]) for i in kept})
+        words = Words(data.alignment_words, data.src_lang, data.tgt_lang)
+        return LinkedExamples(shards, {i: piece_links(self.tokenizer, *pairs[i], links[i], words) for i in kept})
 
     def _rank(self) -> tuple[int, int]:
         """(global rank, world size) from the attached trainer, else (0, 1)."""

@@ -1,7 +1,8 @@
 """Guided alignment (Chen et al. 2016; Marian's ``--guided-alignment``): word links of the training pairs
 become per-piece attention targets, and an auxiliary loss pulls the attention toward them.
 
-Links are made by eflomal over the whitespace words of the raw training text, both directions, symmetrised:
+Links are made by eflomal over the words of the raw training text (``data.alignment_words``: whitespace
+words, or lowercased Moses tokens; ``training.link_words``), both directions, symmetrised:
 
     python -m training.guided --config configs/en-fr.yaml [--out runs/en-fr/train.links] [--symmetrise union]
 
@@ -24,31 +25,38 @@ from torch import Tensor
 
 from training.config import load_config
 from training.corpus import CorpusError
+from training.link_words import WHITESPACE, Words, WordSplitError, pieces_of_words
 from training.sources import iter_pairs, split_paths
 from translator.files import atomic_write_text, temp_path
-from translator.forced import AlignmentInputError, encode_pair
 from translator.links import SYMMETRISATIONS, Link, LinkError, format_links, parse_links, symmetrise
 from translator.tokenizer import Tokenizer
 
 PieceLinks = tuple[tuple[int, int], ...]  # (target piece, source piece)
 
 
-def piece_links(tokenizer: Tokenizer, source: str, target: str, links: set[Link]) -> PieceLinks:
+def piece_links(
+    tokenizer: Tokenizer, source: str, target: str, links: set[Link], words: Words = WHITESPACE
+) -> PieceLinks:
     """Word links (source word, target word) -> (target piece, source piece) pairs of the sentence's own
-    pieces; () when a side is empty or encoding word by word does not give the sentence's pieces."""
+    pieces (those of ``encode_source``/``encode_target``); () when the target's pieces do not decode to its
+    words (text the tokenizer normalises) or its words cannot be found."""
+    ids = tokenizer.encode_target(target)
+    decoded, tgt_pieces = tokenizer.target_piece_spans(ids)
+    if decoded.split() != target.split():
+        return ()
     try:
-        src, tgt = encode_pair(tokenizer, source, target)
-    except AlignmentInputError:
+        src_words = pieces_of_words(words.spans(source, False), tokenizer.source_piece_spans(source))
+        tgt_words = pieces_of_words(words.spans(decoded, True), tgt_pieces)
+    except WordSplitError:
         return ()
-    if src.ids != tokenizer.encode_source(source)[0] or tgt.ids != tokenizer.encode_target(target):
-        return ()
-    return tuple(
+    pairs = {
         (t, s)
-        for i, j in sorted(links)
-        if i < len(src.spans) and j < len(tgt.spans)
-        for t in range(*tgt.spans[j])
-        for s in range(*src.spans[i])
-    )
+        for i, j in links
+        if i < len(src_words) and j < len(tgt_words)
+        for t in tgt_words[j]
+        for s in src_words[i]
+    }
+    return tuple(sorted(pairs))
 
 
 def guide_tensor(links: Sequence[PieceLinks], steps: int, width: int) -> Tensor:
@@ -87,7 +95,7 @@ def read_links(path: str | Path, pairs: int) -> list[set[Link]]:
 
 
 def eflomal_directions(pairs: Sequence[tuple[str, str]], work_dir: Path) -> tuple[list[set[Link]], list[set[Link]]]:
-    """eflomal over the whitespace words of both sides: its forward and reverse links of every pair, both as
+    """eflomal over the space-separated words of both sides: its forward and reverse links of every pair, both as
     (source word, target word)."""
     import eflomal  # the aligner is needed only to make links
 
@@ -111,7 +119,7 @@ def eflomal_directions(pairs: Sequence[tuple[str, str]], work_dir: Path) -> tupl
 
 
 def eflomal_links(pairs: Sequence[tuple[str, str]], how: str, work_dir: Path) -> list[set[Link]]:
-    """eflomal over the whitespace words of both sides, both directions, symmetrised by ``how``."""
+    """eflomal over the space-separated words of both sides, both directions, symmetrised by ``how``."""
     forward, reverse = eflomal_directions(pairs, work_dir)
     return [symmetrise(f, r, how) for f, r in zip(forward, reverse, strict=True)]
 
@@ -130,7 +138,8 @@ def main(argv: list[str] | None = None) -> int:
         data = cfg.data
         pairs = list(iter_pairs(split_paths(data, "train"), data.max_train_pairs))
         out.parent.mkdir(parents=True, exist_ok=True)
-        words = [(" ".join(s.split()), " ".join(t.split())) for s, t in pairs]
+        unit = Words(data.alignment_words, data.src_lang, data.tgt_lang)
+        words = [(unit.for_aligner(s, False), unit.for_aligner(t, True)) for s, t in pairs]
         links = eflomal_links(words, args.symmetrise, out.parent)
         atomic_write_text(out, "".join(format_links(pair) + "\n" for pair in links))
     except (ValueError, OSError) as err:
