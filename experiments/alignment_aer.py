@@ -1,7 +1,7 @@
 """The attention rows of the alignment table: AER, precision and recall of every extraction method on the
 WPT 2003 English-French dev pairs, for the en->fr model, the fr->en model and the two combined.
 
-    python -m experiments.alignment_aer --forward artifacts/en-fr --backward artifacts/fr-en
+    python -m experiments.alignment_aer --forward artifacts/en-fr [--backward artifacts/fr-en]
 
 Each package force-aligns the dev pairs once (``translator.forced``); the methods then differ only in how
 links are read: ``argmax`` or ``threshold`` T, on the attention as it is or shifted by one step, and for two
@@ -39,15 +39,21 @@ def forced(package: str, pairs: list[tuple[str, str]], reverse: bool) -> list[Fo
 
 
 def table(
-    gold: list[GoldLinks], forward: list[ForcedAlignment], backward: list[ForcedAlignment], grid: list[AlignMethod]
+    gold: list[GoldLinks],
+    forward: list[ForcedAlignment],
+    backward: list[ForcedAlignment] | None,
+    grid: list[AlignMethod],
 ) -> list[tuple[str, str, float, float, float]]:
-    """(group, method, AER, precision, recall) for every method of every group."""
+    """(group, method, AER, precision, recall) for every method of every group (en->fr alone when there is
+    no ``backward``)."""
     rows = []
     for method in grid:
         fwd = [links_of(a, method) for a in forward]
-        bwd = [links_of(a, method, reverse=True) for a in backward]
-        groups = [("en->fr attention", fwd), ("fr->en attention", bwd)]
-        groups += [(f"both, {how}", [symmetrise(f, b, how) for f, b in zip(fwd, bwd)]) for how in SYMMETRISATIONS]
+        groups = [("en->fr attention", fwd)]
+        if backward is not None:
+            bwd = [links_of(a, method, reverse=True) for a in backward]
+            groups.append(("fr->en attention", bwd))
+            groups += [(f"both, {how}", [symmetrise(f, b, how) for f, b in zip(fwd, bwd)]) for how in SYMMETRISATIONS]
         for group, links in groups:
             score = alignment_error_rate(gold, links)
             rows.append((group, method.name, score.aer, score.precision, score.recall))
@@ -57,16 +63,15 @@ def table(
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--forward", required=True, help="en->fr package")
-    p.add_argument("--backward", required=True, help="fr->en package")
+    p.add_argument("--backward", help="fr->en package (without it: the en->fr rows only)")
     p.add_argument("--gold-dir", default=str(GOLD_DIR))
     p.add_argument("--thresholds", type=float, nargs="+", default=list(THRESHOLDS))
     p.add_argument("--label", default="", help="a name for these packages in results.jsonl")
     p.add_argument("--no-record", action="store_true", help="do not append the rows to experiments/results.jsonl")
     args = p.parse_args(argv)
     pairs, gold = read_gold(Path(args.gold_dir) / "dev.src-tgt", Path(args.gold_dir) / "dev.gold")
-    rows = table(
-        gold, forced(args.forward, pairs, False), forced(args.backward, pairs, True), methods(tuple(args.thresholds))
-    )
+    backward = forced(args.backward, pairs, True) if args.backward else None
+    rows = table(gold, forced(args.forward, pairs, False), backward, methods(tuple(args.thresholds)))
     best = {group: min(r[2] for r in rows if r[0] == group) for group, *_ in rows}
     print("| links | method | AER | precision | recall |\n| --- | --- | ---: | ---: | ---: |")
     for group, name, aer, precision, recall in rows:
