@@ -29,8 +29,8 @@ def test_aligner_words_are_the_spans_texts():
 
 def test_pieces_of_words_by_overlap():
     words = [(0, 3), (4, 8), (8, 9)]
-    pieces = [(0, 2), (2, 3), (3, 3), (4, 9)]  # (3, 3): a lone "▁", no word; (4, 9) spans two words
-    assert pieces_of_words(words, pieces) == [[0, 1], [3], [3]]
+    pieces = [(0, 2), (2, 3), (3, 3), (4, 9), (9, 9)]  # (3, 3): a lone "▁" before (4, 9), which spans two words
+    assert pieces_of_words(words, pieces) == [[0, 1], [2, 3], [2, 3]]  # a "▁" at the end belongs to no word
 
 
 def test_moses_links_keep_punctuation_apart(trained_run):

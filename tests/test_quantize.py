@@ -6,6 +6,7 @@ import os
 
 import pytest
 import torch
+import yaml
 from torch import nn
 from torch.ao.nn.quantized import dynamic as nnqd
 
@@ -177,3 +178,27 @@ def test_export_int8_flag_writes_the_metadata(trained_run, tmp_path, monkeypatch
     assert code == 0
     assert json.loads((out / "metadata.json").read_text(encoding="utf-8"))["quantization"] == "int8"
     assert Translator.load(out).quantization == "int8"
+
+
+def test_export_errors_are_one_line(trained_run, tmp_path, monkeypatch, capsys):
+    """The raw config (vocabulary sizes unresolved) exports; a file that is not a checkpoint, or a checkpoint
+    of another model shape, is one error line and exit status 2 with nothing written."""
+    monkeypatch.chdir(trained_run.workdir)
+    ckpt = "runs/smoke/checkpoints/best.ckpt"
+    assert export_main(["--config", str(trained_run.config), "--checkpoint", ckpt, "--out", str(tmp_path / "ok")]) == 0
+    junk = tmp_path / "junk.ckpt"
+    junk.write_bytes(b"not a checkpoint")
+    other = tmp_path / "smoke.yaml"  # same name, so the same run folder, but a wider model
+    cfg = yaml.safe_load(trained_run.config.read_text(encoding="utf-8"))
+    cfg["model"]["emb_dim"] = 2 * cfg["model"].get("emb_dim", 32)
+    other.write_text(yaml.safe_dump(cfg), encoding="utf-8")
+    capsys.readouterr()
+    for config, checkpoint, message in (
+        (trained_run.config, junk, "is not a Lightning checkpoint"),
+        (other, ckpt, "does not fit the config's model: size mismatch"),
+    ):
+        args = ["--config", str(config), "--checkpoint", str(checkpoint), "--out", str(tmp_path / "x")]
+        assert export_main(args) == 2
+        err = capsys.readouterr().err
+        assert err.startswith("error: ") and message in err and len(err.splitlines()) == 1, err
+        assert not (tmp_path / "x").exists()

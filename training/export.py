@@ -7,8 +7,10 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import datetime as dt
 import json
+import pickle
 import platform
 import subprocess
 import sys
@@ -37,11 +39,29 @@ def git_commit() -> str:
         return "unknown"
 
 
+class CheckpointMismatchError(ValueError):
+    """A checkpoint's weights do not fit the model its config describes."""
+
+
+def with_vocab_sizes(cfg: Config, tokenizer: Tokenizer) -> Config:
+    """``cfg`` with the model's vocabulary sizes taken from the run's trained SentencePiece model(s)."""
+    sizes = {"src_vocab_size": tokenizer.src_vocab_size, "tgt_vocab_size": tokenizer.tgt_vocab_size}
+    return dataclasses.replace(cfg, model=dataclasses.replace(cfg.model, **sizes))
+
+
 def load_checkpoint_model(cfg: Config, ckpt_path: str | Path) -> Seq2Seq:
-    """Rebuild the model from a Lightning checkpoint (weights under the ``model.`` prefix)."""
-    state = torch.load(ckpt_path, map_location="cpu", weights_only=False)["state_dict"]
+    """Rebuild the model from a Lightning checkpoint (weights under the ``model.`` prefix); weights of
+    other shapes or names than ``cfg.model`` describes are a CheckpointMismatchError."""
+    try:
+        state = torch.load(ckpt_path, map_location="cpu", weights_only=False)["state_dict"]
+    except (pickle.UnpicklingError, EOFError, KeyError, TypeError, RuntimeError) as err:
+        raise CheckpointMismatchError(f"{ckpt_path} is not a Lightning checkpoint ({type(err).__name__})") from None
     model = Seq2Seq(cfg.model)
-    model.load_state_dict({k.removeprefix("model."): v for k, v in state.items() if k.startswith("model.")})
+    try:
+        model.load_state_dict({k.removeprefix("model."): v for k, v in state.items() if k.startswith("model.")})
+    except RuntimeError as err:
+        first = str(err).split("\n\t")[1:2] or [str(err)]
+        raise CheckpointMismatchError(f"{ckpt_path} does not fit the config's model: {first[0]}") from None
     return model.eval()
 
 
@@ -93,11 +113,15 @@ def main(argv: list[str] | None = None) -> int:
         "(the weights stay fp32)",
     )
     args = parser.parse_args(argv)
-    cfg = load_config(args.config)
-    if not Path(args.checkpoint).is_file():
-        print(f"error: checkpoint not found: {args.checkpoint}", file=sys.stderr)
+    try:
+        cfg = load_config(args.config)
+        if not Path(args.checkpoint).is_file():
+            raise FileNotFoundError(f"checkpoint not found: {args.checkpoint}")
+        cfg = with_vocab_sizes(cfg, Tokenizer.load(run_dir(cfg) / "spm"))
+        out = export(cfg, args.checkpoint, args.out, {"quantization": "int8"} if args.int8 else None)
+    except (ValueError, OSError) as err:  # ConfigError, TokenizerError, CheckpointMismatchError, files
+        print(f"error: {err}", file=sys.stderr)
         return 2
-    out = export(cfg, args.checkpoint, args.out, {"quantization": "int8"} if args.int8 else None)
     print(out)
     return 0
 

@@ -6,7 +6,8 @@ Two units (``data.alignment_words``):
 - ``moses``: the text's Moses tokens (sacremoses, the tokenizer that the WPT gold sets and most alignment test
   sets were made with: "dog." is "dog" and "."), lowercased for the aligner.
 
-A word is a character span of the text; a piece belongs to every word its own character span overlaps.
+A word is a character span of the text; a piece belongs to every word its own character span overlaps (a
+lone "▁" to the word after it).
 """
 
 from __future__ import annotations
@@ -61,8 +62,20 @@ def aligner_words(text: str, unit: str, lang: str) -> str:
 
 
 def pieces_of_words(words: Sequence[Span], pieces: Sequence[Span]) -> list[list[int]]:
-    """For every word span, the indices of the pieces whose (non-empty) span overlaps it."""
-    return [[p for p, (ps, pe) in enumerate(pieces) if ps < pe and ps < we and ws < pe] for ws, we in words]
+    """For every word span, the indices of the pieces whose span overlaps it; a piece with an empty span (a
+    lone "▁" that SentencePiece puts before some words) belongs with the piece after it."""
+    owners: list[list[int]] = [[] for _ in pieces]  # the words of every piece
+    for p in range(len(pieces) - 1, -1, -1):
+        ps, pe = pieces[p]
+        if ps < pe:
+            owners[p] = [w for w, (ws, we) in enumerate(words) if ps < we and ws < pe]
+        elif p + 1 < len(pieces):
+            owners[p] = owners[p + 1]
+    found: list[list[int]] = [[] for _ in words]
+    for p, owned in enumerate(owners):
+        for w in owned:
+            found[w].append(p)
+    return found
 
 
 @dataclass(frozen=True)

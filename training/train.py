@@ -24,7 +24,7 @@ from training.clock import FINISHED, TrainingClock, finished_record, write_finis
 from training.config import Config, load_config, save_config
 from training.datamodule import TranslationDataModule
 from training.evaluate import evaluate_split, split_name
-from training.export import export, update_scores
+from training.export import export, update_scores, with_vocab_sizes
 from training.module import TranslationModule, recorded_val_bleu
 from training.paths import run_dir
 from training.resume import check_inputs_unchanged, check_resumable
@@ -34,9 +34,7 @@ from translator.translate import Translator
 
 def resolve_vocab(cfg: Config, datamodule: TranslationDataModule) -> Config:
     """Fill the model's vocabulary sizes from the trained SentencePiece model(s)."""
-    tok = datamodule.tokenizer
-    model = dataclasses.replace(cfg.model, src_vocab_size=tok.src_vocab_size, tgt_vocab_size=tok.tgt_vocab_size)
-    return dataclasses.replace(cfg, model=model)
+    return with_vocab_sizes(cfg, datamodule.tokenizer)
 
 
 def resolve_precision(precision: str) -> str:
