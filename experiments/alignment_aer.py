@@ -69,9 +69,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--label", default="", help="a name for these packages in results.jsonl")
     p.add_argument("--no-record", action="store_true", help="do not append the rows to experiments/results.jsonl")
     args = p.parse_args(argv)
-    pairs, gold = read_gold(Path(args.gold_dir) / "dev.src-tgt", Path(args.gold_dir) / "dev.gold")
-    backward = forced(args.backward, pairs, True) if args.backward else None
-    rows = table(gold, forced(args.forward, pairs, False), backward, methods(tuple(args.thresholds)))
+    try:
+        pairs, gold = read_gold(Path(args.gold_dir) / "dev.src-tgt", Path(args.gold_dir) / "dev.gold")
+        backward = forced(args.backward, pairs, True) if args.backward else None
+        rows = table(gold, forced(args.forward, pairs, False), backward, methods(tuple(args.thresholds)))
+    except (ValueError, OSError) as err:  # a package that does not load, gold files missing or malformed
+        print(f"error: {err}", file=sys.stderr)
+        return 2
     best = {group: min(r[2] for r in rows if r[0] == group) for group, *_ in rows}
     print("| links | method | AER | precision | recall |\n| --- | --- | ---: | ---: | ---: |")
     for group, name, aer, precision, recall in rows:
