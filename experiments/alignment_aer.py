@@ -4,7 +4,7 @@ WPT 2003 English-French dev pairs, for the en->fr model, the fr->en model and th
     python -m experiments.alignment_aer --forward artifacts/en-fr [--backward artifacts/fr-en]
 
 Each package force-aligns the dev pairs once (``translator.forced``); the methods then differ only in how
-links are read: ``argmax`` or ``threshold`` T, on the attention as it is or shifted by one step, and for two
+links are read: ``argmax``, ``mutual`` or ``threshold`` T, on the attention as it is or shifted by one step, and for two
 directions, intersection, union or grow-diag-final of the two directions' links made by the same rule.
 Links are (English word, French word) throughout. Rows go to ``experiments/results.jsonl``; the best row of
 each group is marked: choose on these dev pairs only (a held-out part checks the result).
@@ -28,7 +28,7 @@ THRESHOLDS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
 
 def methods(thresholds: tuple[float, ...]) -> list[AlignMethod]:
     """Every rule, with and without the shift."""
-    rules = [AlignMethod("argmax")] + [AlignMethod("threshold", t) for t in thresholds]
+    rules = [AlignMethod("argmax"), AlignMethod("mutual")] + [AlignMethod("threshold", t) for t in thresholds]
     return [AlignMethod(m.rule, m.threshold, shift) for shift in (False, True) for m in rules]
 
 

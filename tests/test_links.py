@@ -12,8 +12,10 @@ from translator.links import (
     alignment_error_rate,
     argmax_links,
     check_range,
+    extract,
     format_links,
     grow_diag_final,
+    mutual_links,
     parse_links,
     symmetrise,
     threshold_links,
@@ -76,6 +78,9 @@ def test_argmax_and_threshold_on_a_tiny_matrix():
     assert argmax_links(matrix) == {(0, 0), (2, 1), (0, 2)}  # ties go to the first source word
     assert threshold_links(matrix, 0.4) == {(0, 0), (1, 1), (2, 1), (0, 2), (1, 2)}
     assert format_links({(2, 1), (0, 0), (1, 2)}) == "0-0 1-2 2-1"
+    # mutual: target 2's argmax is source 0, but source 0's best target is 0 (0.7 > 0.5): 2 stays unlinked
+    assert mutual_links(matrix) == {(0, 0), (2, 1)}
+    assert extract(matrix, "mutual") == mutual_links(matrix) and mutual_links([]) == set()
 
 
 def test_symmetrisation_of_two_directions():

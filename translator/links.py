@@ -5,7 +5,9 @@ format of fast_align and eflomal (``ipj`` marks a *possible* link in gold files)
 one row per target word and one column per source word (``translator.forced.ForcedAlignment``).
 
 Extraction rules: ``argmax`` links every target word to its most attended source word; ``threshold``
-links every pair whose weight is at least ``threshold``. Symmetrisation of two directions' links
+links every pair whose weight is at least ``threshold``; ``mutual`` keeps the pairs that are the maximum of
+both their row and their column (the "ArgMax" of SimAlign, Jalili Sabet et al. 2020: a target word and a
+source word that pick each other, so words with no counterpart stay unlinked). Symmetrisation of two directions' links
 (Koehn et al. 2003): ``intersection``, ``union`` and ``grow-diag-final``.
 
 AER (Och & Ney 2003), with A the predicted links, S the sure and P the sure-or-possible gold links, summed
@@ -19,7 +21,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 Link = tuple[int, int]  # (source word, target word)
-RULES = ("argmax", "threshold")
+RULES = ("argmax", "threshold", "mutual")
 SYMMETRISATIONS = ("intersection", "union", "grow-diag-final")
 NEIGHBOURS = ((-1, 0), (0, -1), (1, 0), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1))
 LINK = re.compile(r"^(\d+)([-p])(\d+)$")
@@ -39,12 +41,22 @@ def threshold_links(matrix: Sequence[Sequence[float]], threshold: float) -> set[
     return {(i, j) for j, row in enumerate(matrix) for i, weight in enumerate(row) if weight >= threshold}
 
 
+def mutual_links(matrix: Sequence[Sequence[float]]) -> set[Link]:
+    """matrix (target words x source words) -> the pairs whose weight is the highest of its row and of its
+    column (ties go to the first word, as in ``argmax_links``)."""
+    columns = len(matrix[0]) if matrix else 0
+    best_target = {i: max(range(len(matrix)), key=lambda j, i=i: matrix[j][i]) for i in range(columns)}
+    return {(i, j) for i, j in argmax_links(matrix) if best_target[i] == j}
+
+
 def extract(matrix: Sequence[Sequence[float]], rule: str, threshold: float = 0.5) -> set[Link]:
     """Links of one matrix by a named rule (``RULES``)."""
     if rule == "argmax":
         return argmax_links(matrix)
     if rule == "threshold":
         return threshold_links(matrix, threshold)
+    if rule == "mutual":
+        return mutual_links(matrix)
     raise ValueError(f"unknown extraction rule {rule!r}; known: {', '.join(RULES)}")
 
 
