@@ -12,14 +12,12 @@ from __future__ import annotations
 import argparse
 import threading
 import time
-from pathlib import Path
 
 import torch
 
+from bench.serve_bench import load_sentences
 from translator.config import QUANTIZATIONS
 from translator.translate import Translator
-
-TEST = Path("data/multi30k")
 
 
 def rate(translator: Translator, batches: list[list[str]], threads: int) -> float:
@@ -57,8 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     torch.set_num_threads(1)
     translator = Translator.load(args.model, quantize=args.quantize)
     lang = translator.metadata.get("src_lang", "de")
-    lines = [line.strip() for line in (TEST / f"test_2016_flickr.{lang}").read_text(encoding="utf-8").splitlines()]
-    lines = [line for line in lines if line][: args.sentences]
+    lines, _ = load_sentences(lang, args.sentences)
     print(f"{args.model} ({args.quantize}), greedy, {len(lines)} sentences per thread\n")
     print(f"| batch | 1 thread sent/s | {args.threads} threads sent/s | ratio |\n| ---: | ---: | ---: | ---: |")
     for size in args.batch:

@@ -7,18 +7,18 @@ import pytest
 
 from training.config import Config
 from training.guided import piece_links
-from training.link_words import Words, aligner_words, pieces_of_words, word_spans
+from training.link_words import Words, aligner_words, pieces_of_words, word_char_spans
 from translator.config import ConfigError, from_dict
 from translator.tokenizer import Tokenizer
 
 
 def test_word_spans_of_both_units():
     text = "Two young, White  males."
-    assert word_spans(text, "whitespace", "en") == [(0, 3), (4, 10), (11, 16), (18, 24)]
-    spans = word_spans(text, "moses", "en")
+    assert word_char_spans(text, "whitespace", "en") == [(0, 3), (4, 10), (11, 16), (18, 24)]
+    spans = word_char_spans(text, "moses", "en")
     assert [text[s:e] for s, e in spans] == ["Two", "young", ",", "White", "males", "."]
     assert spans == [(0, 3), (4, 9), (9, 10), (11, 16), (18, 23), (23, 24)]
-    assert word_spans("l'homme", "moses", "fr") == [(0, 2), (2, 7)]  # French elision: "l'" is a word
+    assert word_char_spans("l'homme", "moses", "fr") == [(0, 2), (2, 7)]  # French elision: "l'" is a word
 
 
 def test_aligner_words_are_the_spans_texts():

@@ -61,6 +61,9 @@ CorpusSource = str | CorpusFiles  # a TSV file (source, tab, target) or two alig
 CORPUS_SPLITS = ("train", "valid", "test")
 
 
+WordUnit = Literal["whitespace", "moses"]  # the words guided-alignment links index (training.link_words)
+
+
 @dataclass(frozen=True)
 class DataConfig:
     """Which corpus and language pair, how it is cleaned and how it is split into subwords.
@@ -99,7 +102,7 @@ class DataConfig:
     max_length_ratio: float = 9.0
     drop_duplicates: bool = True
     alignment_links: str | None = None
-    alignment_words: Literal["whitespace", "moses"] = "whitespace"
+    alignment_words: WordUnit = "whitespace"
 
     def __post_init__(self) -> None:
         require(self.src_lang != self.tgt_lang, "src_lang and tgt_lang must differ")

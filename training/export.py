@@ -66,9 +66,11 @@ def load_checkpoint_model(cfg: Config, ckpt_path: str | Path) -> Seq2Seq:
 
 
 def export(cfg: Config, ckpt_path: str | Path, out_dir: str | Path, extra: dict[str, Any] | None = None) -> Path:
-    """Write ``out_dir`` from the checkpoint, the run's SentencePiece model(s) and the resolved config."""
-    model = load_checkpoint_model(cfg, ckpt_path)
+    """Write ``out_dir`` from the checkpoint, the run's SentencePiece model(s) and the config with the
+    vocabulary sizes of those models."""
     tokenizer = Tokenizer.load(run_dir(cfg) / "spm")
+    cfg = with_vocab_sizes(cfg, tokenizer)
+    model = load_checkpoint_model(cfg, ckpt_path)
     config = to_dict(cfg)
     config["train"]["betas"] = list(config["train"]["betas"])
     metadata = {
@@ -117,7 +119,6 @@ def main(argv: list[str] | None = None) -> int:
         cfg = load_config(args.config)
         if not Path(args.checkpoint).is_file():
             raise FileNotFoundError(f"checkpoint not found: {args.checkpoint}")
-        cfg = with_vocab_sizes(cfg, Tokenizer.load(run_dir(cfg) / "spm"))
         out = export(cfg, args.checkpoint, args.out, {"quantization": "int8"} if args.int8 else None)
     except (ValueError, OSError) as err:  # ConfigError, TokenizerError, CheckpointMismatchError, files
         print(f"error: {err}", file=sys.stderr)

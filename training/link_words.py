@@ -16,12 +16,14 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import get_args
 
 from sacremoses import MosesTokenizer
 
+from training.config import WordUnit
 from translator.tokenizer import Span
 
-WORD_UNITS = ("whitespace", "moses")
+WORD_UNITS: tuple[str, ...] = get_args(WordUnit)
 _WHITESPACE_WORD = re.compile(r"\S+")
 
 
@@ -40,8 +42,9 @@ def moses_tokens(text: str, lang: str) -> list[str]:
     return _moses(lang).tokenize(text, escape=False)
 
 
-def word_spans(text: str, unit: str, lang: str) -> list[Span]:
-    """Character spans [start, end) in ``text`` of its words, in order."""
+def word_char_spans(text: str, unit: str, lang: str) -> list[Span]:
+    """Character spans [start, end) in ``text`` of its words, in order (``translator.alignment.word_spans``, by
+    contrast, groups a sentence's pieces)."""
     if unit == "whitespace":
         return [match.span() for match in _WHITESPACE_WORD.finditer(text)]
     spans, position = [], 0
@@ -92,7 +95,7 @@ class Words:
 
     def spans(self, text: str, target: bool) -> list[Span]:
         """Character spans of the source (or ``target``) text's words."""
-        return word_spans(text, self.unit, self.tgt_lang if target else self.src_lang)
+        return word_char_spans(text, self.unit, self.tgt_lang if target else self.src_lang)
 
     def for_aligner(self, text: str, target: bool) -> str:
         """The source (or ``target``) text's words as the aligner sees them."""
