@@ -21,6 +21,7 @@ from serve import metrics
 from serve.access import install as install_access
 from serve.access import request_id
 from serve.catalog import Catalog, load_translators
+from serve.json_provider import FastJSONProvider
 from serve.openapi import openapi_document
 from serve.service import TranslationService
 from serve.settings import Settings, load_settings
@@ -53,8 +54,7 @@ def create_app(models: Models, settings: Settings | None = None) -> Flask:
     app = Flask(__name__, static_folder=str(STATIC), static_url_path="/static")
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     app.url_map.merge_slashes = False  # "/v1//health" is a 404, not a redirect built from the Host header
-    app.json.sort_keys = False  # type: ignore[attr-defined]
-    app.json.ensure_ascii = False  # type: ignore[attr-defined]
+    app.json = FastJSONProvider(app)  # keys in insertion order, UTF-8 text
     app.extensions[CATALOG_KEY] = catalog
     _register_metrics(app)
     limited = install_access(app, settings)
