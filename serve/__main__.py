@@ -25,7 +25,6 @@ SHORT_HELP = {
     "workers": "gunicorn worker processes, each with its own copy of the model",
     "threads": "request threads per worker (gthread)",
     "torch_threads": "torch intra-op threads per worker (default 1; 0: cores / workers)",
-    "adaptive_threads": "a decode alone in its worker uses all the worker's cores, decodes side by side one each",
     "decode_slots": "decode calls one worker runs at once over all its packages (default 0: cores / workers)",
     "max_batch_size": "most sentences decoded together",
     "max_wait_ms": "longest a request waits for others to batch with",

@@ -30,7 +30,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from serve.gate import CoreShare, DecodeGate
+from serve.gate import DecodeGate
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +94,6 @@ class MicroBatcher:
         name: str = "micro-batcher",
         monitor: Monitor | None = None,
         gate: DecodeGate | None = None,
-        share: CoreShare | None = None,
     ) -> None:
         if max_batch_size < 1 or max_wait_ms < 0 or max_queue < 1 or max_cost <= 0:
             raise ValueError("max_batch_size >= 1, max_wait_ms >= 0, max_queue >= 1 and max_cost > 0 are required")
@@ -107,7 +106,6 @@ class MicroBatcher:
         self._after_decode = after_decode  # e.g. hand freed memory back to the system
         self._monitor = monitor
         self.gate = gate or DecodeGate(1)  # shared: decode slots of the worker; own: no limit beyond this thread
-        self.share = share  # the worker's cores spread over its decodes; None: threads left as they are
         self.stats = BatchStats()
         self._pending: deque[_Job] = deque()
         self._queued = 0  # sentences in _pending
@@ -252,7 +250,7 @@ class MicroBatcher:
                     return
                 live = [job for job in group if job.future.set_running_or_notify_cancel()]
                 started = time.monotonic()
-                outcomes = self._decode_with_threads(live) if live else []
+                outcomes = self._decode(live) if live else []
             with self._cond:
                 self._active -= sum(len(job.texts) for job in group)
                 self._active_cost -= sum(job.cost for job in group)
@@ -265,13 +263,6 @@ class MicroBatcher:
                     job.future.set_exception(outcome)
                 else:
                     job.future.set_result(outcome)
-
-    def _decode_with_threads(self, group: list[_Job]) -> list[tuple[_Job, list[Any] | BaseException]]:
-        """``_decode`` with the intra-op threads ``share`` gives this call (if any)."""
-        if self.share is None:
-            return self._decode(group)
-        with self.share.decoding():
-            return self._decode(group)
 
     def _decode(self, group: list[_Job]) -> list[tuple[_Job, list[Any] | BaseException]]:
         """Translate a group in one call; on failure, retry each job alone to isolate the error."""

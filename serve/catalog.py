@@ -64,7 +64,7 @@ class Catalog:
         if not translators:
             raise PackageError("no model package given")
         self.settings = settings
-        gates = WorkerGates(settings.decode_slots_per_worker, settings.core_share)  # shared by this worker's packages
+        gates = WorkerGates(settings.decode_slots_per_worker)  # shared by every package of this worker
         self.services = {pair_of(t): TranslationService(t, settings, gates) for t in translators}
 
     @property

@@ -12,8 +12,6 @@ from __future__ import annotations
 
 import threading
 from collections import deque
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 
 
 class DecodeGate:
@@ -65,48 +63,11 @@ class DecodeGate:
         self.release()
 
 
-class CoreShare:
-    """How many intra-op threads a decode call of a worker uses: ``cores`` when no other decode of the worker
-    runs as it starts (one client's request then has every core of the worker), one otherwise (decodes side
-    by side, one core each). ``cores`` 1: always one. The count is set per decoding thread with
-    ``set_threads`` (``torch.set_num_threads``, which holds per thread under OpenMP) before each call; a
-    decode that starts beside a wide one runs with it on shared cores until the wide one ends."""
-
-    def __init__(self, cores: int, set_threads: Callable[[int], None]) -> None:
-        if cores < 1:
-            raise ValueError(f"a core share needs at least one core, not {cores}")
-        self.cores = cores
-        self._set_threads = set_threads
-        self._running = 0
-        self._lock = threading.Lock()
-
-    @property
-    def running(self) -> int:
-        """Decode calls under way."""
-        with self._lock:
-            return self._running
-
-    @contextmanager
-    def decoding(self) -> Iterator[int]:
-        """Count one decode call for its duration; yields the threads it was given."""
-        with self._lock:
-            self._running += 1
-            threads = self.cores if self._running == 1 else 1
-        self._set_threads(threads)
-        try:
-            yield threads
-        finally:
-            with self._lock:
-                self._running -= 1
-
-
 class WorkerGates:
     """The gates the batchers of one worker share: ``light`` (``slots`` slots) for the light lanes of every
     package, ``heavy`` (half as many, at least one) for the heavy lanes, so that large requests never hold
-    every core while small ones wait; ``share`` (optional) spreads the worker's cores over the decodes that
-    run (:class:`CoreShare`)."""
+    every core while small ones wait."""
 
-    def __init__(self, slots: int, share: CoreShare | None = None) -> None:
+    def __init__(self, slots: int) -> None:
         self.light = DecodeGate(slots)
         self.heavy = DecodeGate(max(1, slots // 2))
-        self.share = share

@@ -77,12 +77,10 @@ class TranslationService:
         ``settings.decode_slots_per_worker`` of them)."""
         self.translator = translator
         self.settings = settings
-        gates = gates or WorkerGates(settings.decode_slots_per_worker, settings.core_share)
+        gates = gates or WorkerGates(settings.decode_slots_per_worker)
         common = (translator.translate, settings.max_batch_size, settings.max_wait_ms, settings.max_queue)
         pair = "-".join(pair_of(translator))
-        self.light = MicroBatcher(
-            *common, name="light-lane", monitor=LaneMonitor(pair, "light"), gate=gates.light, share=gates.share
-        )
+        self.light = MicroBatcher(*common, name="light-lane", monitor=LaneMonitor(pair, "light"), gate=gates.light)
         self.heavy = MicroBatcher(
             *common,
             max_cost=settings.inflight_cost_limit,
@@ -91,7 +89,6 @@ class TranslationService:
             name="heavy-lane",
             monitor=LaneMonitor(pair, "heavy"),
             gate=gates.heavy,
-            share=gates.share,
         )
 
     @property

@@ -15,7 +15,6 @@ from typing import Any
 
 import limits
 
-from serve.gate import CoreShare
 from translator.config import MAX_BEAM, QUANTIZATIONS, ConfigError, from_dict
 
 ENV_PREFIX = "SERVE_"
@@ -61,9 +60,7 @@ class Settings:
 
     Processes: ``workers`` gunicorn processes (each loads the model once) with ``threads`` request
     threads each; ``torch_threads`` intra-op threads per worker (0: cores divided by workers). The
-    default 1 suits this model size: OpenMP threads spin badly when cores are shared. ``adaptive_threads``
-    gives a decode that starts while no other decode of its worker runs the worker's cores
-    (``cores_per_worker`` threads) and the others one each (``serve.gate.CoreShare``). ``decode_slots``
+    default 1 suits this model size: OpenMP threads spin badly when cores are shared. ``decode_slots``
     bounds the decode calls one worker runs at once over all its packages and lanes (0: cores divided by
     workers; the heavy lanes get half of them, at least one; see ``serve.gate``).
 
@@ -90,7 +87,6 @@ class Settings:
     workers: int = 1
     threads: int = 32
     torch_threads: int = 1
-    adaptive_threads: bool = False
     decode_slots: int = 0
     max_text_chars: int = 5000
     max_sentence_chars: int = 1000
@@ -182,15 +178,6 @@ class Settings:
     def torch_threads_per_worker(self) -> int:
         """Intra-op threads for each worker: the setting, or ``cores_per_worker``."""
         return self.torch_threads or self.cores_per_worker
-
-    @property
-    def core_share(self) -> CoreShare | None:
-        """A worker's :class:`~serve.gate.CoreShare` when ``adaptive_threads`` is on, else None."""
-        if not self.adaptive_threads:
-            return None
-        import torch
-
-        return CoreShare(self.cores_per_worker, torch.set_num_threads)
 
     @property
     def decode_slots_per_worker(self) -> int:
