@@ -17,7 +17,12 @@ import orjson
 from flask import Response
 from flask.json.provider import DefaultJSONProvider
 
-_OPTIONS = orjson.OPT_APPEND_NEWLINE | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+_OPTIONS = (
+    orjson.OPT_APPEND_NEWLINE
+    | orjson.OPT_NON_STR_KEYS
+    | orjson.OPT_PASSTHROUGH_DATETIME
+    | orjson.OPT_PASSTHROUGH_DATACLASS
+)
 
 
 class FastJSONProvider(DefaultJSONProvider):
@@ -31,7 +36,7 @@ class FastJSONProvider(DefaultJSONProvider):
         if self.ensure_ascii:
             return super().response(*args, **kwargs)
         obj = self._prepare_response_obj(args, kwargs)
-        options = _OPTIONS | orjson.OPT_NON_STR_KEYS
+        options = _OPTIONS
         if self.sort_keys:
             options |= orjson.OPT_SORT_KEYS
         if (self.compact is None and self._app.debug) or self.compact is False:
