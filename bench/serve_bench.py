@@ -9,7 +9,8 @@ timeouts. Request i goes to pair i mod the number of pairs (mixed pairs); its te
 - ``sentence``: one source sentence of that pair;
 - ``paragraph``: 3, 4 or 5 consecutive source sentences of that pair, as one text (split by the server).
 
-Sentences come from each pair's ``data/multi30k/test_2016_flickr.<source>``. Prints a table per run and
+Sentences come from each pair's ``data/multi30k/test_2016_flickr.<source>``. Prints a table per run, with the
+mean sentences per decode call of each level (from the server's ``/metrics``; n/a when they are off), and
 writes JSON to ``bench/results/serve-<host>-<date>.json``. Only loopback addresses are accepted.
 
     python -m bench.serve_bench --model artifacts/default artifacts/en-de artifacts/en-fr artifacts/fr-en \
@@ -138,11 +139,13 @@ def bench_server(host: str, port: int, pid: int | None, args: argparse.Namespace
 def print_table(results: list[LevelResult]) -> None:
     """The figures as an aligned table (also valid Markdown)."""
     head = ["clients", "requests", "errors", "req/s", "p50 ms", "p95 ms", "p99 ms", "server RSS MiB"]
+    head.append("sentences/decode")
     print("| " + " | ".join(head) + " |")
     print("|" + "|".join("---:" for _ in head) + "|")
     for r in results:
         rss = "n/a" if r.server_rss_mib is None else f"{r.server_rss_mib:.0f}"
-        row = [r.clients, r.requests, r.errors, f"{r.throughput_rps:.1f}", r.p50_ms, r.p95_ms, r.p99_ms, rss]
+        batch = "n/a" if r.sentences_per_decode is None else f"{r.sentences_per_decode:.1f}"
+        row = [r.clients, r.requests, r.errors, f"{r.throughput_rps:.1f}", r.p50_ms, r.p95_ms, r.p99_ms, rss, batch]
         print("| " + " | ".join(str(v) for v in row) + " |")
 
 

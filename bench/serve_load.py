@@ -1,5 +1,6 @@
 """The load generator of the serving benchmarks: keep-alive clients in threads, latency percentiles, the
-resident memory of a server's processes."""
+resident memory of a server's processes, and how many sentences the server decoded per call (from its
+``/metrics``)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,10 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+from prometheus_client.parser import text_string_to_metric_families
+
+from serve.metrics import BATCH_SIZE_NAME
 
 
 @dataclass
@@ -29,6 +34,7 @@ class LevelResult:
     p99_ms: float
     mean_ms: float
     server_rss_mib: float | None
+    sentences_per_decode: float | None = None
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -64,6 +70,40 @@ def rss_mib(pid: int | None) -> float | None:
         except OSError:
             continue
     return total_kib / 1024.0
+
+
+def batch_totals(text: str) -> tuple[float, float]:
+    """(sentences, decode calls) of the ``translator_batch_sentences`` histogram in a Prometheus text,
+    summed over every pair and lane."""
+    sentences = calls = 0.0
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            if sample.name == f"{BATCH_SIZE_NAME}_sum":
+                sentences += sample.value
+            elif sample.name == f"{BATCH_SIZE_NAME}_count":
+                calls += sample.value
+    return sentences, calls
+
+
+def server_batch_totals(host: str, port: int, timeout: float) -> tuple[float, float] | None:
+    """``batch_totals`` of the server's ``GET /metrics``; None when it does not answer 200 (metrics off)."""
+    conn = http.client.HTTPConnection(host, port, timeout=timeout)
+    try:
+        conn.request("GET", "/metrics")
+        response = conn.getresponse()
+        body = response.read()
+    except (OSError, http.client.HTTPException):
+        return None
+    finally:
+        conn.close()
+    return batch_totals(body.decode("utf-8")) if response.status == 200 else None
+
+
+def per_decode(before: tuple[float, float] | None, after: tuple[float, float] | None) -> float | None:
+    """Mean sentences per decode call between two ``batch_totals`` (None if either is missing or no call)."""
+    if before is None or after is None or after[1] <= before[1]:
+        return None
+    return round((after[0] - before[0]) / (after[1] - before[1]), 2)
 
 
 class Client:
@@ -120,12 +160,14 @@ def run_level(
                     errors[0] += 1
 
     threads = [threading.Thread(target=worker, daemon=True) for _ in range(clients)]
+    batches_before = server_batch_totals(host, port, args.timeout)
     began = time.perf_counter()
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join(args.level_timeout + args.timeout + 5)
     seconds = time.perf_counter() - began
+    batches = per_decode(batches_before, server_batch_totals(host, port, args.timeout))
     done = len(latencies)
     return LevelResult(
         clients=clients,
@@ -139,4 +181,5 @@ def run_level(
         p99_ms=round(percentile(latencies, 99), 1),
         mean_ms=round(statistics.fmean(latencies), 1) if latencies else float("nan"),
         server_rss_mib=None if args.server_pid is None else round(rss_mib(args.server_pid) or 0.0, 1),
+        sentences_per_decode=batches,
     )

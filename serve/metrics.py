@@ -27,6 +27,7 @@ from serve.settings import MULTIPROC_ENV
 
 LATENCY_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0)
 BATCH_BUCKETS = (1, 2, 4, 8, 16, 32, 64, 128)
+BATCH_SIZE_NAME = "translator_batch_sentences"  # read back by bench.serve_load
 
 REQUESTS = Counter(
     "translator_requests_total",
@@ -38,7 +39,7 @@ LATENCY = Histogram(
 )
 SENTENCES = Counter("translator_sentences_total", "Sentences translated, by language pair", ["pair"])
 BATCH_SIZE = Histogram(
-    "translator_batch_sentences", "Sentences per decode call, by pair and lane", ["pair", "lane"], buckets=BATCH_BUCKETS
+    BATCH_SIZE_NAME, "Sentences per decode call, by pair and lane", ["pair", "lane"], buckets=BATCH_BUCKETS
 )
 QUEUE_DEPTH = Gauge(
     "translator_queue_sentences",
