@@ -1,7 +1,8 @@
 """A training corpus that holds the sentences to be aligned, as the statistical baseline's does: Multi30k
-en-fr train followed by the WPT 2003 dev pairs (their text only, never their gold links).
+en-fr train followed by the pairs to align (by default the WPT 2003 dev pairs; their text only, never gold
+links).
 
-    python -m experiments.indomain_corpus --out runs/en-fr-indomain/corpus
+    python -m experiments.indomain_corpus --out runs/en-fr-indomain/corpus [--pairs other.src-tgt]
 
 eflomal is trained on Multi30k train plus the dev pairs (``experiments.eflomal_baseline``: statistical
 aligners are run over the sentences they align); this gives an NMT model the same text to learn from, so that
@@ -16,7 +17,8 @@ import argparse
 import sys
 from pathlib import Path
 
-from experiments.alignment_data import GOLD_DIR, read_gold
+from experiments.alignment_data import GOLD_DIR
+from translator.align import read_pairs_file
 from translator.evaluate import read_lines
 
 
@@ -30,12 +32,12 @@ def corpus_lines(train_en: list[str], train_fr: list[str], pairs: list[tuple[str
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data-dir", default="data/multi30k", help="Multi30k text (make data CONFIG=configs/en-fr.yaml)")
-    p.add_argument("--gold-dir", default=str(GOLD_DIR))
+    p.add_argument("--pairs", default=str(GOLD_DIR / "dev.src-tgt"), help="the pairs to align: 'en ||| fr' lines")
     p.add_argument("--out", required=True, help="folder for train.en and train.fr")
     args = p.parse_args(argv)
     data = Path(args.data_dir)
     try:
-        pairs, _gold = read_gold(Path(args.gold_dir) / "dev.src-tgt", Path(args.gold_dir) / "dev.gold")
+        pairs = read_pairs_file(args.pairs)
         en, fr = corpus_lines(read_lines(data / "train.en"), read_lines(data / "train.fr"), pairs)
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -19,25 +19,29 @@ def test_training_sides_of_different_lengths_are_an_error() -> None:
 
 
 def test_the_command_writes_both_files(tmp_path, capsys) -> None:  # noqa: ANN001
-    data, gold, out = tmp_path / "data", tmp_path / "gold", tmp_path / "out"
+    data, out = tmp_path / "data", tmp_path / "out"
     data.mkdir()
-    gold.mkdir()
     (data / "train.en").write_text("A dog.\nTwo cats.\n", encoding="utf-8")
     (data / "train.fr").write_text("Un chien.\nDeux chats.\n", encoding="utf-8")
-    (gold / "dev.src-tgt").write_text("hear , hear ! ||| bravo !\n", encoding="utf-8")
-    (gold / "dev.gold").write_text("1-1 3-2\n", encoding="utf-8")
-    assert main(["--data-dir", str(data), "--gold-dir", str(gold), "--out", str(out)]) == 0
+    (tmp_path / "pairs.txt").write_text("hear , hear ! ||| bravo !\n", encoding="utf-8")
+    assert main(["--data-dir", str(data), "--pairs", str(tmp_path / "pairs.txt"), "--out", str(out)]) == 0
     assert (out / "train.en").read_text(encoding="utf-8") == "A dog.\nTwo cats.\nhear , hear !\n"
     assert (out / "train.fr").read_text(encoding="utf-8") == "Un chien.\nDeux chats.\nbravo !\n"
     assert "3 pairs (2 Multi30k train + 1 to be aligned)" in capsys.readouterr().out
 
 
-def test_a_missing_training_file_is_one_error_line_and_nothing_written(tmp_path, capsys) -> None:  # noqa: ANN001
-    gold = tmp_path / "gold"
-    gold.mkdir()
-    (gold / "dev.src-tgt").write_text("hear ||| bravo\n", encoding="utf-8")
-    (gold / "dev.gold").write_text("1-1\n", encoding="utf-8")
+@pytest.mark.parametrize("pairs_text", ["hear ||| bravo\n", "a line without the separator\n"])
+def test_bad_input_is_one_error_line_and_nothing_written(tmp_path, capsys, pairs_text: str) -> None:  # noqa: ANN001
+    """A missing training file (first case) or a pairs line without '|||' (second, with the training files
+    there)."""
+    data = tmp_path / "data"
+    if "|||" not in pairs_text:
+        data.mkdir()
+        (data / "train.en").write_text("A dog.\n", encoding="utf-8")
+        (data / "train.fr").write_text("Un chien.\n", encoding="utf-8")
+    (tmp_path / "pairs.txt").write_text(pairs_text, encoding="utf-8")
     out = tmp_path / "out"
-    assert main(["--data-dir", str(tmp_path / "nowhere"), "--gold-dir", str(gold), "--out", str(out)]) == 2
-    assert capsys.readouterr().err.startswith("error: ")
+    assert main(["--data-dir", str(data), "--pairs", str(tmp_path / "pairs.txt"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
     assert not out.exists()
