@@ -5,7 +5,8 @@ WPT 2003 English-French dev pairs, for the en->fr model, the fr->en model and th
 
 Each package force-aligns the dev pairs once (``translator.forced``); the methods then differ only in how
 links are read: ``argmax``, ``mutual`` or ``threshold`` T, on the attention as it is or shifted by one step, and for two
-directions, intersection, union or grow-diag-final of the two directions' links made by the same rule.
+directions, intersection, union or grow-diag-final of the two directions' links made by the same rule, and
+the rule applied to the mean of the two directions' word matrices (``mean``).
 Links are (English word, French word) throughout. Rows go to ``experiments/results.jsonl``; the best row of
 each group is marked: choose on these dev pairs only (a held-out part checks the result).
 """
@@ -18,9 +19,9 @@ from pathlib import Path
 
 from experiments.alignment_data import GOLD_DIR, read_gold
 from experiments.record import append
-from translator.align import AlignMethod, links_of
+from translator.align import COMBINATIONS, AlignMethod, combined_links, links_of
 from translator.forced import ForcedAlignment, force_align
-from translator.links import SYMMETRISATIONS, GoldLinks, alignment_error_rate, symmetrise
+from translator.links import GoldLinks, alignment_error_rate
 from translator.translate import Translator
 
 THRESHOLDS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -51,9 +52,10 @@ def table(
         fwd = [links_of(a, method) for a in forward]
         groups = [("en->fr attention", fwd)]
         if backward is not None:
-            bwd = [links_of(a, method, reverse=True) for a in backward]
-            groups.append(("fr->en attention", bwd))
-            groups += [(f"both, {how}", [symmetrise(f, b, how) for f, b in zip(fwd, bwd)]) for how in SYMMETRISATIONS]
+            groups.append(("fr->en attention", [links_of(a, method, reverse=True) for a in backward]))
+            for how in COMBINATIONS:
+                both = AlignMethod(method.rule, method.threshold, method.shift, how)
+                groups.append((f"both, {how}", [combined_links(f, b, both) for f, b in zip(forward, backward)]))
         for group, links in groups:
             score = alignment_error_rate(gold, links)
             rows.append((group, method.name, score.aer, score.precision, score.recall))

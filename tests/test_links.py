@@ -15,6 +15,7 @@ from translator.links import (
     extract,
     format_links,
     grow_diag_final,
+    mean_matrix,
     mutual_links,
     parse_links,
     symmetrise,
@@ -91,6 +92,34 @@ def test_symmetrisation_of_two_directions():
     # 0-2 is diagonal to 1-1 but both its words are aligned: left out; 3-3 (diagonal to 2-2, word 3 unaligned)
     # grows; 3-4 is then added by "final" (target word 4 is unaligned); nothing else is in the union
     assert grow_diag_final(forward, backward) == {(0, 0), (1, 1), (2, 2), (3, 3), (3, 4)}
+
+
+def test_mean_of_two_directions_matrices():
+    """forward: 2 target x 3 source words; backward: the reverse model's 3 source x 2 target words."""
+    forward = [[0.6, 0.4, 0.0], [0.1, 0.1, 0.8]]
+    backward = [[0.2, 0.8], [1.0, 0.0], [0.0, 1.0]]
+    mean = mean_matrix(forward, backward)
+    assert [w for row in mean for w in row] == pytest.approx([0.4, 0.7, 0.0, 0.45, 0.05, 0.9])
+    # forward alone links target 0 to source 0; the reverse model moves its argmax to source 1
+    assert argmax_links(forward) == {(0, 0), (2, 1)} and argmax_links(mean) == {(1, 0), (2, 1)}
+    with pytest.raises(ValueError, match="not 3 x 2"):
+        mean_matrix(forward, [[0.5, 0.5], [0.5, 0.5]])
+
+
+def test_combined_links_by_mean_or_by_links():
+    from translator.align import AlignMethod, combined_links
+
+    def forced(words_src: list[str], words_tgt: list[str], rows: list[list[float]]) -> ForcedAlignment:
+        def side(words: list[str]) -> EncodedSide:
+            return EncodedSide(words, words, list(range(len(words))), [(k, k + 1) for k in range(len(words))])
+
+        return ForcedAlignment(side(words_src), side(words_tgt), rows + [[1.0 / len(words_src)] * len(words_src)], [])
+
+    forward = forced(["a", "b", "c"], ["x", "y"], [[0.6, 0.4, 0.0], [0.1, 0.1, 0.8]])
+    backward = forced(["x", "y"], ["a", "b", "c"], [[0.2, 0.8], [1.0, 0.0], [0.0, 1.0]])
+    assert combined_links(forward, backward, AlignMethod("argmax", symmetrise="mean")) == {(1, 0), (2, 1)}
+    # by links: forward argmax {0-0, 2-1}, backward argmax (swapped) {1-0, 0-1, 2-1}: intersection {2-1}
+    assert combined_links(forward, backward, AlignMethod("argmax", symmetrise="intersection")) == {(2, 1)}
 
 
 def test_a_word_of_several_pieces_gets_one_link_set():

@@ -1,8 +1,9 @@
 """Word alignment of given sentence pairs with one model, or with the two directions' models combined.
 
 An ``AlignMethod`` names how links are read from the teacher-forced attention (``translator.forced``):
-the extraction ``rule`` (``argmax`` per target word, or ``threshold``), whether the ``shift``ed attention is
-used, and, when a reverse-direction model is given, how the two directions' links are ``symmetrise``d.
+the extraction ``rule`` (``argmax`` per target word, ``mutual`` or ``threshold``), whether the ``shift``ed
+attention is used, and, when a reverse-direction model is given, how the two directions are ``symmetrise``d:
+their links (intersection, union, grow-diag-final) or their word matrices before the rule (mean).
 Links are always (source word, target word) of the pair as given.
 """
 
@@ -18,18 +19,21 @@ from translator.evaluate import read_lines
 from translator.forced import ForcedAlignment, force_align
 from translator.links import (
     RULES,
+    SOFT_SYMMETRISATIONS,
     SYMMETRISATIONS,
     GoldLinks,
     Link,
     LinkError,
     check_range,
     extract,
+    mean_matrix,
     parse_links,
     symmetrise,
 )
 from translator.translate import Translator
 
 PAIR_SEPARATOR = "|||"
+COMBINATIONS = SYMMETRISATIONS + SOFT_SYMMETRISATIONS  # every way to combine two directions
 
 
 @dataclass(frozen=True)
@@ -44,7 +48,7 @@ class AlignMethod:
     def __post_init__(self) -> None:
         require(self.rule in RULES, f"rule must be one of {', '.join(RULES)}")
         require(0.0 < self.threshold <= 1.0, "threshold must be in (0, 1]")
-        require(self.symmetrise in SYMMETRISATIONS, f"symmetrise must be one of {', '.join(SYMMETRISATIONS)}")
+        require(self.symmetrise in COMBINATIONS, f"symmetrise must be one of {', '.join(COMBINATIONS)}")
 
     @property
     def name(self) -> str:
@@ -85,6 +89,14 @@ def links_of(alignment: ForcedAlignment, method: AlignMethod, reverse: bool = Fa
     return {(j, i) for i, j in links} if reverse else links
 
 
+def combined_links(forward: ForcedAlignment, backward: ForcedAlignment, method: AlignMethod) -> set[Link]:
+    """Links of one pair from both directions: ``backward`` aligned the swapped pair (target -> source)."""
+    if method.symmetrise in SOFT_SYMMETRISATIONS:
+        matrix = mean_matrix(forward.word_matrix(method.shift), backward.word_matrix(method.shift))
+        return extract(matrix, method.rule, method.threshold)
+    return symmetrise(links_of(forward, method), links_of(backward, method, reverse=True), method.symmetrise)
+
+
 def alignment_json(alignment: ForcedAlignment, links: set[Link], shift: bool) -> dict[str, Any]:
     """A pair's forced alignment as ``align --json`` and ``POST /v1/align`` write it: words, pieces, the piece
     matrix (target pieces x source pieces), the word matrix (shifted or not) and the sorted links."""
@@ -104,9 +116,8 @@ def align_pairs(
 ) -> tuple[list[set[Link]], list[ForcedAlignment]]:
     """Links of every (source, target) pair, and the forward forced alignments they came from."""
     forced = force_align(forward.package.model, forward.package.tokenizer, pairs)
-    links = [links_of(a, method) for a in forced]
-    if backward is not None:
-        swapped = [(t, s) for s, t in pairs]
-        reverse = force_align(backward.package.model, backward.package.tokenizer, swapped)
-        links = [symmetrise(f, links_of(r, method, reverse=True), method.symmetrise) for f, r in zip(links, reverse)]
-    return links, forced
+    if backward is None:
+        return [links_of(a, method) for a in forced], forced
+    swapped = [(t, s) for s, t in pairs]
+    reverse = force_align(backward.package.model, backward.package.tokenizer, swapped)
+    return [combined_links(f, r, method) for f, r in zip(forced, reverse, strict=True)], forced

@@ -13,6 +13,7 @@ import json
 import sys
 
 from translator.align import (
+    COMBINATIONS,
     AlignMethod,
     align_pairs,
     alignment_json,
@@ -22,7 +23,7 @@ from translator.align import (
     split_pair,
 )
 from translator.evaluate import EvaluationError, read_lines, read_stdin_lines
-from translator.links import RULES, SYMMETRISATIONS, alignment_error_rate, format_links
+from translator.links import RULES, alignment_error_rate, format_links
 from translator.translate import Translator
 
 
@@ -84,7 +85,12 @@ def add_commands(sub: argparse._SubParsersAction) -> None:
     al.add_argument("--rule", choices=RULES, default=AlignMethod.rule)
     al.add_argument("--threshold", type=float, default=AlignMethod.threshold, help="weight for --rule threshold")
     al.add_argument("--shift", action="store_true", help="use the attention of the step after each target piece")
-    al.add_argument("--symmetrise", choices=SYMMETRISATIONS, default=AlignMethod.symmetrise)
+    al.add_argument(
+        "--symmetrise",
+        choices=COMBINATIONS,
+        default=AlignMethod.symmetrise,
+        help="links: intersection, union, grow-diag-final; mean: the two word matrices averaged before --rule",
+    )
     al.add_argument("--json", action="store_true", help="one JSON object per pair with the soft matrices")
     ae = sub.add_parser("aer", help="alignment error rate, precision and recall of predicted links")
     ae.add_argument("--gold", required=True, help="gold links: i-j sure, ipj possible, one pair a line")

@@ -8,7 +8,8 @@ Extraction rules: ``argmax`` links every target word to its most attended source
 links every pair whose weight is at least ``threshold``; ``mutual`` keeps the pairs that are the maximum of
 both their row and their column (the "ArgMax" of SimAlign, Jalili Sabet et al. 2020: a target word and a
 source word that pick each other, so words with no counterpart stay unlinked). Symmetrisation of two directions' links
-(Koehn et al. 2003): ``intersection``, ``union`` and ``grow-diag-final``.
+(Koehn et al. 2003): ``intersection``, ``union`` and ``grow-diag-final``; or of their soft matrices before any
+rule (``SOFT_SYMMETRISATIONS``): ``mean``, the element-wise mean of the two directions' word matrices.
 
 AER (Och & Ney 2003), with A the predicted links, S the sure and P the sure-or-possible gold links, summed
 over the corpus: AER = 1 - (|A∩S| + |A∩P|) / (|A| + |S|); precision = |A∩P| / |A|; recall = |A∩S| / |S|.
@@ -22,7 +23,8 @@ from dataclasses import dataclass
 
 Link = tuple[int, int]  # (source word, target word)
 RULES = ("argmax", "threshold", "mutual")
-SYMMETRISATIONS = ("intersection", "union", "grow-diag-final")
+SYMMETRISATIONS = ("intersection", "union", "grow-diag-final")  # of two directions' links
+SOFT_SYMMETRISATIONS = ("mean",)  # of two directions' word matrices, before the extraction rule
 NEIGHBOURS = ((-1, 0), (0, -1), (1, 0), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1))
 LINK = re.compile(r"^(\d+)([-p])(\d+)$")
 
@@ -58,6 +60,15 @@ def extract(matrix: Sequence[Sequence[float]], rule: str, threshold: float = 0.5
     if rule == "mutual":
         return mutual_links(matrix)
     raise ValueError(f"unknown extraction rule {rule!r}; known: {', '.join(RULES)}")
+
+
+def mean_matrix(forward: Sequence[Sequence[float]], backward: Sequence[Sequence[float]]) -> list[list[float]]:
+    """forward (target words x source words) and backward (source words x target words: the other direction's
+    matrix of the same pair) -> their element-wise mean, target words x source words."""
+    n_tgt, n_src = len(forward), len(forward[0]) if forward else 0
+    if len(backward) != n_src or any(len(row) != n_tgt for row in backward):
+        raise ValueError(f"the reverse matrix is not {n_src} x {n_tgt} (source words x target words)")
+    return [[(forward[j][i] + backward[i][j]) / 2 for i in range(n_src)] for j in range(n_tgt)]
 
 
 def grow_diag_final(forward: set[Link], backward: set[Link]) -> set[Link]:
