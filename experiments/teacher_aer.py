@@ -1,7 +1,7 @@
 """AER of a guided model's teacher: the eflomal links that ``training.guided`` wrote for the in-domain corpus's
 last lines, which are the pairs to be aligned (``experiments.indomain_corpus``), scored against the gold.
 
-    python -m experiments.teacher_aer --links runs/en-fr-guided-indomain/train.links [--words moses]
+    python -m experiments.teacher_aer --links runs/en-fr-guided-indomain/train.links [--words moses] [--no-record]
 
 The links name the aligner's words (``data.alignment_words``: Moses tokens split "minister's" into three where
 the gold set has two tokens), so every aligner word is mapped to the gold token its first character falls in,
@@ -15,6 +15,7 @@ import sys
 from pathlib import Path
 
 from experiments.alignment_data import GOLD_DIR, read_gold
+from experiments.record import append
 from training.link_words import word_char_spans
 from translator.align import read_links_file
 from translator.links import Link, alignment_error_rate
@@ -37,6 +38,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--links", required=True, help="training.guided's links of the in-domain corpus")
     p.add_argument("--words", choices=("moses", "whitespace"), default="moses", help="data.alignment_words")
     p.add_argument("--gold-dir", default=str(GOLD_DIR))
+    p.add_argument("--no-record", action="store_true", help="do not append the row to experiments/results.jsonl")
     args = p.parse_args(argv)
     try:
         pairs, gold = read_gold(Path(args.gold_dir) / "dev.src-tgt", Path(args.gold_dir) / "dev.gold")
@@ -56,6 +58,9 @@ def main(argv: list[str] | None = None) -> int:
         f"teacher links of {len(pairs)} pairs: AER {score.aer:.4f} "
         f"precision {score.precision:.4f} recall {score.recall:.4f}"
     )
+    if not args.no_record:
+        row = {"aer": score.aer, "precision": score.precision, "recall": score.recall, "pairs": score.pairs}
+        append({"kind": "alignment", "name": f"teacher links {args.links}", **row})
     return 0
 
 
