@@ -4,7 +4,7 @@ last lines, which are the pairs to be aligned (``experiments.indomain_corpus``),
     python -m experiments.teacher_aer --links runs/en-fr-guided-indomain/train.links [--words moses] [--no-record]
 
 The links name the aligner's words (``data.alignment_words``: Moses tokens split "minister's" into three where
-the gold set has two tokens), so every aligner word is mapped to the gold token its first character falls in,
+the gold set has two tokens), so every aligner word is mapped to the gold token its characters fall in,
 as pieces are merged to words; a model guided by these links can be compared with what it was taught.
 """
 
@@ -16,16 +16,20 @@ from pathlib import Path
 
 from experiments.alignment_data import GOLD_DIR, read_gold
 from experiments.record import append
-from training.link_words import word_char_spans
+from training.link_words import pieces_of_words, word_char_spans
 from translator.align import read_links_file
 from translator.links import Link, alignment_error_rate
 
 
 def token_of_words(text: str, unit: str, lang: str) -> list[int]:
-    """For every aligner word of ``text`` (in order), the index of the whitespace token it starts in."""
-    tokens = word_char_spans(text, "whitespace", lang)
-    starts = [start for start, _ in word_char_spans(text, unit, lang)]
-    return [next(k for k, (_, end) in enumerate(tokens) if start < end) for start in starts]
+    """For every aligner word of ``text`` (in order), the index of the whitespace token it lies in (by the
+    character overlap that maps pieces to words, ``training.link_words.pieces_of_words``)."""
+    words = word_char_spans(text, unit, lang)
+    token = [0] * len(words)
+    for k, members in enumerate(pieces_of_words(word_char_spans(text, "whitespace", lang), words)):
+        for w in members:
+            token[w] = k
+    return token
 
 
 def to_gold_tokens(links: set[Link], source: list[int], target: list[int]) -> set[Link]:
