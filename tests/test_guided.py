@@ -13,8 +13,8 @@ from torch.utils.data import DataLoader
 
 from training.config import Config, DataConfig, TrainConfig
 from training.corpus import CorpusError
-from training.datamodule import collate
-from training.guided import guide_tensor, guided_alignment_loss, main, piece_links, read_links
+from training.datamodule import LinkedExamples, collate
+from training.guided import guide_tensor, guide_unlinked, guided_alignment_loss, main, piece_links, read_links
 from training.module import TranslationModule
 from translator.config import ConfigError, ModelConfig, from_dict
 from translator.forced import encode_pair
@@ -65,6 +65,48 @@ def test_links_file_errors(tmp_path):
         read_links(path, 2)
     with pytest.raises(CorpusError, match="not found"):
         read_links(tmp_path / "missing", 2)
+
+
+def test_unlinked_steps_get_uniform_rows_over_their_own_source():
+    """guided_unlinked: uniform: target steps (pieces and EOS) that no link reaches become uniform over the
+    example's source pieces; linked rows and pairs without any link are unchanged."""
+    links = guide_unlinked(((0, 0), (2, 1)), src_len=3, steps=4)
+    third = 1 / 3
+    expected = [[1.0, 0, 0], [third, third, third], [0, 1.0, 0], [third, third, third]]
+    torch.testing.assert_close(guide_tensor([links], steps=4, width=3)[0], torch.tensor(expected))
+    assert guide_unlinked((), src_len=3, steps=4) == ()
+
+
+class _Shards:
+    """Two examples as a ShardDataset gives them: (index, source ids, target ids)."""
+
+    examples = [(0, [5, 6, 7], [8, 9]), (1, [5], [8, 9])]
+    lengths = None
+
+    def __len__(self) -> int:
+        return 2
+
+    def __getitems__(self, positions):
+        return [self.examples[p] for p in positions]
+
+
+def test_linked_examples_guide_unlinked_steps_inside_each_source():
+    """In a padded batch the uniform rows cover each example's own source, never the padding."""
+    links = {0: ((0, 1),), 1: ()}
+    free = collate(LinkedExamples(_Shards(), links).__getitems__([0, 1])).guide
+    uniform = collate(LinkedExamples(_Shards(), links, "uniform").__getitems__([0, 1])).guide
+    assert free.shape == uniform.shape == (2, 3, 3)
+    torch.testing.assert_close(uniform[0, 0], free[0, 0])  # the linked row: all on source piece 1
+    torch.testing.assert_close(uniform[0, 1:], torch.full((2, 3), 1 / 3))  # target piece 1 and EOS
+    assert free[0, 1:].abs().sum() == 0 and uniform[1].abs().sum() == 0  # no links: not guided at all
+
+
+def test_unlinked_guidance_is_a_known_choice():
+    assert from_dict(TrainConfig, {"guided_unlinked": "uniform"}).guided_unlinked == "uniform"
+    with pytest.raises(ConfigError, match="guided_unlinked: 'flat' is not one of"):
+        from_dict(TrainConfig, {"guided_unlinked": "flat"})  # from YAML
+    with pytest.raises(ConfigError, match="guided_unlinked must be one of free, uniform"):
+        TrainConfig(guided_unlinked="flat")  # type: ignore[arg-type]  # built in code
 
 
 def test_weight_needs_links_and_is_not_negative():

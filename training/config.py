@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Literal, get_args
 
 import yaml
 
@@ -62,6 +62,8 @@ CORPUS_SPLITS = ("train", "valid", "test")
 
 
 WordUnit = Literal["whitespace", "moses"]  # the words guided-alignment links index (training.link_words)
+UnlinkedGuide = Literal["free", "uniform"]  # guidance of target pieces no link reaches (TrainConfig)
+UNLINKED_GUIDES = get_args(UnlinkedGuide)
 
 
 @dataclass(frozen=True)
@@ -146,6 +148,10 @@ class TrainConfig:
     exports the mean of the last N of those instead of the best checkpoint (needs N <= keep).
     ``guided_alignment_weight`` > 0 adds that weight times the guided-alignment loss (``training.guided``) to
     the training loss; it needs ``data.alignment_links``. 0 (the default) trains without it.
+    ``guided_unlinked`` says what guidance does with the target pieces (and EOS) of a linked pair that no link
+    reaches: ``free`` (default) leaves their attention unguided; ``uniform`` pulls it toward the uniform
+    distribution over the source, so words the teacher leaves unaligned learn flat rows that the extraction
+    rules do not link (``training.guided.guide_unlinked``).
     """
 
     seed: int = 1234
@@ -176,6 +182,7 @@ class TrainConfig:
     log_every_n_steps: int = 50
     threads: int = 0
     guided_alignment_weight: float = 0.0
+    guided_unlinked: UnlinkedGuide = "free"
 
     def __post_init__(self) -> None:
         require(self.batch_tokens >= 16, "batch_tokens must be >= 16")
@@ -193,6 +200,7 @@ class TrainConfig:
         )
         require(self.val_beam_size >= 1, "val_beam_size must be >= 1")
         require(self.guided_alignment_weight >= 0.0, "guided_alignment_weight must be >= 0")
+        require(self.guided_unlinked in UNLINKED_GUIDES, f"guided_unlinked must be one of {', '.join(UNLINKED_GUIDES)}")
         require(self.precision in PRECISIONS, f"precision must be one of {', '.join(PRECISIONS)}")
         require(self.accelerator in ACCELERATORS, f"accelerator must be one of {', '.join(ACCELERATORS)}")
         require(

@@ -24,8 +24,8 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Sampler
 
 from training.clean import CleanCounts
-from training.config import Config
-from training.guided import PieceLinks, guide_tensor, piece_links, read_links
+from training.config import Config, UnlinkedGuide
+from training.guided import PieceLinks, guide_tensor, guide_unlinked, piece_links, read_links
 from training.link_words import Words
 from training.paths import run_dir, shard_dir, spm_dir
 from training.sampler import BucketBatchSampler, sorted_batches
@@ -81,16 +81,22 @@ def encode_eval(pairs: Sequence[tuple[str, str]], tokenizer: Tokenizer, max_len:
 
 
 class LinkedExamples:
-    """The examples of ``base`` (a ShardDataset) with their piece links (``training.guided``) as a 4th item."""
+    """The examples of ``base`` (a ShardDataset) with their piece links (``training.guided``) as a 4th item;
+    ``unlinked`` is ``train.guided_unlinked`` (``uniform``: steps no link reaches get every source piece)."""
 
-    def __init__(self, base: ShardDataset, links: dict[int, PieceLinks]) -> None:
-        self.base, self.links, self.lengths = base, links, base.lengths
+    def __init__(self, base: ShardDataset, links: dict[int, PieceLinks], unlinked: UnlinkedGuide = "free") -> None:
+        self.base, self.links, self.lengths, self.unlinked = base, links, base.lengths, unlinked
 
     def __len__(self) -> int:
         return len(self.base)
 
     def __getitems__(self, positions: Sequence[int]) -> list:
-        return [(i, src, tgt, self.links[i]) for i, src, tgt in self.base.__getitems__(positions)]
+        return [(i, src, tgt, self._links(i, src, tgt)) for i, src, tgt in self.base.__getitems__(positions)]
+
+    def _links(self, i: int, src: Sequence[int], tgt: Sequence[int]) -> PieceLinks:
+        if self.unlinked == "uniform":
+            return guide_unlinked(self.links[i], len(src), len(tgt) + 1)  # + 1: the EOS step
+        return self.links[i]
 
 
 TrainData = ShardDataset | LinkedExamples | list  # a list of examples: small in-memory data (tests)
@@ -159,7 +165,8 @@ class TranslationDataModule(pl.LightningDataModule):
         links = read_links(data.alignment_links, len(pairs))
         kept = np.load(shard_dir(self.cfg) / "index.npy").tolist()
         words = Words(data.alignment_words, data.src_lang, data.tgt_lang)
-        return LinkedExamples(shards, {i: piece_links(self.tokenizer, *pairs[i], links[i], words) for i in kept})
+        pieces = {i: piece_links(self.tokenizer, *pairs[i], links[i], words) for i in kept}
+        return LinkedExamples(shards, pieces, self.cfg.train.guided_unlinked)
 
     def _rank(self) -> tuple[int, int]:
         """(global rank, world size) from the attached trainer, else (0, 1)."""

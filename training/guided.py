@@ -10,7 +10,8 @@ writes one line of Pharaoh links (``i-j``, 0-indexed source word i, target word 
 order ``load_pairs`` reads them. With ``data.alignment_links`` naming that file and
 ``train.guided_alignment_weight`` > 0, each training target piece of target word j gets as its target row the
 uniform distribution over the source pieces of the words linked to j; the loss adds the weight times the
-cross-entropy between those rows and the attention (target pieces without a link are not guided).
+cross-entropy between those rows and the attention. Target pieces without a link (and EOS) are not guided,
+or with ``train.guided_unlinked: uniform`` are pulled toward uniform attention (``guide_unlinked``).
 """
 
 from __future__ import annotations
@@ -57,6 +58,17 @@ def piece_links(
         for s in src_words[i]
     }
     return tuple(sorted(pairs))
+
+
+def guide_unlinked(links: PieceLinks, src_len: int, steps: int) -> PieceLinks:
+    """A pair's piece links -> the same plus, for every target step in [0, steps) (its pieces and EOS) that no
+    link reaches, a link to each of its ``src_len`` source pieces, so that ``guide_tensor`` makes that row
+    uniform over the source (``train.guided_unlinked: uniform``). A pair without links, ``()``, stays unguided."""
+    if not links:
+        return links
+    linked = {t for t, _ in links}
+    rest = tuple((t, s) for t in range(steps) if t not in linked for s in range(src_len))
+    return tuple(sorted(links + rest))
 
 
 def guide_tensor(links: Sequence[PieceLinks], steps: int, width: int) -> Tensor:
