@@ -39,6 +39,21 @@ def test_guide_rows_are_uniform_over_linked_pieces():
     assert guide[1].abs().sum() == 0
 
 
+def test_guide_tensor_matches_a_loop_over_every_link():
+    """The indexed fill equals setting one element per link (repeated links count once), on random links."""
+    gen = torch.Generator().manual_seed(0)
+    links = [
+        tuple((int(t), int(s)) for t, s in torch.randint(0, 6, (int(n), 2), generator=gen))
+        for n in torch.randint(0, 12, (5,), generator=gen)
+    ]
+    reference = torch.zeros(5, 6, 6)
+    for b, pairs in enumerate(links):
+        for t, s in pairs:
+            reference[b, t, s] = 1.0
+    reference = reference / reference.sum(dim=-1, keepdim=True).clamp_min(1.0)
+    torch.testing.assert_close(guide_tensor(links, steps=6, width=6), reference)
+
+
 def test_loss_is_the_cross_entropy_of_guided_rows():
     attention = torch.tensor([[[0.5, 0.25, 0.25], [0.1, 0.8, 0.1]]])
     guide = torch.tensor([[[0.5, 0.5, 0.0], [0.0, 0.0, 0.0]]])  # the second row is not guided

@@ -63,21 +63,22 @@ def piece_links(
 def guide_unlinked(links: PieceLinks, src_len: int, steps: int) -> PieceLinks:
     """A pair's piece links -> the same plus, for every target step in [0, steps) (its pieces and EOS) that no
     link reaches, a link to each of its ``src_len`` source pieces, so that ``guide_tensor`` makes that row
-    uniform over the source (``train.guided_unlinked: uniform``). A pair without links, ``()``, stays unguided."""
+    uniform over the source (``train.guided_unlinked: uniform``). A pair without links, ``()``, stays unguided.
+    The order of the pairs does not matter to ``guide_tensor``."""
     if not links:
         return links
     linked = {t for t, _ in links}
-    rest = tuple((t, s) for t in range(steps) if t not in linked for s in range(src_len))
-    return tuple(sorted(links + rest))
+    return links + tuple((t, s) for t in range(steps) if t not in linked for s in range(src_len))
 
 
 def guide_tensor(links: Sequence[PieceLinks], steps: int, width: int) -> Tensor:
     """Per-example piece links -> attention targets (B, steps, width): a guided row is uniform over its linked
     source pieces, an unguided row is all zeros."""
     guide = torch.zeros(len(links), steps, width)
-    for b, pairs in enumerate(links):
-        for t, s in pairs:
-            guide[b, t, s] = 1.0
+    index = [(b, t, s) for b, pairs in enumerate(links) for t, s in pairs]
+    if index:
+        batch, step, source = torch.tensor(index, dtype=torch.long).unbind(dim=1)  # each (links,)
+        guide[batch, step, source] = 1.0
     totals = guide.sum(dim=-1, keepdim=True)  # (B, steps, 1)
     return torch.where(totals > 0, guide / totals.clamp_min(1.0), guide)
 
