@@ -125,7 +125,8 @@ def _register_api(app: Flask, catalog: Catalog, limited: Any) -> None:
     @limited
     def align() -> Response:
         req = parse_align(_json_body(settings.max_body_bytes), settings)
-        return jsonify(catalog.resolve(req.source_lang, req.target_lang).align(req))
+        service = catalog.resolve(req.source_lang, req.target_lang)
+        return jsonify(service.align(req, catalog.reverse_of(service) if req.both_directions else None))
 
     @app.route("/v1/heatmap", methods=["GET", "POST"])
     @limited

@@ -89,6 +89,18 @@ class Catalog:
             f"this server translates {_pair_names(matches)}: name the pair with 'source' and 'target'",
         )
 
+    def reverse_of(self, service: TranslationService) -> TranslationService:
+        """The service of the opposite pair (for alignments that combine both directions); ApiError 400 naming
+        the pairs there are when the server does not hold it."""
+        source, target = pair_of(service.translator)
+        if (target, source) not in self.services:
+            raise ApiError(
+                400,
+                f"'symmetrise' needs a {target}->{source} model beside {source}->{target}; "
+                f"this server translates {_pair_names(self.pairs)}",
+            )
+        return self.services[(target, source)]
+
     def languages(self) -> dict[str, Any]:
         """``GET /v1/languages``: every pair with its package's name and scores, and every source language
         with its targets (the shape LibreTranslate clients read)."""

@@ -119,7 +119,14 @@ def translation_schemas() -> dict[str, Any]:
             "type": "object",
             "properties": {
                 "model": ref("ModelSummary"),
-                "method": {"type": "string", "description": "e.g. 'argmax', 'shifted threshold 0.3'"},
+                "reverse_model": {
+                    "allOf": [ref("ModelSummary")],
+                    "description": "The opposite pair's package (symmetrise)",
+                },
+                "method": {
+                    "type": "string",
+                    "description": "e.g. 'argmax', 'shifted threshold 0.3', 'mutual, mean of both directions'",
+                },
                 **{k: strings for k in ("source_words", "target_words", "source_pieces", "target_pieces")},
                 "piece_alignment": {**matrix, "description": "Rows: target pieces; columns: source pieces"},
                 "word_alignment": {**matrix, "description": "Rows: target words; columns: source words"},

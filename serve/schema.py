@@ -14,6 +14,7 @@ import unicodedata
 from typing import Any
 
 from serve.settings import Settings
+from translator.align import COMBINATIONS
 from translator.links import RULES
 
 # Control characters other than tab, newline and carriage return, and lone surrogates (escaped, so the
@@ -146,6 +147,14 @@ def align_schema(settings: Settings) -> dict[str, Any]:
                 "type": "boolean",
                 "default": False,
                 "description": "Read each target piece's row from the step after it",
+            },
+            "symmetrise": {
+                "type": "string",
+                "enum": list(COMBINATIONS),
+                "nullable": True,
+                "description": "Also force-align the pair with the reverse direction's package (which the server "
+                "must hold) and combine the two: the links of each direction by the rule, intersected, united or "
+                "grown (grow-diag-final), or the rule applied to the mean of both word matrices (mean)",
             },
         },
     }

@@ -60,6 +60,7 @@ class AlignRequest:
     source_lang: str | None
     target_lang: str | None
     method: AlignMethod
+    both_directions: bool = False  # combine with the reverse pair's package by method.symmetrise
 
 
 def _reject_constant(name: str) -> float:
@@ -153,5 +154,7 @@ def parse_heatmap(body: dict[str, Any], settings: Settings, query: bool = False)
 def parse_align(body: dict[str, Any], settings: Settings) -> AlignRequest:
     """Validate a ``/v1/align`` body."""
     fields = check_object(body, align_schema(settings))
-    method = AlignMethod(fields["rule"], float(fields["threshold"]), fields["shift"])
-    return AlignRequest(fields["source"], fields["target"], fields["source_lang"], fields["target_lang"], method)
+    symmetrise = fields["symmetrise"] or AlignMethod.symmetrise
+    method = AlignMethod(fields["rule"], float(fields["threshold"]), fields["shift"], symmetrise)
+    langs = fields["source_lang"], fields["target_lang"]
+    return AlignRequest(fields["source"], fields["target"], *langs, method, fields["symmetrise"] is not None)

@@ -1,0 +1,73 @@
+"""POST /v1/align with ``symmetrise``: links of both directions' packages that one server holds, combined as
+the library combines them (``translator align --reverse-model``), and the errors when the opposite pair is
+missing."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from test_serve_errors import _assert_error
+from tiny_package import build_tiny_package
+
+from serve.app import catalog_of, create_app
+from serve.settings import Settings
+from translator.align import COMBINATIONS, AlignMethod, align_pairs
+from translator.translate import Translator
+
+PAIR = {"source": "Zwei Hunde spielen im Schnee .", "target": "Two dogs play in the snow ."}
+
+
+@pytest.fixture(scope="module")
+def both_ways(tiny_package: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A folder of three packages: de->en (the tiny package), en->de (other weights) and en->fr."""
+    root = tmp_path_factory.mktemp("both-ways")
+    shutil.copytree(tiny_package, root / "all" / "de-en")
+    build_tiny_package(root / "all" / "en-de", root / "spm-de", pair=("en", "de"), seed=2)
+    build_tiny_package(root / "all" / "en-fr", root / "spm-fr", pair=("en", "fr"), seed=1)
+    return root / "all"
+
+
+@pytest.fixture(scope="module")
+def both_app(both_ways: Path, settings: Settings) -> Iterator[Flask]:
+    app = create_app(both_ways, settings)
+    yield app
+    catalog_of(app).close()
+
+
+@pytest.mark.parametrize("how", COMBINATIONS)
+@pytest.mark.parametrize("rule", ["argmax", "mutual"])
+def test_symmetrised_links_are_those_of_the_library(both_app: Flask, both_ways: Path, how: str, rule: str) -> None:
+    body = {**PAIR, "source_lang": "de", "target_lang": "en", "rule": rule, "symmetrise": how}
+    response = both_app.test_client().post("/v1/align", json=body)
+    assert response.status_code == 200, response.data
+    answer = response.get_json()
+    method = AlignMethod(rule, symmetrise=how)
+    forward, backward = Translator.load(both_ways / "de-en"), Translator.load(both_ways / "en-de")
+    expected, forced = align_pairs([(PAIR["source"], PAIR["target"])], forward, method, backward)
+    assert [tuple(link) for link in answer["links"]] == sorted(expected[0])
+    assert answer["method"] == f"{rule}, {how} of both directions"
+    assert (answer["model"]["src_lang"], answer["reverse_model"]["src_lang"]) == ("de", "en")
+    for row, matrix_row in zip(answer["word_alignment"], forced[0].word_matrix(), strict=True):
+        assert row == pytest.approx(matrix_row, abs=1e-6)  # the matrices stay the named direction's
+
+
+def test_without_symmetrise_one_direction_answers(both_app: Flask, both_ways: Path) -> None:
+    body = {**PAIR, "source_lang": "de", "target_lang": "en", "rule": "mutual"}
+    answer = both_app.test_client().post("/v1/align", json=body).get_json()
+    expected, _ = align_pairs(
+        [(PAIR["source"], PAIR["target"])], Translator.load(both_ways / "de-en"), AlignMethod("mutual")
+    )
+    assert [tuple(link) for link in answer["links"]] == sorted(expected[0])
+    assert "reverse_model" not in answer and answer["method"] == "mutual"
+
+
+def test_symmetrise_without_the_opposite_pair_or_unknown_is_a_400(both_app: Flask, client) -> None:  # noqa: ANN001
+    fr = {"source": "a man", "target": "un homme", "source_lang": "en", "target_lang": "fr"}
+    missing = both_app.test_client().post("/v1/align", json={**fr, "symmetrise": "mean"})
+    _assert_error(missing, 400, "needs a fr->en model", "de->en, en->de, en->fr")
+    _assert_error(both_app.test_client().post("/v1/align", json={**fr, "symmetrise": "both"}), 400, "one of")
+    _assert_error(client.post("/v1/align", json={**PAIR, "symmetrise": "union"}), 400, "needs a en->de model")
