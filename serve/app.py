@@ -117,7 +117,7 @@ def _register_api(app: Flask, catalog: Catalog, limited: Any) -> None:
         service = catalog.resolve(req.source, req.target)
         documents = service.translate_texts(req.texts, req.beam_size, req.n_best, req.split)
         cells = settings.max_alignment_cells
-        items = [document_json(d, req.alignment, req.word_alignment, cells) for d in documents]
+        items = [document_json(d, req.alignment, req.word_alignment, cells, req.link_rule) for d in documents]
         beam = req.beam_size or service.default_beam()
         return jsonify(model=service.summary(), beam_size=beam, translations=items)
 

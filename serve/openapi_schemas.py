@@ -88,7 +88,10 @@ def translation_schemas() -> dict[str, Any]:
                 "alignment": {**matrix, "description": "Rows: target pieces; columns: source pieces; rows sum to 1"},
                 "source_words": {"type": "array", "items": ref("Word")},
                 "target_words": {"type": "array", "items": ref("Word")},
-                "word_links": {**links, "description": "[source word, target word]: each target word's most attended"},
+                "word_links": {
+                    **links,
+                    "description": "[source word, target word], read by the request's link_rule",
+                },
                 "word_alignment": ref("WordAlignment"),
                 "n_best": {
                     "type": "array",

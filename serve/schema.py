@@ -17,6 +17,8 @@ from serve.settings import Settings
 from translator.align import COMBINATIONS
 from translator.links import RULES
 
+LINK_RULES = ("argmax", "mutual")  # the rules without a parameter: those /v1/translate can read word_links by
+
 # Control characters other than tab, newline and carriage return, and lone surrogates (escaped, so the
 # pattern is plain ASCII in the JSON document; Python's ``re`` and ECMAScript read it alike).
 FORBIDDEN = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uD800-\uDFFF"
@@ -103,6 +105,14 @@ def translate_schema(settings: Settings) -> dict[str, Any]:
             },
             "alignment": {"type": "boolean", "default": True, "description": "Include the piece alignment"},
             "word_alignment": {"type": "boolean", "default": False, "description": "Include a word alignment"},
+            "link_rule": {
+                "type": "string",
+                "enum": list(LINK_RULES),
+                "default": "argmax",
+                "description": "How word_links are read from the word matrix: argmax (each target word to its most "
+                "attended source word) or mutual (the maximum of both its row and its column; a word may stay "
+                "unlinked; the lower AER on the WPT 2003 dev pairs, README)",
+            },
         },
     }
 

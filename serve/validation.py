@@ -38,6 +38,7 @@ class TranslateRequest:
     split: bool
     alignment: bool
     word_alignment: bool
+    link_rule: str = "argmax"
 
 
 @dataclass(frozen=True)
@@ -112,6 +113,7 @@ def parse_translate(body: dict[str, Any], settings: Settings) -> TranslateReques
         fields["split"],
         fields["alignment"],
         fields["word_alignment"],
+        fields["link_rule"],
     )
 
 

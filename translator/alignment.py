@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from translator.links import argmax_links
+from translator.links import extract
 
 BOUNDARY = "\u2581"
 
@@ -49,14 +49,18 @@ def merge_matrix(
     return rows
 
 
-def merge_alignment(source_tokens: list[str], target_tokens: list[str], alignment: list[list[float]]) -> dict[str, Any]:
+def merge_alignment(
+    source_tokens: list[str], target_tokens: list[str], alignment: list[list[float]], link_rule: str = "argmax"
+) -> dict[str, Any]:
     """Piece-level alignment -> ``{"source_words", "target_words", "alignment"}`` (target x source words) and
-    ``links``: [source word, target word] pairs, each target word linked to its most attended source word."""
+    ``links``: [source word, target word] pairs read from the word matrix by ``link_rule``: ``argmax`` links
+    each target word to its most attended source word, ``mutual`` keeps the pairs that are the maximum of both
+    their row and their column (``translator.links.extract``)."""
     src_spans, tgt_spans = word_spans(source_tokens), word_spans(target_tokens)
     rows = merge_matrix(alignment, src_spans, tgt_spans)
     return {
         "source_words": [_word(source_tokens[a:b]) for a, b in src_spans],
         "target_words": [_word(target_tokens[a:b]) for a, b in tgt_spans],
         "alignment": rows,
-        "links": [list(link) for link in sorted(argmax_links(rows))],
+        "links": [list(link) for link in sorted(extract(rows, link_rule))],
     }

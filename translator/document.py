@@ -143,11 +143,11 @@ def _word_json(words: list[Word]) -> list[dict[str, Any]]:
 
 
 def sentence_json(
-    sentence: SentenceTranslation, alignment: bool = True, word_alignment: bool = False
+    sentence: SentenceTranslation, alignment: bool = True, word_alignment: bool = False, link_rule: str = "argmax"
 ) -> dict[str, Any]:
     """One sentence of an answer: its text and translation with their spans, pieces, scores, words with
-    offsets, word links (each target word to its most attended source word) and, when asked, the matrices
-    and the n-best list."""
+    offsets, word links (read by ``link_rule``, ``merge_alignment``) and, when asked, the matrices and the
+    n-best list."""
     item = sentence.translation
     out: dict[str, Any] = {
         "translation": item.text,
@@ -162,7 +162,7 @@ def sentence_json(
     }
     if alignment:
         out["alignment"] = item.alignment
-    words = merge_alignment(item.source_tokens, item.target_tokens, item.alignment)
+    words = merge_alignment(item.source_tokens, item.target_tokens, item.alignment, link_rule)
     out.update(source_words=_word_json(sentence.source_words), target_words=_word_json(sentence.target_words))
     out["word_links"] = words["links"]
     if word_alignment:
@@ -187,6 +187,7 @@ def document_json(
     alignment: bool = True,
     word_alignment: bool = False,
     max_whole_cells: int | None = None,
+    link_rule: str = "argmax",
 ) -> dict[str, Any]:
     """One translated text as the HTTP API and ``python -m translator translate --json`` write it: the fields
     a one-sentence answer always had (``translation``, ``source_tokens``, ``target_tokens``, ``score``,
@@ -195,6 +196,7 @@ def document_json(
     The whole-text matrices of a text of several sentences grow with the square of its length (mostly the
     zeros between sentences): with ``max_whole_cells`` they are left out when target pieces x source pieces
     pass it (every sentence keeps its own); ``whole_alignment`` says, for such texts, whether they are given.
+    ``link_rule`` reads the word links (``merge_alignment``).
     A one-sentence text's are always given, and its answer is as before paragraphs."""
     items = [s.translation for s in document.sentences]
     source = [piece for item in items for piece in item.source_tokens]
@@ -210,9 +212,9 @@ def document_json(
         if alignment:
             out["alignment"] = matrix
         if word_alignment:
-            out["word_alignment"] = merge_alignment(source, target, matrix)
+            out["word_alignment"] = merge_alignment(source, target, matrix, link_rule)
     out["confidence"] = document_confidence(document)
-    out["sentences"] = [sentence_json(s, alignment, word_alignment) for s in document.sentences]
+    out["sentences"] = [sentence_json(s, alignment, word_alignment, link_rule) for s in document.sentences]
     return out
 
 

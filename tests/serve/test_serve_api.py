@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 
 from serve.app import create_app, service_of
 from translator.alignment import merge_alignment, word_spans
+from translator.links import argmax_links, mutual_links
 from translator.translate import Translator
 
 SENTENCES = ["Ein Mann fährt Fahrrad.", "Zwei Hunde spielen im Schnee.", "Kinder spielen."]
@@ -72,6 +73,22 @@ def test_alignment_can_be_left_out_and_words_added(client: FlaskClient, translat
     for row, ref_row in zip(words["alignment"], expected["alignment"], strict=True):
         assert row == pytest.approx(ref_row, abs=1e-5)
         assert sum(row) == pytest.approx(1.0, abs=1e-4)
+
+
+@pytest.mark.parametrize("rule", [None, "argmax", "mutual"])
+def test_word_links_follow_the_link_rule(client: FlaskClient, rule: str | None) -> None:
+    """word_links are read from each sentence's word matrix by link_rule (default argmax, as before it
+    existed); mutual links are row maxima too, so they are a subset of argmax's."""
+    body = {"text": " ".join(SENTENCES), "word_alignment": True, **({"link_rule": rule} if rule else {})}
+    response = client.post("/v1/translate", json=body)
+    assert response.status_code == 200, response.data
+    for sentence in response.get_json()["translations"][0]["sentences"]:
+        matrix = sentence["word_alignment"]["alignment"]
+        links = {tuple(link) for link in sentence["word_links"]}
+        assert links == (mutual_links(matrix) if rule == "mutual" else argmax_links(matrix))
+        assert links <= argmax_links(matrix) and (links or not matrix)
+    wrong = client.post("/v1/translate", json={"text": SENTENCES[0], "link_rule": "threshold"})
+    assert wrong.status_code == 400 and "'link_rule' must be one of" in wrong.get_json()["error"]
 
 
 def test_word_spans_merge_pieces() -> None:

@@ -83,7 +83,7 @@ def test_page_translates_a_paragraph_with_two_pairs(page, pairs_live_server: int
     page.click("#translate")
     page.wait_for_selector("#result:not([hidden])", timeout=20_000)
 
-    body = {"text": PARAGRAPH, "beam_size": 3, "n_best": 3, "source": "de", "target": "en"}
+    body = {"text": PARAGRAPH, "beam_size": 3, "n_best": 3, "source": "de", "target": "en", "link_rule": "mutual"}
     expected = _expected(pairs_live_server, body)
     assert page.text_content("#translation") == expected["translation"] and "\n" in expected["translation"]
     assert page.text_content("#src-text") == PARAGRAPH
