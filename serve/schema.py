@@ -15,9 +15,7 @@ from typing import Any
 
 from serve.settings import Settings
 from translator.align import COMBINATIONS
-from translator.links import RULES
-
-LINK_RULES = ("argmax", "mutual")  # the rules without a parameter: those /v1/translate can read word_links by
+from translator.links import LINK_RULES, RULES
 
 # Control characters other than tab, newline and carriage return, and lone surrogates (escaped, so the
 # pattern is plain ASCII in the JSON document; Python's ``re`` and ECMAScript read it alike).

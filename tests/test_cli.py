@@ -7,7 +7,9 @@ import sys
 import pytest
 import sacrebleu
 
+from translator.alignment import merge_alignment
 from translator.evaluate import read_lines
+from translator.links import argmax_links, mutual_links
 
 
 def run_cli(*args, stdin=""):
@@ -101,6 +103,18 @@ def test_translate_splits_a_paragraph_line_and_keeps_one_line_each(trained_run):
         "translate", "--model", trained_run.package, "--json", "--no-split", stdin="Ein Hund. Zwei Männer.\n"
     )
     assert len(json.loads(whole.stdout)["sentences"]) == 1
+
+
+@pytest.mark.parametrize("rule", ["argmax", "mutual"])
+def test_translate_json_reads_word_links_by_the_link_rule(trained_run, rule):
+    out = run_cli(
+        "translate", "--model", trained_run.package, "--json", "--link-rule", rule, stdin="Ein Hund. Zwei Männer.\n"
+    )
+    assert out.returncode == 0, out.stderr
+    for sentence in json.loads(out.stdout)["sentences"]:
+        words = merge_alignment(sentence["source_tokens"], sentence["target_tokens"], sentence["alignment"])
+        expected = mutual_links(words["alignment"]) if rule == "mutual" else argmax_links(words["alignment"])
+        assert {tuple(link) for link in sentence["word_links"]} == expected
 
 
 def test_translate_n_best_lists_every_sentence_best_first(trained_run):

@@ -18,6 +18,7 @@ from translator.config import MAX_BEAM, n_best_problem
 from translator.document import DocumentTranslation, document_json, translate_documents
 from translator.evaluate import EvaluationError, evaluate_files, read_stdin_lines
 from translator.heatmap import render_heatmap
+from translator.links import LINK_RULES
 from translator.package import PackageError
 from translator.translate import Translator
 
@@ -56,7 +57,7 @@ def _translate(args: argparse.Namespace) -> int:
             documents = translate_documents(translator, chunk, args.beam_size, args.n_best, not args.no_split)
             for i, document in enumerate(documents, start):
                 if args.json:
-                    print(json.dumps(document_json(document), ensure_ascii=False))
+                    print(json.dumps(document_json(document, link_rule=args.link_rule), ensure_ascii=False))
                 elif args.n_best > 1:
                     print("\n".join(_n_best_lines(i, document)))
                 else:
@@ -108,6 +109,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="alternatives per sentence (at most the beam): LINE ||| SENTENCE ||| text ||| score",
     )
     tr.add_argument("--no-split", action="store_true", help="do not split lines into sentences")
+    tr.add_argument(
+        "--link-rule",
+        choices=LINK_RULES,
+        default="argmax",
+        help="how --json reads each sentence's word_links from its word matrix (as /v1/translate's link_rule)",
+    )
     ev = sub.add_parser("evaluate", help="BLEU and chrF of a package on a parallel corpus")
     ev.add_argument("--src", help="source file, one sentence per line")
     ev.add_argument("--ref", help="reference file, one sentence per line")
