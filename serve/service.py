@@ -17,11 +17,11 @@ from serve.memory import release_memory
 from serve.metrics import LaneMonitor
 from serve.settings import Settings
 from serve.validation import AlignRequest, ApiError, HeatmapRequest
-from translator.align import alignment_json, combined_links, links_of
+from translator.align import align_pairs, alignment_json
 from translator.alignment import merge_alignment
 from translator.config import n_best_problem
 from translator.document import DocumentTranslation, assemble, plan
-from translator.forced import AlignmentInputError, ForcedAlignment, force_align
+from translator.forced import AlignmentInputError
 from translator.translate import Translation, Translator
 
 # Package metadata that /v1/model shows; the rest (host, commit, file hashes, data mirror, ensemble member
@@ -190,31 +190,20 @@ class TranslationService:
         results = self.translate(sentences, beam_size, n_best) if sentences else []
         return assemble(self.translator.package.tokenizer, doc_plan, results)
 
-    def force(self, source: str, target: str) -> ForcedAlignment:
-        """The teacher-forced attention of one (source, target) pair of this package's direction (400 when a
-        side has no words)."""
-        package = self.translator.package
-        try:
-            return force_align(package.model, package.tokenizer, [(source, target)])[0]
-        except AlignmentInputError as err:
-            raise ApiError(400, str(err)) from None
-
     def align(self, request: AlignRequest, reverse: TranslationService | None = None) -> dict[str, Any]:
         """Forced alignment of one given pair (teacher-forced: no search), with its word links; with ``reverse``
         (the package of the opposite pair) the links combine both directions by ``request.method.symmetrise``
         (the matrices returned stay this direction's)."""
-        method, forced = request.method, self.force(request.source, request.target)
+        method, pair = request.method, (request.source, request.target)
+        try:
+            links, forced = align_pairs([pair], self.translator, method, reverse.translator if reverse else None)
+        except AlignmentInputError as err:
+            raise ApiError(400, str(err)) from None
+        body = alignment_json(forced[0], links[0], method.shift)
         if reverse is None:
-            body = alignment_json(forced, links_of(forced, method), method.shift)
             return {"model": self.summary(), "method": method.name, **body}
-        links = combined_links(forced, reverse.force(request.target, request.source), method)
         name = f"{method.name}, {method.symmetrise} of both directions"
-        return {
-            "model": self.summary(),
-            "reverse_model": reverse.summary(),
-            "method": name,
-            **alignment_json(forced, links, method.shift),
-        }
+        return {"model": self.summary(), "reverse_model": reverse.summary(), "method": name, **body}
 
     def heatmap_png(self, request: HeatmapRequest) -> bytes:
         """Translate one sentence and draw its alignment (piece or word level) as PNG bytes."""
