@@ -15,7 +15,7 @@ from typing import Any
 
 from serve.settings import Settings
 from translator.align import COMBINATIONS
-from translator.links import LINK_RULES, RULES
+from translator.links import DEFAULT_LINK_RULE, LINK_RULES, RULES
 
 # Control characters other than tab, newline and carriage return, and lone surrogates (escaped, so the
 # pattern is plain ASCII in the JSON document; Python's ``re`` and ECMAScript read it alike).
@@ -106,7 +106,7 @@ def translate_schema(settings: Settings) -> dict[str, Any]:
             "link_rule": {
                 "type": "string",
                 "enum": list(LINK_RULES),
-                "default": "argmax",
+                "default": DEFAULT_LINK_RULE,
                 "description": "How word_links are read from the word matrix: argmax (each target word to its most "
                 "attended source word) or mutual (the maximum of both its row and its column; a word may stay "
                 "unlinked; the lower AER on the WPT 2003 dev pairs, README)",

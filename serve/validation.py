@@ -11,6 +11,7 @@ from typing import Any
 from serve.schema import ApiError, align_schema, check_object, heatmap_schema, translate_schema, type_name
 from serve.settings import Settings
 from translator.align import AlignMethod
+from translator.links import DEFAULT_LINK_RULE
 
 __all__ = [
     "AlignRequest",
@@ -38,7 +39,7 @@ class TranslateRequest:
     split: bool
     alignment: bool
     word_alignment: bool
-    link_rule: str = "argmax"
+    link_rule: str = DEFAULT_LINK_RULE
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from translator.links import extract
+from translator.links import DEFAULT_LINK_RULE, extract
 
 BOUNDARY = "\u2581"
 
@@ -50,7 +50,7 @@ def merge_matrix(
 
 
 def merge_alignment(
-    source_tokens: list[str], target_tokens: list[str], alignment: list[list[float]], link_rule: str = "argmax"
+    source_tokens: list[str], target_tokens: list[str], alignment: list[list[float]], link_rule: str = DEFAULT_LINK_RULE
 ) -> dict[str, Any]:
     """Piece-level alignment -> ``{"source_words", "target_words", "alignment"}`` (target x source words) and
     ``links``: [source word, target word] pairs read from the word matrix by ``link_rule``: ``argmax`` links

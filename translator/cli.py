@@ -18,7 +18,7 @@ from translator.config import MAX_BEAM, n_best_problem
 from translator.document import DocumentTranslation, document_json, translate_documents
 from translator.evaluate import EvaluationError, evaluate_files, read_stdin_lines
 from translator.heatmap import render_heatmap
-from translator.links import LINK_RULES
+from translator.links import DEFAULT_LINK_RULE, LINK_RULES
 from translator.package import PackageError
 from translator.translate import Translator
 
@@ -112,7 +112,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument(
         "--link-rule",
         choices=LINK_RULES,
-        default="argmax",
+        default=DEFAULT_LINK_RULE,
         help="how --json reads each sentence's word_links from its word matrix (as /v1/translate's link_rule)",
     )
     ev = sub.add_parser("evaluate", help="BLEU and chrF of a package on a parallel corpus")

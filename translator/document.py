@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from translator.alignment import merge_alignment, word_spans
+from translator.links import DEFAULT_LINK_RULE
 from translator.segment import Span, reassemble, sentence_spans
 from translator.tokenizer import Tokenizer
 from translator.translate import Translation, Translator, confidence_of
@@ -143,7 +144,10 @@ def _word_json(words: list[Word]) -> list[dict[str, Any]]:
 
 
 def sentence_json(
-    sentence: SentenceTranslation, alignment: bool = True, word_alignment: bool = False, link_rule: str = "argmax"
+    sentence: SentenceTranslation,
+    alignment: bool = True,
+    word_alignment: bool = False,
+    link_rule: str = DEFAULT_LINK_RULE,
 ) -> dict[str, Any]:
     """One sentence of an answer: its text and translation with their spans, pieces, scores, words with
     offsets, word links (read by ``link_rule``, ``merge_alignment``) and, when asked, the matrices and the
@@ -187,7 +191,7 @@ def document_json(
     alignment: bool = True,
     word_alignment: bool = False,
     max_whole_cells: int | None = None,
-    link_rule: str = "argmax",
+    link_rule: str = DEFAULT_LINK_RULE,
 ) -> dict[str, Any]:
     """One translated text as the HTTP API and ``python -m translator translate --json`` write it: the fields
     a one-sentence answer always had (``translation``, ``source_tokens``, ``target_tokens``, ``score``,

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 Link = tuple[int, int]  # (source word, target word)
 RULES = ("argmax", "threshold", "mutual")
 LINK_RULES = ("argmax", "mutual")  # the rules without a parameter: how translations read their word_links
+DEFAULT_LINK_RULE = LINK_RULES[0]  # argmax: the word_links answers had before link_rule existed
 SYMMETRISATIONS = ("intersection", "union", "grow-diag-final")  # of two directions' links
 SOFT_SYMMETRISATIONS = ("mean",)  # of two directions' word matrices, before the extraction rule
 NEIGHBOURS = ((-1, 0), (0, -1), (1, 0), (0, 1), (-1, -1), (-1, 1), (1, -1), (1, 1))
