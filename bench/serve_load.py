@@ -48,19 +48,29 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[low] + (ordered[high] - ordered[low]) * (pos - low)
 
 
-def rss_mib(pid: int | None) -> float | None:
-    """Resident memory of ``pid`` and its child processes (gunicorn master + workers), in MiB."""
-    if pid is None:
-        return None
-    pids = [pid]
+def parent_pids() -> dict[int, int]:
+    """pid -> parent pid of every process /proc lists now."""
+    parents = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
                 stat = (entry / "stat").read_text()
             except OSError:
                 continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                pids.append(int(entry.name))
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    return parents
+
+
+def rss_mib(pid: int | None) -> float | None:
+    """Resident memory of ``pid`` and all its descendants (the server process, nginx, the gunicorn masters
+    and their workers), in MiB."""
+    if pid is None:
+        return None
+    parents = parent_pids()
+    pids, frontier = [pid], [pid]
+    while frontier:
+        frontier = [child for child, parent in parents.items() if parent in frontier]
+        pids += frontier
     total_kib = 0
     for p in pids:
         try:

@@ -30,6 +30,8 @@ SHORT_HELP = {
     "max_wait_ms": "longest a request waits for others to batch with",
     "proxy": "auto (nginx in front when installed), nginx (required) or none (gunicorn binds HOST:PORT)",
     "client_timeout_s": "nginx closes a connection whose request header or body takes longer (default 10)",
+    "route_pairs": "true: nginx sends each language pair's requests to one worker (bigger decode batches with "
+    "several pairs; needs nginx)",
     "api_keys_file": "file of API keys, one per line (# comments); without a valid key requests get 401",
     "rate_limit": "requests allowed per key (or client address), e.g. '60/minute;1000/hour'; empty: no limit",
     "rate_limit_storage": "where rate-limit counts live: memory:// (per worker), redis://host:6379, memcached://…",

@@ -1,7 +1,8 @@
 """``python -m serve.loadcheck DIRS [auto|none|int8|bf16]``: exit 0 if every package ``DIRS`` names (one directory,
 several joined by ``os.pathsep``, or folders of packages) loads (quantized as asked; default auto: as its
-metadata says) and translates a sentence, else print one line ``error: ...`` naming the package to stderr and
-exit 1. Run in a child process by :func:`serve.server.check_model`."""
+metadata says) and translates a sentence, printing each package's pair as ``source<TAB>target`` on stdout
+(catalog order), else print one line ``error: ...`` naming the package to stderr and exit 1. Run in a child
+process by :func:`serve.server.check_model`."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ def main(argv: list[str]) -> int:
     quantize = None if len(argv) == 1 or argv[1] == "auto" else argv[1]
     paths = [path for path in argv[0].split(os.pathsep) if path]
     try:
-        from serve.catalog import load_translators
+        from serve.catalog import load_translators, pair_of
 
         translators = load_translators(paths, quantize)
     except Exception as err:  # noqa: BLE001 - any failure means a model is not servable
@@ -34,6 +35,8 @@ def main(argv: list[str]) -> int:
                 f"error: model package {translator.metadata.get('name')!r} cannot translate: {message}", file=sys.stderr
             )
             return 1
+    for translator in translators:
+        print("\t".join(pair_of(translator)))
     return 0
 
 

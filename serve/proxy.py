@@ -27,9 +27,10 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
+from serve.routing import Pair, nginx_route_maps
 from serve.settings import Settings
 
 NGINX_CANDIDATES = ("nginx", "/usr/sbin/nginx")
@@ -76,8 +77,22 @@ def _error_pages() -> str:
     return "\n".join(lines)
 
 
-def nginx_config(settings: Settings, port: int, upstream: Path, work: Path) -> str:
-    """The nginx configuration: listen on ``settings.host``:``port``, forward to the Unix socket ``upstream``;
+def _upstream(sockets: Sequence[Path], routes: dict[Pair, int] | None) -> str:
+    """The ``upstream app`` block: the sockets in turn, or (``routes``) hashed by ``$route_key`` (``serve.routing``);
+    a routed instance that cannot be reached is never marked down (``max_fails=0``: the request is retried on
+    the next one, the next request tries it again), so an instance still starting costs no later routing."""
+    if routes is None:
+        servers = " ".join(f"server unix:{sock};" for sock in sockets)
+        return f"  upstream app {{ {servers} keepalive 32; }}"
+    servers = " ".join(f"server unix:{sock} max_fails=0;" for sock in sockets)
+    return f"{nginx_route_maps(routes, len(sockets))}\n  upstream app {{ hash $route_key; {servers} keepalive 32; }}"
+
+
+def nginx_config(
+    settings: Settings, port: int, upstreams: Sequence[Path], work: Path, routes: dict[Pair, int] | None = None
+) -> str:
+    """The nginx configuration: listen on ``settings.host``:``port``, forward to the Unix sockets ``upstreams``
+    (in turn, or by language pair with ``routes``: pair -> index in ``upstreams``, see ``serve.routing``);
     pid and temporary files under ``work``. The worker runs as this process's user (nginx started by root
     would otherwise drop to ``nobody``, who cannot reach the private socket; without root it is ignored)."""
     host = f"[{settings.host}]" if ":" in settings.host else settings.host
@@ -106,7 +121,7 @@ http {{
   large_client_header_buffers 4 8k;
   limit_conn_zone $server_name zone=all:1m;
   map $http_x_request_id $rid {{ "~^[A-Za-z0-9._-]{{1,64}}$" $http_x_request_id; default $request_id; }}
-  upstream app {{ server unix:{upstream}; keepalive 32; }}
+{_upstream(upstreams, routes)}
   server {{
     listen {host}:{port} backlog=1024;
     limit_conn all {settings.max_connections};
@@ -130,8 +145,9 @@ http {{
 """
 
 
-def _die_with_parent() -> None:
-    """In nginx's process before exec: SIGTERM when the server process dies, so nginx never outlives it."""
+def die_with_parent() -> None:
+    """In a child process (nginx before exec, a gunicorn instance after fork): SIGTERM when the server
+    process dies, so the child never outlives it."""
     if sys.platform.startswith("linux"):
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
 
@@ -170,23 +186,28 @@ def free_port(host: str) -> int:
 
 
 @contextlib.contextmanager
-def nginx_front(settings: Settings, binary: str) -> Iterator[Path]:
-    """Run nginx on the settings' address for the duration of the block; yields the Unix socket path that
-    gunicorn must bind. nginx is stopped (gracefully, then killed) when the block ends."""
+def nginx_front(
+    settings: Settings, binary: str, instances: int = 1, routes: dict[Pair, int] | None = None
+) -> Iterator[list[Path]]:
+    """Run nginx on the settings' address for the duration of the block; yields the Unix socket paths that
+    the gunicorn instances must bind (one per instance; ``routes`` as in ``nginx_config``). nginx is stopped
+    (gracefully, then killed) when the block ends."""
     work = Path(tempfile.mkdtemp(prefix="translator-serve-"))
     port = settings.port or free_port(settings.host)
     _check_port_free(settings.host, port)
-    upstream = work / "app.sock"
-    (work / "nginx.conf").write_text(nginx_config(settings, port, upstream, work), encoding="utf-8")
+    upstreams = [work / "app.sock"] if instances == 1 else [work / f"app-{i}.sock" for i in range(instances)]
+    config = nginx_config(settings, port, upstreams, work, routes)
+    (work / "nginx.conf").write_text(config, encoding="utf-8")
     proc = subprocess.Popen(
         [binary, "-p", str(work), "-c", str(work / "nginx.conf"), "-e", "stderr"],
         stdout=subprocess.DEVNULL,
-        preexec_fn=_die_with_parent,  # stderr: the server's own (nginx logs errors only)
+        preexec_fn=die_with_parent,  # stderr: the server's own (nginx logs errors only)
     )
     try:
         _wait_started(proc, work, settings.host, port)
-        print(f"nginx front: listening at http://{settings.host}:{port} -> {upstream}", file=sys.stderr, flush=True)
-        yield upstream
+        shown = ", ".join(map(str, upstreams))
+        print(f"nginx front: listening at http://{settings.host}:{port} -> {shown}", file=sys.stderr, flush=True)
+        yield upstreams
     finally:
         if proc.poll() is None:
             proc.send_signal(signal.SIGQUIT)  # graceful: finish the requests in flight

@@ -20,8 +20,10 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from serve.instances import instance_settings, run_instances
 from serve.memory import limit_arenas
 from serve.proxy import ProxyError, find_nginx, nginx_front
+from serve.routing import Pair, describe_routes, pair_routes
 from serve.settings import MULTIPROC_ENV, Settings
 
 CHECK_TIMEOUT_S = 600
@@ -73,9 +75,9 @@ class ModelLoadError(RuntimeError):
     """The model package cannot be loaded."""
 
 
-def check_model(model_dir: str, quantize: str = "auto") -> None:
-    """Load the package (quantized as asked, and translate one sentence) in a child process; raise
-    ModelLoadError if it fails."""
+def check_model(model_dir: str, quantize: str = "auto") -> list[Pair]:
+    """Load the packages (quantized as asked, and translate one sentence with each) in a child process and
+    return their language pairs in catalog order; raise ModelLoadError if it fails."""
     try:
         proc = subprocess.run(
             [sys.executable, "-m", "serve.loadcheck", model_dir, quantize],
@@ -89,6 +91,8 @@ def check_model(model_dir: str, quantize: str = "auto") -> None:
     if proc.returncode != 0:
         lines = [line for line in (proc.stderr or proc.stdout).strip().splitlines() if line.strip()]
         raise ModelLoadError(lines[-1] if lines else f"loading {model_dir} failed (exit {proc.returncode})")
+    rows = [line.split("\t") for line in proc.stdout.splitlines() if line.count("\t") == 1]
+    return [(source, target) for source, target in rows]
 
 
 class GunicornServer(BaseApplication):
@@ -142,7 +146,7 @@ class GunicornServer(BaseApplication):
 def run(settings: Settings) -> None:
     """Check the models and the keys file, then serve until interrupted (blocks): behind nginx when
     ``settings.proxy`` asks for it (``auto``: when installed), else gunicorn on HOST:PORT."""
-    check_model(settings.model_dir, settings.quantize)
+    pairs = check_model(settings.model_dir, settings.quantize)
     if settings.api_keys_file:
         from serve.access import load_keys
 
@@ -150,6 +154,8 @@ def run(settings: Settings) -> None:
     binary = find_nginx() if settings.proxy != "none" else None
     if settings.proxy == "nginx" and binary is None:
         raise ProxyError("proxy is nginx but no nginx binary was found (install nginx, or set --proxy none)")
+    if settings.route_pairs and binary is None:
+        raise ProxyError("route_pairs needs nginx and no nginx binary was found (install nginx, or route_pairs false)")
     with metrics_folder():
         if binary is None:
             if settings.proxy == "auto":
@@ -159,5 +165,26 @@ def run(settings: Settings) -> None:
                 )
             GunicornServer(settings).run()
             return
-        with nginx_front(settings, binary) as unix_socket:
-            GunicornServer(settings, unix_socket).run()
+        if settings.route_pairs and settings.workers > 1:
+            _run_routed(settings, binary, pairs)
+            return
+        with nginx_front(settings, binary) as sockets:
+            GunicornServer(settings, sockets[0]).run()
+
+
+def _run_routed(settings: Settings, binary: str, pairs: list[Pair]) -> None:
+    """One gunicorn instance per worker behind nginx, each pair's requests sent to one of them
+    (``serve.routing``, ``serve.instances``); SystemExit with an instance's status if one fails."""
+    routes = pair_routes(pairs, settings.workers)
+    if len(routes) < settings.workers:
+        print(
+            f"warning: route_pairs with {len(routes)} routable pair(s) and {settings.workers} workers: "
+            "some workers only get requests that name no pair",
+            file=sys.stderr,
+        )
+    print(f"routing by pair: {describe_routes(routes)}", file=sys.stderr, flush=True)
+    one = instance_settings(settings)
+    with nginx_front(settings, binary, settings.workers, routes) as sockets:
+        status = run_instances(lambda socket: GunicornServer(one, socket).run(), sockets)
+    if status:
+        raise SystemExit(status)

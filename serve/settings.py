@@ -74,6 +74,10 @@ class Settings:
     Front: ``proxy`` ``auto`` puts nginx in front of gunicorn when it is installed (``nginx``: required,
     ``none``: gunicorn binds HOST:PORT itself; see ``serve.proxy``); nginx closes a connection whose request
     header or body does not arrive within ``client_timeout_s`` and holds at most ``max_connections``.
+    ``route_pairs`` (needs nginx) runs one gunicorn instance per worker and has nginx send each language
+    pair's requests to one of them, so decode calls gather more sentences of one model (``serve.routing``);
+    it suits traffic spread over at least as many pairs as workers, since one pair's traffic then has one
+    worker.
 
     Model: ``quantize`` is ``int8`` (dynamic int8 weights, faster on CPU), ``bf16`` (bfloat16 weights: faster
     on CPUs with native bf16, see ``translator.quantize``), ``none`` (fp32), or ``auto``:
@@ -108,6 +112,7 @@ class Settings:
     proxy: str = "auto"
     client_timeout_s: float = 10.0
     max_connections: int = 1024
+    route_pairs: bool = False
     access_log: bool = False
     api_keys_file: str = ""
     rate_limit: str = ""
@@ -144,6 +149,7 @@ class Settings:
             (self.proxy in ("auto", "nginx", "none"), "proxy must be auto, nginx or none"),
             (0 < self.client_timeout_s <= 3600, "client_timeout_s must be in (0, 3600]"),
             (16 <= self.max_connections <= 100_000, "max_connections must be in [16, 100000]"),
+            (not (self.route_pairs and self.proxy == "none"), "route_pairs needs nginx (proxy auto or nginx)"),
         ]
         for ok, message in checks:
             if not ok:

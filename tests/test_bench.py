@@ -4,6 +4,8 @@ one optimizer step per batch, and one timing per step."""
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 
 import pytest
 import torch
@@ -12,6 +14,7 @@ from tiny_package import SAMPLE_SOURCES, build_tiny_package
 from bench.bench_abuse import largest_request
 from bench.bench_step import main as bench_step
 from bench.bench_train import run_steps
+from bench.serve_load import rss_mib
 from training.config import Config, TrainConfig
 from training.datamodule import collate
 from training.module import TranslationModule
@@ -77,3 +80,34 @@ def test_the_largest_decoding_request_fills_the_texts_at_the_widest_beam():
     request = largest_request(limits, paragraphs=False)
     assert len(request["texts"]) == 64 and {len(t) for t in request["texts"]} == {1000}
     assert request["beam_size"] == 16 and request["split"] is False
+
+
+NESTED = """
+import subprocess, sys
+depth = int(sys.argv[1])
+if depth:  # start the next level and wait until it is up
+    child = subprocess.Popen([sys.executable, "-c", sys.argv[2], str(depth - 1), sys.argv[2]],
+                             stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    child.stdout.readline()
+print("ready", flush=True)
+sys.stdin.read()
+if depth:
+    child.stdin.close()
+    child.wait()
+"""
+
+
+def _own_rss_mib(pid: int) -> float:
+    with open(f"/proc/{pid}/status") as status:
+        return float(next(line.split()[1] for line in status if line.startswith("VmRSS:"))) / 1024.0
+
+
+def test_server_memory_counts_every_descendant_process():
+    """``rss_mib`` of a process adds its children's children (gunicorn workers under routed instances)."""
+    proc = subprocess.Popen([sys.executable, "-c", NESTED, "2", NESTED], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+    try:
+        assert proc.stdout.readline() == b"ready\n"  # three interpreters: this child, its child, a grandchild
+        assert rss_mib(proc.pid) > 2.5 * _own_rss_mib(proc.pid)
+    finally:
+        proc.stdin.close()
+        proc.wait(30)

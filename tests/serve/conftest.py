@@ -10,7 +10,7 @@ import pytest
 import torch
 from flask import Flask
 from flask.testing import FlaskClient
-from serve_testlib import free_loopback_port, start_server, stop_server
+from serve_testlib import free_loopback_port, serving
 from tiny_package import build_tiny_package
 
 from serve.app import create_app, service_of
@@ -78,22 +78,14 @@ def pair_packages(tiny_package: Path, tmp_path_factory: pytest.TempPathFactory) 
 @pytest.fixture(scope="session")
 def pairs_live_server(pair_packages: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """``python -m serve`` over the two-package folder (one worker) on a free loopback port."""
-    port = free_loopback_port()
     log = tmp_path_factory.mktemp("pairs-server") / "server.log"
-    proc = start_server(pair_packages, port, log, "--workers", "1", "--threads", "8")
-    try:
+    with serving(pair_packages, log, "--workers", "1", "--threads", "8") as port:
         yield port
-    finally:
-        stop_server(proc)
 
 
 @pytest.fixture(scope="session")
 def live_server(tiny_package: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[int]:
     """``python -m serve`` (gunicorn, two workers) on a free loopback port; yields the port, always stops it."""
-    port = free_loopback_port()
     log = tmp_path_factory.mktemp("live-server") / "server.log"
-    proc = start_server(tiny_package, port, log, "--workers", "2", "--threads", "8", "--max-body-bytes", "8192")
-    try:
+    with serving(tiny_package, log, "--workers", "2", "--threads", "8", "--max-body-bytes", "8192") as port:
         yield port
-    finally:
-        stop_server(proc)

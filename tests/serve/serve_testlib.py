@@ -7,6 +7,7 @@ process that started it dies, even by SIGKILL."""
 from __future__ import annotations
 
 import atexit
+import contextlib
 import ctypes
 import http.client
 import os
@@ -16,6 +17,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[2]
@@ -116,6 +118,17 @@ def wait_ready(proc: subprocess.Popen, port: int, log: Path) -> None:
             pass
         time.sleep(0.2)
     raise AssertionError(f"server did not become ready in time:\n{log.read_text(errors='replace')}")
+
+
+@contextlib.contextmanager
+def serving(model_dir: Path, log: Path, *flags: str) -> Iterator[int]:
+    """A server (``start_server``) on a free loopback port for the duration of the block; yields the port."""
+    port = free_loopback_port()
+    proc = start_server(model_dir, port, log, *flags)
+    try:
+        yield port
+    finally:
+        stop_server(proc)
 
 
 def start_server(model_dir: Path, port: int, log: Path, *flags: str) -> subprocess.Popen:
