@@ -15,6 +15,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8080
 WORKERS ?= 1
 THREADS ?= 32
+ROUTE_PAIRS ?= false
 export MULTI30K_MIRROR ?= $(abspath ../shared/data/multi30k)
 
 .PHONY: install data train export evaluate translate heatmap serve bench bench-serve sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval guided-links test lint format clean
@@ -61,7 +62,7 @@ bench-abuse: install  ## slow connections, floods of large requests and memory o
 
 bench-serve: install  ## one server for PACKAGES (or MODEL), each of QUANTIZE (fp32, int8, bf16): paragraphs and sentences of mixed pairs at 1, 8, 32 clients; JSON in bench/results/
 	$(PY) -m bench.serve_bench --model $(if $(filter command line environment,$(origin MODEL)),$(MODEL),$(PACKAGES)) \
-		--quantize $(QUANTIZE) --workers $(WORKERS) --threads $(THREADS)
+		--quantize $(QUANTIZE) --workers $(WORKERS) --threads $(THREADS) --route-pairs $(ROUTE_PAIRS)
 
 sweep: install  ## beam size x length penalty of MODEL (several: an ensemble) on val; rows go to experiments/results.jsonl
 	$(PY) -m experiments.sweep --model $(MODEL) --split val --beams 1 3 5 10 --alphas 0 0.6 1.0 1.5
