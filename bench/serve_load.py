@@ -67,9 +67,9 @@ def rss_mib(pid: int | None) -> float | None:
     if pid is None:
         return None
     parents = parent_pids()
-    pids, frontier = [pid], [pid]
+    pids, frontier = [pid], {pid}
     while frontier:
-        frontier = [child for child, parent in parents.items() if parent in frontier]
+        frontier = {child for child, parent in parents.items() if parent in frontier}
         pids += frontier
     total_kib = 0
     for p in pids:

@@ -195,7 +195,7 @@ def nginx_front(
     work = Path(tempfile.mkdtemp(prefix="translator-serve-"))
     port = settings.port or free_port(settings.host)
     _check_port_free(settings.host, port)
-    upstreams = [work / "app.sock"] if instances == 1 else [work / f"app-{i}.sock" for i in range(instances)]
+    upstreams = [work / f"app-{i}.sock" for i in range(instances)]
     config = nginx_config(settings, port, upstreams, work, routes)
     (work / "nginx.conf").write_text(config, encoding="utf-8")
     proc = subprocess.Popen(

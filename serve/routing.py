@@ -19,7 +19,7 @@ import re
 import zlib
 from collections.abc import Sequence
 
-Pair = tuple[str, str]
+Pair = tuple[str, str]  # (source, target) language codes; the one definition (serve.service uses it too)
 ROUTE_BODY_BYTES = 64 * 1024  # request bodies nginx keeps in memory, so it can read their pair
 CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")  # language codes nginx can route (others go in turn)
 KEY_SALTS = 10_000  # candidate suffixes when looking for a key that nginx hashes to a given instance

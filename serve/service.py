@@ -15,6 +15,7 @@ from serve.batcher import BatcherClosedError, MicroBatcher, QueueFullError
 from serve.gate import WorkerGates
 from serve.memory import release_memory
 from serve.metrics import LaneMonitor
+from serve.routing import Pair
 from serve.settings import Settings
 from serve.validation import AlignRequest, ApiError, HeatmapRequest
 from translator.align import align_pairs, alignment_json
@@ -39,9 +40,6 @@ PUBLIC_METADATA = (
     "averaged_from",
     "quantization",
 )
-
-
-Pair = tuple[str, str]
 
 
 def pair_of(translator: Translator) -> Pair:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import atexit
 import contextlib
-import ctypes
 import http.client
 import os
 import signal
@@ -20,9 +19,10 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+from serve.proxy import die_with_parent
+
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 60
-PR_SET_PDEATHSIG = 1
 _started: list[subprocess.Popen] = []
 _cleanup_installed = False
 
@@ -99,12 +99,6 @@ def _install_cleanup() -> None:
         signal.signal(signal.SIGTERM, _on_sigterm)
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: ask Linux for SIGTERM when the parent dies (no-op elsewhere)."""
-    if sys.platform.startswith("linux"):
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM, 0, 0, 0)
-
-
 def wait_ready(proc: subprocess.Popen, port: int, log: Path) -> None:
     """Poll ``/v1/health`` until it answers 200; fail with the server's log if it exits or takes too long."""
     deadline = time.monotonic() + START_TIMEOUT_S
@@ -151,7 +145,7 @@ def start_server(model_dir: Path, port: int, log: Path, *flags: str) -> subproce
     _install_cleanup()
     with log.open("wb") as out:
         proc = subprocess.Popen(
-            cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=_die_with_parent
+            cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent
         )
     _started.append(proc)
     try:
