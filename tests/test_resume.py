@@ -7,11 +7,12 @@ import json
 import shutil
 
 import pytest
+import torch
 import yaml
 
 from training.config import load_config, save_config
 from training.resume import changed_settings, check_resumable
-from training.train import main
+from training.train import fit, main
 
 BASE = {"data": {"src_lang": "de", "tgt_lang": "en", "vocab_size": 300}, "model": {"emb_dim": 256}}
 
@@ -75,3 +76,22 @@ def test_export_only_of_a_copied_run_uses_the_requested_name(trained_run, monkey
     assert meta["name"] == "copied"
     assert (trained_run.workdir / "runs/copied/checkpoints/averaged.ckpt").is_file()
     assert (trained_run.workdir / "runs/copied/eval/test_2016_flickr.json").is_file()
+
+
+def test_training_a_copied_run_on_keeps_one_last_checkpoint(trained_run, monkeypatch):
+    """A run folder copied under another name and trained on (the way README's longer runs continue
+    shorter ones) keeps writing checkpoints/last.ckpt, so a kill resumes from the newest steps; no stale
+    last.ckpt beside a new last-v1.ckpt."""
+    monkeypatch.chdir(trained_run.workdir)
+    shutil.copytree("runs/smoke", "runs/longer", ignore=shutil.ignore_patterns("finished.json"))
+    raw = yaml.safe_load(trained_run.config.read_text())
+    raw["train"]["max_epochs"] = 3
+    (trained_run.workdir / "longer.yaml").write_text(yaml.safe_dump(raw))
+    fit(load_config("longer.yaml"))
+    names = sorted(p.name for p in (trained_run.workdir / "runs/longer/checkpoints").glob("last*.ckpt"))
+    assert names == ["last.ckpt"]
+    shorter, longer = (
+        torch.load(trained_run.workdir / f"runs/{run}/checkpoints/last.ckpt", map_location="cpu", weights_only=False)
+        for run in ("smoke", "longer")
+    )
+    assert longer["epoch"] == shorter["epoch"] + 1 and longer["global_step"] > shorter["global_step"]

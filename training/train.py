@@ -79,8 +79,12 @@ def build_trainer(cfg: Config, out: Path) -> tuple[pl.Trainer, ModelCheckpoint]:
     )
     # last.ckpt every N steps (a killed run loses at most N steps) and at every epoch end
     epoch_end = ModelCheckpoint(dirpath=out / "checkpoints", filename="last", enable_version_counter=False)
-    last = ModelCheckpoint(
-        dirpath=out / "checkpoints", save_top_k=0, save_last=True, every_n_train_steps=train.checkpoint_every_n_steps
+    last = ModelCheckpoint(  # no version counter: a copied run trained on must not leave last.ckpt stale
+        dirpath=out / "checkpoints",
+        save_top_k=0,
+        save_last=True,
+        every_n_train_steps=train.checkpoint_every_n_steps,
+        enable_version_counter=False,
     )
     callbacks = [best, last, epoch_end, EarlyStopping("val_bleu", mode="max", patience=train.patience), TrainingClock()]
     if train.keep_epoch_checkpoints:  # the last N epochs' weights: "step" only grows, so top-k by step = last k
