@@ -18,7 +18,7 @@ THREADS ?= 32
 ROUTE_PAIRS ?= false
 export MULTI30K_MIRROR ?= $(abspath ../shared/data/multi30k)
 
-.PHONY: install data train export evaluate translate heatmap serve bench bench-serve sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval guided-links test lint format clean
+.PHONY: install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval guided-links test lint format clean
 
 install: $(VENV)/.installed
 
@@ -63,6 +63,9 @@ bench-abuse: install  ## slow connections, floods of large requests and memory o
 bench-serve: install  ## one server for PACKAGES (or MODEL), each of QUANTIZE (fp32, int8, bf16): paragraphs and sentences of mixed pairs at 1, 8, 32 clients; JSON in bench/results/
 	$(PY) -m bench.serve_bench --model $(if $(filter command line environment,$(origin MODEL)),$(MODEL),$(PACKAGES)) \
 		--quantize $(QUANTIZE) --workers $(WORKERS) --threads $(THREADS) --route-pairs $(ROUTE_PAIRS)
+
+bench-batching: install  ## decode time per call against batch size for PACKAGES (or MODEL), int8, one thread, and the many/one-client ratio decoding allows; JSON in bench/results/
+	$(PY) -m bench.bench_batching --model $(if $(filter command line environment,$(origin MODEL)),$(MODEL),$(PACKAGES))
 
 sweep: install  ## beam size x length penalty of MODEL (several: an ensemble) on val; rows go to experiments/results.jsonl
 	$(PY) -m experiments.sweep --model $(MODEL) --split val --beams 1 3 5 10 --alphas 0 0.6 1.0 1.5
