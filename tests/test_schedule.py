@@ -9,7 +9,7 @@ import torch
 
 from training.config import Config, TrainConfig
 from training.module import TranslationModule
-from training.train import resolve_precision
+from training.train import resolve_precision, scoring_device
 from translator.config import ModelConfig
 
 TINY = ModelConfig(src_vocab_size=20, tgt_vocab_size=20, emb_dim=8, hidden_size=8, enc_layers=1, dec_layers=1)
@@ -88,3 +88,18 @@ def test_auto_precision_without_the_cpu_probe_is_fp32(monkeypatch):
 
     monkeypatch.setattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", missing)
     assert resolve_precision("auto") == "32-true"
+
+
+@pytest.mark.parametrize(
+    ("accelerator", "cuda", "expected"),
+    [
+        ("auto", True, "cuda"),
+        ("gpu", True, "cuda"),
+        ("cuda", True, "cuda"),
+        ("cpu", True, "cpu"),
+        ("auto", False, "cpu"),
+    ],
+)
+def test_the_package_is_scored_on_the_gpu_only_where_training_may_use_one(monkeypatch, accelerator, cuda, expected):
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)
+    assert scoring_device(Config(model=TINY, train=TrainConfig(accelerator=accelerator))) == expected

@@ -199,6 +199,12 @@ def export_source(result: FitResult) -> tuple[Path, dict]:
     return out, {"averaged_from": [p.name for p in paths]}
 
 
+def scoring_device(cfg: Config) -> str:
+    """Where the finished package is scored: the GPU when training may use one and there is one (beam search
+    of val and test in seconds), else the CPU."""
+    return "cuda" if cfg.train.accelerator in ("auto", "gpu", "cuda") and torch.cuda.is_available() else "cpu"
+
+
 def finish(result: FitResult, package: Path) -> None:
     """Export the best (or averaged) checkpoint, evaluate it on val and test_2016_flickr and record
     the scores in the package's metadata."""
@@ -208,7 +214,7 @@ def finish(result: FitResult, package: Path) -> None:
         extra = {"hardware": result.hardware, "train_seconds": round(result.seconds, 1)}
     source, averaged = export_source(result)
     export(cfg, source, package, {**extra, **averaged})
-    translator = Translator.load(package)
+    translator = Translator.load(package, scoring_device(cfg))
     val = evaluate_split(cfg, package, "valid", translator)
     report = evaluate_split(cfg, package, "test", translator)
     best_bleu = None if math.isnan(result.best_bleu) else result.best_bleu  # JSON has no NaN
