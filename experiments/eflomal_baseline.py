@@ -19,7 +19,22 @@ from experiments.alignment_data import GOLD_DIR, moses_lowercase, read_gold
 from experiments.record import append
 from training.guided import eflomal_directions
 from translator.evaluate import read_lines
-from translator.links import SYMMETRISATIONS, alignment_error_rate, symmetrise
+from translator.links import SYMMETRISATIONS, Link, alignment_error_rate, symmetrise
+
+
+def multi30k_pairs(data_dir: str | Path) -> list[tuple[str, str]]:
+    """Multi30k en-fr train in the gold set's form (Moses-tokenized, lowercased): (English, French) pairs."""
+    data = Path(data_dir)
+    train_en = moses_lowercase(read_lines(data / "train.en"), "en")
+    train_fr = moses_lowercase(read_lines(data / "train.fr"), "fr")
+    return list(zip(train_en, train_fr, strict=True))
+
+
+def eflomal_on(train: list[tuple[str, str]], pairs: list[tuple[str, str]]) -> tuple[list[set[Link]], list[set[Link]]]:
+    """eflomal run once over ``train`` plus ``pairs``: the forward and reverse links of ``pairs`` only."""
+    with tempfile.TemporaryDirectory() as tmp:
+        forward, reverse = eflomal_directions(train + pairs, Path(tmp))
+    return forward[-len(pairs) :], reverse[-len(pairs) :]
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -29,17 +44,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--no-record", action="store_true", help="do not append the rows to experiments/results.jsonl")
     args = p.parse_args(argv)
     pairs, gold = read_gold(Path(args.gold_dir) / "dev.src-tgt", Path(args.gold_dir) / "dev.gold")
-    data = Path(args.data_dir)
-    train_en = moses_lowercase(read_lines(data / "train.en"), "en")
-    train_fr = moses_lowercase(read_lines(data / "train.fr"), "fr")
-    src = train_en + [en for en, _ in pairs]
-    tgt = train_fr + [fr for _, fr in pairs]
-    with tempfile.TemporaryDirectory() as tmp:
-        forward, reverse = eflomal_directions(list(zip(src, tgt, strict=True)), Path(tmp))
-    forward, reverse = forward[-len(pairs) :], reverse[-len(pairs) :]
+    train = multi30k_pairs(args.data_dir)
+    forward, reverse = eflomal_on(train, pairs)
     rows = [("forward (en->fr)", forward), ("reverse (fr->en)", reverse)]
     rows += [(how, [symmetrise(f, r, how) for f, r in zip(forward, reverse, strict=True)]) for how in SYMMETRISATIONS]
-    print(f"eflomal on {len(train_en)} Multi30k pairs + {len(pairs)} dev pairs\n")
+    print(f"eflomal on {len(train)} Multi30k pairs + {len(pairs)} dev pairs\n")
     print("| eflomal links | AER | precision | recall |\n| --- | ---: | ---: | ---: |")
     for name, links in rows:
         score = alignment_error_rate(gold, links)
@@ -53,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
                     "precision": score.precision,
                     "recall": score.recall,
                     "pairs": score.pairs,
-                    "train_pairs": len(train_en),
+                    "train_pairs": len(train),
                 }
             )
     return 0
