@@ -16,9 +16,13 @@ PORT ?= 8080
 WORKERS ?= 1
 THREADS ?= 32
 ROUTE_PAIRS ?= false
+WPT_DEV ?= $(abspath ../shared/data/alignment/en-fr-wpt03)
+PAIRS_TO_ALIGN ?= $(if $(PAIRS),$(PAIRS),$(WPT_DEV)/dev.src-tgt)
+GOLD ?= $(if $(PAIRS),,$(WPT_DEV)/dev.gold)
+RECIPE ?= recipe
 export MULTI30K_MIRROR ?= $(abspath ../shared/data/multi30k)
 
-.PHONY: install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval guided-links test lint format clean
+.PHONY: install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links test lint format clean
 
 install: $(VENV)/.installed
 
@@ -83,6 +87,10 @@ alignment-eval: install  ## AER of eflomal and of the en-fr/fr-en attention on t
 	$(PY) -m training.corpus --config configs/en-fr.yaml
 	$(PY) -m experiments.eflomal_baseline
 	$(PY) -m experiments.alignment_aer --forward $(or $(FORWARD),artifacts/en-fr) --backward $(or $(BACKWARD),artifacts/fr-en)
+
+alignment-recipe: install  ## the best alignment recipe for PAIRS (default the WPT dev pairs): both guided directions trained on Multi30k + PAIRS, links in runs/<RECIPE>-links.txt; with GOLD, AER beside eflomal
+	$(PY) -m training.corpus --config configs/en-fr.yaml
+	$(PY) -m experiments.alignment_recipe --pairs $(PAIRS_TO_ALIGN) --name $(RECIPE) $(if $(GOLD),--gold $(GOLD))
 
 guided-links: install  ## eflomal word links of CONFIG's training pairs, for guided alignment (data.alignment_links)
 	$(PY) -m training.corpus --config $(CONFIG)

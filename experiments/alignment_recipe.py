@@ -1,0 +1,139 @@
+"""The best alignment recipe of the README, for any English-French pairs, in one command: both directions
+guided by eflomal and trained on Multi30k plus the text to align, then combined (``mean`` + ``mutual``).
+
+    python -m experiments.alignment_recipe --pairs heldout.src-tgt [--gold heldout.gold] [--name heldout]
+
+``make alignment-recipe PAIRS=… GOLD=…`` runs it. Steps, each skipped when its output is already there (so a
+killed run goes on where it stopped; training itself resumes from ``last.ckpt``):
+
+1. the corpus: Multi30k en-fr train followed by the pairs' text (``experiments.indomain_corpus``), in
+   ``runs/<name>-corpus/``;
+2. one config a direction: the template (``--forward-template``, ``--backward-template``) with that corpus as
+   ``data.train`` and its own links file, saved as ``runs/<name>-configs/<name>-en-fr.yaml`` / ``-fr-en.yaml``
+   (so the runs are ``runs/<name>-en-fr`` and the packages ``artifacts/<name>-en-fr``);
+3. eflomal's intersection links of each config's training pairs (``python -m training.guided``);
+4. ``python -m training.train`` of each config, in its own process, as ``make train`` runs it;
+5. the links of the pairs (English word i, French word j), one Pharaoh line a pair, in ``runs/<name>-links.txt``;
+6. with ``--gold`` (1-indexed ``i-j`` sure and ``ipj`` possible links, as the WPT set): AER, precision and
+   recall of those links and of eflomal's intersection over Multi30k train plus the pairs (the baseline's
+   protocol, ``experiments.eflomal_baseline``), one row each to ``experiments/results.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import subprocess
+import sys
+from pathlib import Path
+
+from experiments.alignment_aer import forced
+from experiments.alignment_data import read_gold
+from experiments.eflomal_baseline import eflomal_on, multi30k_pairs
+from experiments.indomain_corpus import main as write_corpus
+from experiments.record import append
+from training.config import CorpusFiles, load_config, save_config
+from training.guided import main as write_links
+from translator.align import AlignMethod, combined_links, read_pairs_file
+from translator.files import atomic_write_text
+from translator.links import Link, alignment_error_rate, format_links, symmetrise
+
+LEVERS = Path(__file__).resolve().parents[1] / "configs" / "levers"
+FORWARD_TEMPLATE = LEVERS / "en-fr-guided-indomain-uniform-18ep.yaml"
+BACKWARD_TEMPLATE = LEVERS / "fr-en-guided-indomain-uniform.yaml"
+METHOD = AlignMethod("mutual", symmetrise="mean")  # the best dev method (README "Alignment quality")
+TEACHER = "intersection"  # eflomal's links the models are taught, and the baseline's row
+
+
+def direction_config(template: str | Path, name: str, corpus: Path, out_dir: Path) -> Path:
+    """The template with ``corpus`` as training data and its own run name and links file -> the saved file."""
+    cfg = load_config(template)
+    src, tgt = cfg.data.src_lang, cfg.data.tgt_lang
+    run = f"{name}-{src}-{tgt}"
+    train = CorpusFiles(src=str(corpus / f"train.{src}"), tgt=str(corpus / f"train.{tgt}"))
+    data = dataclasses.replace(cfg.data, train=train, alignment_links=f"runs/{run}/train.links")
+    out_dir.mkdir(parents=True, exist_ok=True)
+    path = out_dir / f"{run}.yaml"
+    save_config(dataclasses.replace(cfg, name=run, data=data), path)
+    return path
+
+
+def train_direction(config: Path, threads: int | None) -> Path:
+    """eflomal links (once), then the training and export of one direction -> its package folder."""
+    cfg = load_config(config)
+    if not Path(cfg.data.alignment_links).is_file() and write_links(["--config", str(config), "--symmetrise", TEACHER]):
+        raise RuntimeError(f"the eflomal links of {config} could not be made")
+    command = [sys.executable, "-m", "training.train", "--config", str(config)]
+    if threads is not None:
+        command += ["--threads", str(threads)]
+    if subprocess.run(command, check=False).returncode != 0:
+        raise RuntimeError(f"training {config} failed (its own error is above)")
+    return Path("artifacts") / cfg.name
+
+
+def recipe_links(forward: Path, backward: Path, pairs: list[tuple[str, str]]) -> list[set[Link]]:
+    """(English word, French word) links of every pair: both packages force-aligned, mean + mutual."""
+    fwd, bwd = forced(str(forward), pairs, False), forced(str(backward), pairs, True)
+    return [combined_links(f, b, METHOD) for f, b in zip(fwd, bwd, strict=True)]
+
+
+def score(pairs_path: str, gold_path: str, links: list[set[Link]], data_dir: str, name: str, record: bool) -> None:
+    """Print (and record) AER, precision and recall of ``links`` and of eflomal on the same pairs."""
+    pairs, gold = read_gold(pairs_path, gold_path)
+    forward, reverse = eflomal_on(multi30k_pairs(data_dir), pairs)
+    rows = [
+        (f"attention, both directions, mean {METHOD.name}", links),
+        (f"eflomal {TEACHER}", [symmetrise(f, r, TEACHER) for f, r in zip(forward, reverse, strict=True)]),
+    ]
+    print(f"\n{len(pairs)} pairs, gold {gold_path}")
+    print("| aligner | AER % | precision % | recall % |\n| --- | ---: | ---: | ---: |")
+    for aligner, predicted in rows:
+        result = alignment_error_rate(gold, predicted)
+        print(f"| {aligner} | {100 * result.aer:.2f} | {100 * result.precision:.2f} | {100 * result.recall:.2f} |")
+        record = {"aer": result.aer, "precision": result.precision, "recall": result.recall, "gold": gold_path}
+        if record:
+            append({"kind": "alignment", "name": f"recipe {name}: {aligner}", **record, "pairs": len(pairs)})
+
+
+def run(args: argparse.Namespace) -> None:
+    pairs = read_pairs_file(args.pairs)  # errors before any step writes
+    if args.gold:
+        read_gold(args.pairs, args.gold)
+    corpus = Path("runs") / f"{args.name}-corpus"
+    corpus_args = ["--data-dir", args.data_dir, "--pairs", args.pairs, "--out", str(corpus)]
+    if not (corpus / "train.fr").is_file() and write_corpus(corpus_args):
+        raise RuntimeError("the corpus could not be written")
+    configs = Path("runs") / f"{args.name}-configs"
+    packages = [
+        train_direction(direction_config(template, args.name, corpus, configs), args.threads)
+        for template in (args.forward_template, args.backward_template)
+    ]
+    links = recipe_links(packages[0], packages[1], pairs)
+    out = Path("runs") / f"{args.name}-links.txt"
+    atomic_write_text(out, "".join(format_links(pair) + "\n" for pair in links))
+    print(f"{len(links)} pairs aligned ({METHOD.symmetrise} {METHOD.name}) into {out}")
+    if args.gold:
+        score(args.pairs, args.gold, links, args.data_dir, args.name, not args.no_record)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--pairs", required=True, help="the pairs to align: 'english ||| french' lines")
+    p.add_argument("--gold", help="their gold links, 1-indexed (i-j sure, ipj possible): print AER")
+    p.add_argument("--name", default="recipe", help="prefix of the run, config, package and links names")
+    p.add_argument("--data-dir", default="data/multi30k", help="Multi30k text (make data CONFIG=configs/en-fr.yaml)")
+    p.add_argument("--forward-template", default=str(FORWARD_TEMPLATE), help="en->fr config to copy")
+    p.add_argument("--backward-template", default=str(BACKWARD_TEMPLATE), help="fr->en config to copy")
+    p.add_argument("--threads", type=int, help="CPU threads of each training (train.threads)")
+    p.add_argument("--no-record", action="store_true", help="do not append the AER rows to experiments/results.jsonl")
+    args = p.parse_args(argv)
+    try:
+        run(args)
+    except (ValueError, OSError, RuntimeError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,168 @@
+"""The one-command alignment recipe on a tiny scale: two tiny guided models trained on a slice of Multi30k plus
+the pairs to align; its links are those of `translator align` with both packages; AER against hand-made gold;
+a second run repeats no step; bad input stops it before anything is written."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import pytest
+import yaml
+
+from experiments.alignment_recipe import main
+from tests.conftest import require_mirror
+from translator.align import read_links_file
+from translator.cli import main as translator_main
+from translator.links import alignment_error_rate, parse_links
+
+PAIRS = [
+    ("a dog runs on the grass .", "un chien court sur l' herbe ."),
+    ("two men are playing soccer .", "deux hommes jouent au football ."),
+    ("a woman is sitting on a bench .", "une femme est assise sur un banc ."),
+]
+GOLD = ["1-1 2-2 3-3 4-4 5-5 6-6 7-7", "1-1 2-2 3p3 4-3 5p4 5-5 6-6", "1-1 2-2 3-3 4-4 5-5 6-6 7-7 8-8"]
+
+
+def template(src: str, tgt: str) -> dict:
+    """A tiny guided config in the recipe's form (data.train and the links file are replaced by it)."""
+    return {
+        "data": {
+            "src_lang": src,
+            "tgt_lang": tgt,
+            "train": {"src": f"placeholder.{src}", "tgt": f"placeholder.{tgt}"},
+            "valid": {"src": f"multi30k/val.{src}", "tgt": f"multi30k/val.{tgt}"},
+            "vocab_size": 250,
+            "alignment_words": "moses",
+            "alignment_links": "placeholder.links",
+        },
+        "model": {"emb_dim": 16, "hidden_size": 32, "enc_layers": 1, "dec_layers": 1, "dropout": 0.0},
+        "train": {
+            "batch_tokens": 1000,
+            "lr": 0.005,
+            "warmup_steps": 10,
+            "max_epochs": 1,
+            "guided_alignment_weight": 0.5,
+            "guided_unlinked": "uniform",
+            "precision": "32-true",
+            "accelerator": "cpu",
+            "threads": 1,
+        },  # fmt: skip
+        "decode": {"beam_size": 1, "max_len_ratio": 1.2, "max_len_offset": 5},
+    }
+
+
+@pytest.fixture(scope="module")
+def recipe_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A working directory with 400 Multi30k en-fr pairs, 20 val pairs, the pairs and gold, two templates."""
+    mirror = require_mirror()
+    work = tmp_path_factory.mktemp("recipe")
+    (work / "multi30k").mkdir()
+    for split, n in (("train", 400), ("val", 20)):
+        for lang in ("en", "fr"):
+            with gzip.open(mirror / f"{split}.{lang}.gz", "rt", encoding="utf-8") as handle:
+                lines = [next(handle) for _ in range(n)]
+            (work / "multi30k" / f"{split}.{lang}").write_text("".join(lines), encoding="utf-8")
+    (work / "pairs.txt").write_text("".join(f"{en} ||| {fr}\n" for en, fr in PAIRS), encoding="utf-8")
+    (work / "gold.txt").write_text("\n".join(GOLD) + "\n", encoding="utf-8")
+    for src, tgt in (("en", "fr"), ("fr", "en")):
+        (work / f"{src}-{tgt}.yaml").write_text(yaml.safe_dump(template(src, tgt)), encoding="utf-8")
+    return work
+
+
+def recipe(*extra: str) -> list[str]:
+    args = ["--pairs", "pairs.txt", "--name", "tiny", "--data-dir", "multi30k", "--no-record"]
+    return args + ["--forward-template", "en-fr.yaml", "--backward-template", "fr-en.yaml", *extra]
+
+
+@pytest.fixture(scope="module")
+def finished(recipe_dir: Path) -> tuple[Path, str]:
+    """The recipe run once with gold links: the working directory and what it printed."""
+    with pytest.MonkeyPatch.context() as mp:
+        mp.chdir(recipe_dir)
+        out = io.StringIO()
+        with redirect_stdout(out):
+            code = main(recipe("--gold", "gold.txt"))
+    assert code == 0
+    return recipe_dir, out.getvalue()
+
+
+def test_the_corpus_is_multi30k_followed_by_the_pairs(finished) -> None:
+    work, _ = finished
+    english = (work / "runs/tiny-corpus/train.en").read_text(encoding="utf-8").splitlines()
+    assert len(english) == 400 + len(PAIRS)
+    assert english[-len(PAIRS) :] == [en for en, _ in PAIRS]
+
+
+def test_each_direction_is_trained_from_its_template_on_that_corpus(finished) -> None:
+    work, _ = finished
+    for src, tgt in (("en", "fr"), ("fr", "en")):
+        config = yaml.safe_load((work / f"runs/tiny-configs/tiny-{src}-{tgt}.yaml").read_text(encoding="utf-8"))
+        assert config["data"]["train"] == {
+            "src": f"runs/tiny-corpus/train.{src}",
+            "tgt": f"runs/tiny-corpus/train.{tgt}",
+        }
+        assert config["data"]["alignment_links"] == f"runs/tiny-{src}-{tgt}/train.links"
+        assert config["model"]["hidden_size"] == 32 and config["train"]["guided_unlinked"] == "uniform"
+        links = (work / f"runs/tiny-{src}-{tgt}/train.links").read_text(encoding="utf-8").splitlines()
+        assert len(links) == 400 + len(PAIRS)
+        assert (
+            json.loads((work / f"artifacts/tiny-{src}-{tgt}/metadata.json").read_text())["name"] == f"tiny-{src}-{tgt}"
+        )
+
+
+def test_the_links_are_those_of_translator_align_with_both_packages(finished, monkeypatch, capsys) -> None:
+    work, _ = finished
+    monkeypatch.chdir(work)
+    capsys.readouterr()
+    code = translator_main(["align", "--model", "artifacts/tiny-en-fr", "--reverse-model", "artifacts/tiny-fr-en",
+                            "--symmetrise", "mean", "--rule", "mutual", "--input", "pairs.txt"])  # fmt: skip
+    assert code == 0
+    assert (work / "runs/tiny-links.txt").read_text(encoding="utf-8") == capsys.readouterr().out
+
+
+def test_the_printed_aer_is_that_of_the_links_file_against_the_gold(finished) -> None:
+    work, printed = finished
+    gold = [parse_links(line, one_indexed=True) for line in GOLD]
+    ours = alignment_error_rate(gold, [g.sure for g in read_links_file(work / "runs/tiny-links.txt")])
+    row = next(line for line in printed.splitlines() if line.startswith("| attention"))
+    assert row.split("|")[2].strip() == f"{100 * ours.aer:.2f}"
+    assert any(line.startswith("| eflomal intersection |") for line in printed.splitlines())
+
+
+def test_a_second_run_repeats_no_step(finished, monkeypatch, capfd) -> None:
+    work, _ = finished
+    monkeypatch.chdir(work)
+    links_before = (work / "runs/tiny-en-fr/train.links").stat().st_mtime_ns
+    corpus_before = (work / "runs/tiny-corpus/train.en").stat().st_mtime_ns
+    capfd.readouterr()
+    assert main(recipe()) == 0
+    err = capfd.readouterr().err
+    assert err.count("has finished training under these settings") == 2
+    assert (work / "runs/tiny-en-fr/train.links").stat().st_mtime_ns == links_before
+    assert (work / "runs/tiny-corpus/train.en").stat().st_mtime_ns == corpus_before
+
+
+@pytest.mark.parametrize(
+    ("pairs", "gold", "message"),
+    [
+        ("a dog . un chien .\n", None, "separators"),
+        ("a dog . ||| un chien .\n", "1-1 2-2\n3-3\n", "lines but there are 1"),
+        ("a dog . ||| un chien .\n", "1-9\n", "1"),
+        (b"a dog \xff ||| un chien .\n", None, "UTF-8"),
+    ],
+)
+def test_bad_input_is_one_error_line_and_nothing_written(tmp_path, monkeypatch, capsys, pairs, gold, message) -> None:
+    monkeypatch.chdir(tmp_path)
+    Path("p.txt").write_bytes(pairs if isinstance(pairs, bytes) else pairs.encode())
+    args = ["--pairs", "p.txt", "--name", "bad", "--no-record"]
+    if gold is not None:
+        Path("g.txt").write_text(gold, encoding="utf-8")
+        args += ["--gold", "g.txt"]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1 and message in err
+    assert not Path("runs").exists() and not Path("artifacts").exists()
