@@ -45,6 +45,13 @@ METHOD = AlignMethod("mutual", symmetrise="mean")  # the best dev method (README
 TEACHER = "intersection"  # eflomal's links the models are taught, and the baseline's row
 
 
+def check_template(template: str | Path, src: str, tgt: str) -> None:
+    """The template must load and translate ``src`` -> ``tgt`` (links are read as English word, French word)."""
+    data = load_config(template).data
+    if (data.src_lang, data.tgt_lang) != (src, tgt):
+        raise ValueError(f"{template} translates {data.src_lang}->{data.tgt_lang}; the recipe needs {src}->{tgt} there")
+
+
 def direction_config(template: str | Path, name: str, corpus: Path, out_dir: Path) -> Path:
     """The template with ``corpus`` as training data and its own run name and links file -> the saved file."""
     cfg = load_config(template)
@@ -99,6 +106,8 @@ def run(args: argparse.Namespace) -> None:
     pairs = read_pairs_file(args.pairs)  # errors before any step writes
     if args.gold:
         read_gold(args.pairs, args.gold)
+    check_template(args.forward_template, "en", "fr")
+    check_template(args.backward_template, "fr", "en")
     corpus = Path("runs") / f"{args.name}-corpus"
     corpus_args = ["--data-dir", args.data_dir, "--pairs", args.pairs, "--out", str(corpus)]
     if not (corpus / "train.fr").is_file() and write_corpus(corpus_args):

@@ -166,3 +166,16 @@ def test_bad_input_is_one_error_line_and_nothing_written(tmp_path, monkeypatch, 
     err = capsys.readouterr().err
     assert err.startswith("error: ") and len(err.strip().splitlines()) == 1 and message in err
     assert not Path("runs").exists() and not Path("artifacts").exists()
+
+
+def test_templates_of_the_wrong_direction_are_refused_before_anything_is_written(
+    recipe_dir, tmp_path, monkeypatch, capsys
+):
+    monkeypatch.chdir(tmp_path)
+    Path("p.txt").write_text("a dog . ||| un chien .\n", encoding="utf-8")
+    forward, backward = str(recipe_dir / "en-fr.yaml"), str(recipe_dir / "fr-en.yaml")
+    args = ["--pairs", "p.txt", "--no-record", "--forward-template", backward, "--backward-template", forward]
+    assert main(args) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "the recipe needs en->fr" in err
+    assert not Path("runs").exists()
