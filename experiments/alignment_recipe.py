@@ -97,9 +97,9 @@ def score(pairs_path: str, gold_path: str, links: list[set[Link]], data_dir: str
     for aligner, predicted in rows:
         result = alignment_error_rate(gold, predicted)
         print(f"| {aligner} | {100 * result.aer:.2f} | {100 * result.precision:.2f} | {100 * result.recall:.2f} |")
-        record = {"aer": result.aer, "precision": result.precision, "recall": result.recall, "gold": gold_path}
         if record:
-            append({"kind": "alignment", "name": f"recipe {name}: {aligner}", **record, "pairs": len(pairs)})
+            scores = {"aer": result.aer, "precision": result.precision, "recall": result.recall, "gold": gold_path}
+            append({"kind": "alignment", "name": f"recipe {name}: {aligner}", **scores, "pairs": len(pairs)})
 
 
 def run(args: argparse.Namespace) -> None:

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from experiments.alignment_recipe import main
+from experiments.record import RESULTS
 from tests.conftest import require_mirror
 from translator.align import read_links_file
 from translator.cli import main as translator_main
@@ -81,12 +82,14 @@ def recipe(*extra: str) -> list[str]:
 @pytest.fixture(scope="module")
 def finished(recipe_dir: Path) -> tuple[Path, str]:
     """The recipe run once with gold links: the working directory and what it printed."""
+    results_before = RESULTS.read_bytes() if RESULTS.exists() else b""
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(recipe_dir)
         out = io.StringIO()
         with redirect_stdout(out):
             code = main(recipe("--gold", "gold.txt"))
     assert code == 0
+    assert (RESULTS.read_bytes() if RESULTS.exists() else b"") == results_before  # --no-record: no row appended
     return recipe_dir, out.getvalue()
 
 
