@@ -29,15 +29,12 @@ from experiments.alignment_data import GOLD_DIR, read_gold
 from experiments.eflomal_baseline import eflomal_on, multi30k_pairs
 from experiments.record import append
 from translator.align import COMBINATIONS, AlignMethod, combined_links
-from translator.links import RULES, SYMMETRISATIONS, GoldLinks, Link, symmetrise
+from translator.links import RULES, SYMMETRISATIONS, GoldLinks, Link, link_counts, symmetrise
 
 
 def sentence_counts(gold: Sequence[GoldLinks], predicted: Sequence[Iterable[Link]]) -> np.ndarray:
-    """Per sentence: |A|, |S|, |A & S|, |A & P| (P includes S) -> (N, 4), the terms AER sums over a corpus."""
-    rows = []
-    for g, p in zip(gold, predicted, strict=True):
-        links = set(p)
-        rows.append((len(links), len(g.sure), len(links & g.sure), len(links & (g.sure | g.possible))))
+    """``translator.links.link_counts`` as an array: (N, 4) per sentence |A|, |S|, |A & S|, |A & P|."""
+    rows = link_counts(gold, predicted)
     return np.asarray(rows, dtype=np.int64).reshape(len(rows), 4)
 
 

@@ -156,17 +156,21 @@ class AerScore:
     pairs: int
 
 
-def alignment_error_rate(gold: Sequence[GoldLinks], predicted: Sequence[Iterable[Link]]) -> AerScore:
-    """AER over a corpus: the counts are summed over the pairs, then the ratios taken."""
+def link_counts(gold: Sequence[GoldLinks], predicted: Sequence[Iterable[Link]]) -> list[tuple[int, int, int, int]]:
+    """Per pair: |A|, |S|, |A & S|, |A & P| (P includes S), the terms AER sums over a corpus."""
     if len(gold) != len(predicted):
         raise LinkError(f"{len(gold)} gold lines but {len(predicted)} predicted lines")
-    a_total = s_total = a_and_s = a_and_p = 0
+    counts = []
     for g, p in zip(gold, predicted, strict=True):
         links = set(p)
-        a_total += len(links)
-        s_total += len(g.sure)
-        a_and_s += len(links & g.sure)
-        a_and_p += len(links & (g.sure | g.possible))
+        counts.append((len(links), len(g.sure), len(links & g.sure), len(links & (g.sure | g.possible))))
+    return counts
+
+
+def alignment_error_rate(gold: Sequence[GoldLinks], predicted: Sequence[Iterable[Link]]) -> AerScore:
+    """AER over a corpus: the counts are summed over the pairs, then the ratios taken."""
+    counts = link_counts(gold, predicted)
+    a_total, s_total, a_and_s, a_and_p = (sum(column) for column in zip(*counts)) if counts else (0, 0, 0, 0)
     denominator = a_total + s_total
     return AerScore(
         aer=1.0 - (a_and_s + a_and_p) / denominator if denominator else 0.0,
