@@ -75,6 +75,7 @@ def free_port() -> int:
 def start_server(args: argparse.Namespace, quantize: str, port: int, log: Path) -> subprocess.Popen:
     """Start ``python -m serve`` with every package and this benchmark's settings (see ``launch_server``)."""
     names = ("workers", "threads", "torch_threads", "decode_slots", "max_batch_size", "max_wait_ms", "route_pairs")
+    names += ("device",)
     flags = [f"--{name.replace('_', '-')}={getattr(args, name)}" for name in names]
     return launch_server(["--model", *args.model, f"--quantize={quantize}", *flags], port, log)
 
@@ -203,6 +204,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--torch-threads", type=int, default=1)
     p.add_argument("--decode-slots", type=int, default=0, help="decode calls at once per worker (0: cores / workers)")
     p.add_argument("--route-pairs", choices=("true", "false"), default="false", help="nginx sends a pair to one worker")
+    p.add_argument("--device", default="cpu", help="where the server decodes: cpu, cuda or cuda:N")
     p.add_argument("--max-batch-size", type=int, default=32)
     p.add_argument("--max-wait-ms", type=float, default=20.0)
     p.add_argument("--out", help="JSON output path (default bench/results/serve-<host>-<date>.json)")

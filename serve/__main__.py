@@ -20,6 +20,8 @@ SHORT_HELP = {
     "separates them with os.pathsep",
     "quantize": "auto (the package's metadata), none (fp32), int8 (dynamic int8, CPU) or bf16 (bfloat16); "
     "env SERVE_QUANTIZE",
+    "device": "cpu (default), cuda or cuda:N: where every package decodes (the workers share the GPU); "
+    "env SERVE_DEVICE",
     "host": "address to bind (default 127.0.0.1)",
     "port": "port to bind (default 8080; 0 picks a free one)",
     "workers": "gunicorn worker processes, each with its own copy of the model",

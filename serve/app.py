@@ -43,7 +43,7 @@ def _translators(models: Models, settings: Settings) -> list[Translator]:
     items = [models] if isinstance(models, Translator | str | Path) else list(models)
     loaded = [item for item in items if isinstance(item, Translator)]
     paths = [p for item in items if not isinstance(item, Translator) for p in str(item).split(os.pathsep) if p]
-    return loaded + (load_translators(paths, settings.translator_quantize) if paths else [])
+    return loaded + (load_translators(paths, settings.translator_quantize, settings.device) if paths else [])
 
 
 def create_app(models: Models, settings: Settings | None = None) -> Flask:

@@ -12,6 +12,8 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+import torch
+
 from serve.gate import WorkerGates
 from serve.schema import ApiError
 from serve.service import Pair, TranslationService, pair_of
@@ -37,13 +39,15 @@ def package_dirs(paths: Sequence[str | Path]) -> list[Path]:
     return found
 
 
-def load_translators(paths: Sequence[str | Path], quantize: str | None) -> list[Translator]:
-    """Load every package of ``paths``; PackageError naming the package that fails, or two packages of one
-    pair (which of them should answer would be a guess)."""
+def load_translators(paths: Sequence[str | Path], quantize: str | None, device: str = "cpu") -> list[Translator]:
+    """Load every package of ``paths`` onto ``device`` ("cpu", "cuda" or "cuda:N"); PackageError naming the
+    package that fails, or two packages of one pair (which of them should answer would be a guess), or a
+    CUDA device on a machine without one."""
+    check_device(device)
     translators: dict[Pair, tuple[Path, Translator]] = {}
     for path in package_dirs(paths):
         try:
-            translator = Translator.load(path, quantize=quantize)
+            translator = Translator.load(path, device=device, quantize=quantize)
         except PackageError as err:
             raise PackageError(str(err) if str(path) in str(err) else f"{path}: {err}") from None
         pair = pair_of(translator)
@@ -51,6 +55,16 @@ def load_translators(paths: Sequence[str | Path], quantize: str | None) -> list[
             raise PackageError(f"{path} and {translators[pair][0]} both translate {pair[0]}->{pair[1]}; keep one")
         translators[pair] = (path, translator)
     return [translator for _, translator in translators.values()]
+
+
+def check_device(device: str) -> None:
+    """PackageError unless ``device`` exists here: the CPU, or a CUDA device index below the count."""
+    if device == "cpu":
+        return
+    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    index = int(device.partition(":")[2] or 0)
+    if index >= count:
+        raise PackageError(f"device {device!r} asked for, but this machine has {count} CUDA device(s)")
 
 
 def _pair_names(pairs: Sequence[Pair]) -> str:
@@ -121,4 +135,4 @@ class Catalog:
             service.close()
 
 
-__all__ = ["Catalog", "Pair", "load_translators", "package_dirs", "pair_of"]
+__all__ = ["Catalog", "Pair", "check_device", "load_translators", "package_dirs", "pair_of"]

@@ -75,12 +75,12 @@ class ModelLoadError(RuntimeError):
     """The model package cannot be loaded."""
 
 
-def check_model(model_dir: str, quantize: str = "auto") -> list[Pair]:
-    """Load the packages (quantized as asked, and translate one sentence with each) in a child process and
-    return their language pairs in catalog order; raise ModelLoadError if it fails."""
+def check_model(model_dir: str, quantize: str = "auto", device: str = "cpu") -> list[Pair]:
+    """Load the packages (onto ``device``, quantized as asked, and translate one sentence with each) in a
+    child process and return their language pairs in catalog order; raise ModelLoadError if it fails."""
     try:
         proc = subprocess.run(
-            [sys.executable, "-m", "serve.loadcheck", model_dir, quantize],
+            [sys.executable, "-m", "serve.loadcheck", model_dir, quantize, device],
             capture_output=True,
             text=True,
             timeout=CHECK_TIMEOUT_S,
@@ -146,7 +146,7 @@ class GunicornServer(BaseApplication):
 def run(settings: Settings) -> None:
     """Check the models and the keys file, then serve until interrupted (blocks): behind nginx when
     ``settings.proxy`` asks for it (``auto``: when installed), else gunicorn on HOST:PORT."""
-    pairs = check_model(settings.model_dir, settings.quantize)
+    pairs = check_model(settings.model_dir, settings.quantize, settings.device)
     if settings.api_keys_file:
         from serve.access import load_keys
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -22,6 +23,7 @@ ENV_PREFIX = "SERVE_"
 # importing prometheus_client (which picks its value storage when first imported)
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 QUANTIZE_CHOICES = ("auto", *QUANTIZATIONS)
+DEVICE = re.compile(r"cpu|cuda(:\d{1,2})?")  # where the packages decode
 
 
 class SettingsError(ConfigError):
@@ -81,11 +83,14 @@ class Settings:
 
     Model: ``quantize`` is ``int8`` (dynamic int8 weights, faster on CPU), ``bf16`` (bfloat16 weights: faster
     on CPUs with native bf16, see ``translator.quantize``), ``none`` (fp32), or ``auto``:
-    whatever the package's metadata asks for (int8 for packages exported with ``--int8``, else fp32).
+    whatever the package's metadata asks for (int8 for packages exported with ``--int8``, else fp32; on a
+    GPU, fp32). ``device`` is where every package decodes: ``cpu``, or ``cuda`` / ``cuda:N`` (all workers
+    share that GPU; int8 is CPU-only); start-up stops when the machine has no such device.
     """
 
     model_dir: str = "artifacts/default"
     quantize: str = "auto"
+    device: str = "cpu"
     host: str = "127.0.0.1"
     port: int = 8080
     workers: int = 1
@@ -123,6 +128,8 @@ class Settings:
         checks = [
             (bool(self.models), "model_dir must name at least one package"),
             (self.quantize in QUANTIZE_CHOICES, f"quantize must be one of {', '.join(QUANTIZE_CHOICES)}"),
+            (DEVICE.fullmatch(self.device) is not None, "device must be cpu, cuda or cuda:N"),
+            (self.device == "cpu" or self.quantize != "int8", "int8 runs on the CPU only: none or bf16 on cuda"),
             (bool(self.host), "host must not be empty"),
             (0 <= self.port <= 65535, "port must be in [0, 65535]"),
             (1 <= self.workers <= 64, "workers must be in [1, 64]"),

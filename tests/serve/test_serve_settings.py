@@ -28,6 +28,9 @@ def test_defaults_env_and_overrides() -> None:
         ({"max_queue": 2}, "max_queue"),
         ({"nonsense": 1}, "unknown setting"),
         ({"quantize": "int4"}, "quantize"),
+        ({"device": "gpu"}, "device must be"),
+        ({"device": "cuda:x"}, "device must be"),
+        ({"device": "cuda", "quantize": "int8"}, "int8 runs on the CPU only"),
     ],
 )
 def test_invalid_settings(overrides: dict, message: str) -> None:
@@ -49,6 +52,12 @@ def test_torch_threads_per_worker(monkeypatch, cores: int, workers: int, setting
     monkeypatch.setattr("serve.settings.os.cpu_count", lambda: cores)
     assert Settings(workers=workers, torch_threads=setting).torch_threads_per_worker == expected
     assert Settings(workers=workers, decode_slots=setting).decode_slots_per_worker == expected  # the same rule
+
+
+def test_device_setting() -> None:
+    assert Settings().device == "cpu"
+    assert load_settings(env={"SERVE_DEVICE": "cuda:1", "SERVE_QUANTIZE": "bf16"}).device == "cuda:1"
+    assert load_settings(vars(build_parser().parse_args(["--device", "cuda"])), env={}).device == "cuda"
 
 
 def test_quantize_setting() -> None:
