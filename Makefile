@@ -16,6 +16,7 @@ PORT ?= 8080
 WORKERS ?= 1
 THREADS ?= 32
 ROUTE_PAIRS ?= false
+DEVICE ?= cpu
 WPT_DEV ?= $(abspath ../shared/data/alignment/en-fr-wpt03)
 PAIRS_TO_ALIGN ?= $(if $(PAIRS),$(PAIRS),$(WPT_DEV)/dev.src-tgt)
 GOLD ?= $(if $(PAIRS),,$(WPT_DEV)/dev.gold)
@@ -53,7 +54,8 @@ heatmap: install  ## alignment heatmap of TEXT as heatmap.png
 	$(PY) -m translator heatmap --model $(MODEL) --text "$(TEXT)" --out heatmap.png
 
 serve: install  ## production server (gunicorn gthread) for MODEL (several packages or folders of them: one server for all their pairs) on HOST:PORT
-	$(PY) -m serve --model $(MODEL) --host $(HOST) --port $(PORT) --workers $(WORKERS) --threads $(THREADS)
+	$(PY) -m serve --model $(MODEL) --host $(HOST) --port $(PORT) --workers $(WORKERS) --threads $(THREADS) \
+		--device $(DEVICE)
 
 bench: install  ## training tokens/s, decoding speed and BLEU (fp32, int8, bf16), package size; JSON in bench/results/
 	$(PY) -m bench.bench --model $(MODEL) --config $(CONFIG)
@@ -66,7 +68,7 @@ bench-abuse: install  ## slow connections, floods of large requests and memory o
 
 bench-serve: install  ## one server for PACKAGES (or MODEL), each of QUANTIZE (fp32, int8, bf16): paragraphs and sentences of mixed pairs at 1, 8, 32 clients; JSON in bench/results/
 	$(PY) -m bench.serve_bench --model $(if $(filter command line environment,$(origin MODEL)),$(MODEL),$(PACKAGES)) \
-		--quantize $(QUANTIZE) --workers $(WORKERS) --threads $(THREADS) --route-pairs $(ROUTE_PAIRS)
+		--quantize $(QUANTIZE) --workers $(WORKERS) --threads $(THREADS) --route-pairs $(ROUTE_PAIRS) --device $(DEVICE)
 
 bench-batching: install  ## decode time per call against batch size for PACKAGES (or MODEL), int8, one thread, and the many/one-client ratio decoding allows; JSON in bench/results/
 	$(PY) -m bench.bench_batching --model $(if $(filter command line environment,$(origin MODEL)),$(MODEL),$(PACKAGES))
