@@ -74,8 +74,9 @@ def free_port() -> int:
 
 def start_server(args: argparse.Namespace, quantize: str, port: int, log: Path) -> subprocess.Popen:
     """Start ``python -m serve`` with every package and this benchmark's settings (see ``launch_server``)."""
-    names = ("workers", "threads", "torch_threads", "decode_slots", "max_batch_size", "max_wait_ms", "route_pairs")
-    names += ("device",)
+    names = (
+        "workers", "threads", "torch_threads", "decode_slots", "max_batch_size", "max_wait_ms", "route_pairs", "device"
+    )  # fmt: skip
     flags = [f"--{name.replace('_', '-')}={getattr(args, name)}" for name in names]
     return launch_server(["--model", *args.model, f"--quantize={quantize}", *flags], port, log)
 

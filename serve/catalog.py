@@ -61,7 +61,7 @@ def check_device(device: str) -> None:
     """PackageError unless ``device`` exists here: the CPU, or a CUDA device index below the count."""
     if device == "cpu":
         return
-    count = torch.cuda.device_count() if torch.cuda.is_available() else 0
+    count = torch.cuda.device_count()  # 0 without CUDA
     index = int(device.partition(":")[2] or 0)
     if index >= count:
         raise PackageError(f"device {device!r} asked for, but this machine has {count} CUDA device(s)")
