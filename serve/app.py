@@ -23,6 +23,7 @@ from serve.access import request_id
 from serve.catalog import Catalog, load_translators
 from serve.json_provider import FastJSONProvider
 from serve.openapi import openapi_document
+from serve.requests import settle_heatmap, settle_translate
 from serve.service import TranslationService
 from serve.settings import Settings, load_settings
 from serve.validation import ApiError, parse_align, parse_heatmap, parse_json_body, parse_translate, query_arguments
@@ -113,13 +114,13 @@ def _register_api(app: Flask, catalog: Catalog, limited: Any) -> None:
     @app.post("/v1/translate")
     @limited
     def translate() -> Response:
-        req = parse_translate(_json_body(settings.max_body_bytes), settings)
-        service = catalog.resolve(req.source, req.target)
-        documents = service.translate_texts(req.texts, req.beam_size, req.n_best, req.split)
+        body = parse_translate(_json_body(settings.max_body_bytes), settings)
+        service = catalog.resolve(body.source, body.target)
+        req = settle_translate(body, service.default_beam())
+        documents = service.translate_texts(req)
         cells = settings.max_alignment_cells
         items = [document_json(d, req.alignment, req.word_alignment, cells, req.link_rule) for d in documents]
-        beam = req.beam_size or service.default_beam()
-        return jsonify(model=service.summary(), beam_size=beam, translations=items)
+        return jsonify(model=service.summary(), beam_size=req.decoding.beam_size, translations=items)
 
     @app.post("/v1/align")
     @limited
@@ -132,10 +133,11 @@ def _register_api(app: Flask, catalog: Catalog, limited: Any) -> None:
     @limited
     def heatmap() -> Response:
         if request.method == "POST":
-            heatmap_request = parse_heatmap(_json_body(settings.max_body_bytes), settings)
+            body = parse_heatmap(_json_body(settings.max_body_bytes), settings)
         else:
-            heatmap_request = parse_heatmap(query_arguments(request.query_string), settings, query=True)
-        png = catalog.resolve(heatmap_request.source, heatmap_request.target).heatmap_png(heatmap_request)
+            body = parse_heatmap(query_arguments(request.query_string), settings, query=True)
+        service = catalog.resolve(body.source, body.target)
+        png = service.heatmap_png(settle_heatmap(body, service.default_beam()))
         return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
 
     @app.get("/v1/health")

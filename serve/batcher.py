@@ -58,7 +58,7 @@ class _Job:
     """One request: its texts, beam size and n-best size, the future for its results and when it arrived."""
 
     texts: list[str]
-    beam_size: int | None
+    beam_size: int
     n_best: int = 1
     cost: float = 0.0
     future: Future = field(default_factory=Future)
@@ -74,7 +74,7 @@ class BatchStats:
     largest: int = 0
 
 
-def _kind(job: _Job) -> tuple[int | None, int]:
+def _kind(job: _Job) -> tuple[int, int]:
     """What jobs must share to be decoded in one call: beam size and n-best size."""
     return job.beam_size, job.n_best
 
@@ -131,15 +131,18 @@ class MicroBatcher:
         with self._cond:
             return self._active, self._active_cost
 
-    def submit(
-        self, texts: Sequence[str], beam_size: int | None = None, cost: float | None = None, n_best: int = 1
-    ) -> Future:
+    def wait_for_queued(self, sentences: int, timeout: float) -> bool:
+        """Block until at least ``sentences`` wait in the queue (False after ``timeout`` seconds); for tests."""
+        with self._cond:
+            return self._cond.wait_for(lambda: self._queued >= sentences, timeout)
+
+    def submit(self, texts: Sequence[str], beam_size: int, cost: float | None = None, n_best: int = 1) -> Future:
         """Queue ``texts`` (``cost``: of decoding them, default one per text); the future resolves to their
         translations in order (or to the error). QueueFullError as for ``submit_many``."""
         return self.submit_many([list(texts)], beam_size, [float(len(texts) if cost is None else cost)], n_best)[0]
 
     def submit_many(
-        self, chunks: Sequence[Sequence[str]], beam_size: int | None, costs: Sequence[float], n_best: int = 1
+        self, chunks: Sequence[Sequence[str]], beam_size: int, costs: Sequence[float], n_best: int = 1
     ) -> list[Future]:
         """Queue the chunks of one request together (admitted or refused as a whole): one future per chunk.
         QueueFullError when the sentences waiting or the cost of the work in flight would pass the bounds
@@ -188,7 +191,7 @@ class MicroBatcher:
         self._update_peak()
         return max(1, min(self.max_batch_size, self._peak))
 
-    def _same_kind(self, kind: tuple[int | None, int]) -> int:
+    def _same_kind(self, kind: tuple[int, int]) -> int:
         return sum(len(j.texts) for j in self._pending if _kind(j) == kind)
 
     def _await_work(self) -> bool:
@@ -215,7 +218,7 @@ class MicroBatcher:
                 return None
             return self._take(_kind(self._pending[0]))
 
-    def _take(self, kind: tuple[int | None, int]) -> list[_Job]:
+    def _take(self, kind: tuple[int, int]) -> list[_Job]:
         """Remove and return the oldest jobs of ``kind`` (beam size, n-best size), up to ``max_batch_size``
         sentences and ``max_group_cost`` (always at least one job). Called with the lock held."""
         group: list[_Job] = []

@@ -15,14 +15,16 @@ from serve.batcher import BatcherClosedError, MicroBatcher, QueueFullError
 from serve.gate import WorkerGates
 from serve.memory import release_memory
 from serve.metrics import LaneMonitor
+from serve.requests import Decoding, HeatmapRequest, TranslateRequest
 from serve.routing import Pair
 from serve.settings import Settings
-from serve.validation import AlignRequest, ApiError, HeatmapRequest
-from translator.align import align_pairs, alignment_json
-from translator.alignment import merge_alignment
-from translator.config import n_best_problem
+from serve.validation import AlignRequest, ApiError
+from translator.alignment.aligner import align_pairs, alignment_json
+from translator.alignment.forced import AlignmentInputError
+from translator.alignment.words import merge_alignment
 from translator.document import DocumentTranslation, assemble, plan
-from translator.forced import AlignmentInputError
+from translator.langcode import LanguageCodeError, normalise_code
+from translator.package import PackageError
 from translator.translate import Translation, Translator
 
 # Package metadata that /v1/model shows; the rest (host, commit, file hashes, data mirror, ensemble member
@@ -43,9 +45,13 @@ PUBLIC_METADATA = (
 
 
 def pair_of(translator: Translator) -> Pair:
-    """The (source, target) language codes of a loaded package."""
+    """The (source, target) language codes of a loaded package, in canonical form (``translator.langcode``;
+    a package's metadata holds them so since training, and older packages are read the same way)."""
     meta = translator.metadata
-    return str(meta.get("src_lang") or "?"), str(meta.get("tgt_lang") or "?")
+    try:
+        return normalise_code(str(meta.get("src_lang"))), normalise_code(str(meta.get("tgt_lang")))
+    except LanguageCodeError as err:
+        raise PackageError(f"the package's language pair: {err}") from None
 
 
 def cost_chunks(texts: list[str], beam: int, limit: int) -> list[list[str]]:
@@ -107,13 +113,13 @@ class TranslationService:
         return self.light if small else self.heavy
 
     def default_beam(self) -> int:
-        """The beam size used when a request gives none."""
+        """The beam size used when a request gives none (``serve.requests`` fills it in, once)."""
         return self.settings.default_beam or self.translator.package.decode_cfg.beam_size
 
     def summary(self) -> dict[str, Any]:
         """Name and languages, returned with every translation."""
-        meta = self.translator.metadata
-        return {key: meta.get(key) for key in ("name", "src_lang", "tgt_lang")}
+        source, target = pair_of(self.translator)
+        return {"name": self.translator.metadata.get("name"), "src_lang": source, "tgt_lang": target}
 
     def describe(self) -> dict[str, Any]:
         """What a client needs of the package (``PUBLIC_METADATA``: languages, size, scores, provenance without
@@ -136,27 +142,23 @@ class TranslationService:
     def pair_info(self) -> dict[str, Any]:
         """This package in ``GET /v1/languages``: its pair, name and scores."""
         meta = self.translator.metadata
-        keys = {"source": "src_lang", "target": "tgt_lang", "model": "name"}
-        return {**{key: meta.get(name) for key, name in keys.items()}, "scores": meta.get("scores", {})}
+        source, target = pair_of(self.translator)
+        return {"source": source, "target": target, "model": meta.get("name"), "scores": meta.get("scores", {})}
 
-    def check_n_best(self, n_best: int, beam_size: int | None) -> None:
-        """ApiError 400 unless ``n_best`` is at most the beam the request decodes with."""
-        if problem := n_best_problem(n_best, beam_size or self.default_beam()):
-            raise ApiError(400, problem)
-
-    def translate(self, texts: list[str], beam_size: int | None, n_best: int = 1) -> list[Translation]:
-        """Translate sentences (``n_best``: at most the beam, see ``check_n_best``) through the lane of the
-        request's cost (characters x beam). A heavy request goes in chunks of at most
+    def translate(self, texts: list[str], decoding: Decoding) -> list[Translation]:
+        """Translate sentences with a request's ``decoding`` through the lane of the request's cost
+        (characters x beam). A heavy request goes in chunks of at most
         ``settings.heavy_chunk_cost``, so that the heavy lane shares its turns between large requests and a
         request that times out stops after its current chunk. Queue, work-in-flight and timeout problems
         become 503 ApiErrors (answered with Retry-After)."""
-        beam = beam_size or self.default_beam()
+        beam = decoding.beam_size
         cost = request_cost(texts, beam)
         lane = self.lane(cost, len(texts))
         chunks = [texts] if lane is self.light else cost_chunks(texts, beam, self.settings.heavy_chunk_cost)
         futures = []
         try:
-            futures = lane.submit_many(chunks, beam_size, [request_cost(c, beam) for c in chunks], n_best)
+            costs = [request_cost(c, beam) for c in chunks]
+            futures = lane.submit_many(chunks, beam, costs, decoding.n_best)
             deadline = time.monotonic() + self.settings.request_timeout_s
             return [t for future in futures for t in future.result(timeout=max(0.0, deadline - time.monotonic()))]
         except (QueueFullError, BatcherClosedError) as err:
@@ -167,13 +169,11 @@ class TranslationService:
             for future in futures:
                 future.cancel()  # no-op for finished or running chunks; drops the ones still waiting
 
-    def translate_texts(
-        self, texts: list[str], beam_size: int | None, n_best: int = 1, split: bool = True
-    ) -> list[DocumentTranslation]:
-        """Split texts into sentences (``translator.document``), check the sentence limits (ApiError 400),
-        translate every sentence of the request as one submission and put each text back together."""
-        self.check_n_best(n_best, beam_size)
-        doc_plan = plan(texts, self.translator.metadata.get("src_lang", "en"), split)
+    def translate_texts(self, request: TranslateRequest) -> list[DocumentTranslation]:
+        """Split the request's texts into sentences (``translator.document``), check the sentence limits
+        (ApiError 400), translate every sentence of the request as one submission and put each text back
+        together."""
+        doc_plan = plan(list(request.texts), self.translator.metadata.get("src_lang", "en"), request.split)
         sentences = doc_plan.sentences
         limit = self.settings.max_sentences
         if len(sentences) > limit:
@@ -185,7 +185,7 @@ class TranslationService:
                 f"a sentence is {len(longest)} characters long ({longest[:40]!r}...); the limit is "
                 f"{self.settings.max_sentence_chars} (split long text into sentences)",
             )
-        results = self.translate(sentences, beam_size, n_best) if sentences else []
+        results = self.translate(sentences, request.decoding) if sentences else []
         return assemble(self.translator.package.tokenizer, doc_plan, results)
 
     def align(self, request: AlignRequest, reverse: TranslationService | None = None) -> dict[str, Any]:
@@ -207,7 +207,7 @@ class TranslationService:
         """Translate one sentence and draw its alignment (piece or word level) as PNG bytes."""
         from translator.heatmap import render_heatmap  # matplotlib is imported only when needed
 
-        item = self.translate([request.text], request.beam_size)[0]
+        item = self.translate([request.text], request.decoding)[0]
         source, target, matrix = item.source_tokens, item.target_tokens, item.alignment
         if request.level == "word":
             words = merge_alignment(source, target, matrix)

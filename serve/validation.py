@@ -1,5 +1,6 @@
 """Parsing and validation of request bodies against the declared schema (``serve.schema``): every
-defect becomes an :class:`ApiError` with a 4xx status and a message that says what is wrong."""
+defect becomes an :class:`ApiError` with a 4xx status and a message that says what is wrong. A parsed body
+keeps what the client sent; ``serve.requests`` fills in the defaults once the answering package is known."""
 
 from __future__ import annotations
 
@@ -10,14 +11,14 @@ from typing import Any
 
 from serve.schema import ApiError, align_schema, check_object, heatmap_schema, translate_schema, type_name
 from serve.settings import Settings
-from translator.align import AlignMethod
-from translator.links import DEFAULT_LINK_RULE
+from translator.alignment.aligner import AlignMethod
+from translator.alignment.links import DEFAULT_LINK_RULE
 
 __all__ = [
     "AlignRequest",
     "ApiError",
-    "HeatmapRequest",
-    "TranslateRequest",
+    "HeatmapBody",
+    "TranslateBody",
     "parse_align",
     "parse_heatmap",
     "parse_json_body",
@@ -27,15 +28,15 @@ __all__ = [
 
 
 @dataclass(frozen=True)
-class TranslateRequest:
-    """A validated ``/v1/translate`` request."""
+class TranslateBody:
+    """A valid ``/v1/translate`` body as sent: ``beam_size`` and ``n_best`` are None when left out."""
 
     texts: list[str]
     single: bool
     source: str | None
     target: str | None
     beam_size: int | None
-    n_best: int
+    n_best: int | None
     split: bool
     alignment: bool
     word_alignment: bool
@@ -43,8 +44,8 @@ class TranslateRequest:
 
 
 @dataclass(frozen=True)
-class HeatmapRequest:
-    """A validated ``/v1/heatmap`` request."""
+class HeatmapBody:
+    """A valid ``/v1/heatmap`` body (or query) as sent: ``beam_size`` is None when left out."""
 
     text: str
     source: str | None
@@ -90,27 +91,21 @@ def parse_json_body(raw: bytes, content_type: str | None) -> dict[str, Any]:
     return body
 
 
-def _default_beam(beam: int | None, settings: Settings) -> int | None:
-    """A request's beam size, or the server's default (None: the package's)."""
-    return beam if beam is not None else settings.default_beam or None
-
-
-def parse_translate(body: dict[str, Any], settings: Settings) -> TranslateRequest:
+def parse_translate(body: dict[str, Any], settings: Settings) -> TranslateBody:
     """Validate a ``/v1/translate`` body."""
     fields = check_object(body, translate_schema(settings))
     single = fields["text"] is not None
     texts = [fields["text"]] if single else fields["texts"]
-    beam = _default_beam(fields["beam_size"], settings)
     total = sum(len(text) for text in texts)
     if total > settings.max_request_chars:
         raise ApiError(400, f"the texts hold {total} characters; the limit per request is {settings.max_request_chars}")
-    return TranslateRequest(
+    return TranslateBody(
         texts,
         single,
         fields["source"],
         fields["target"],
-        beam,
-        fields["n_best"] or 1,
+        fields["beam_size"],
+        fields["n_best"],
         fields["split"],
         fields["alignment"],
         fields["word_alignment"],
@@ -146,12 +141,11 @@ def _from_query(args: dict[str, str], schema: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def parse_heatmap(body: dict[str, Any], settings: Settings, query: bool = False) -> HeatmapRequest:
+def parse_heatmap(body: dict[str, Any], settings: Settings, query: bool = False) -> HeatmapBody:
     """Validate a ``/v1/heatmap`` body, or its query parameters (``query``: values arrive as strings)."""
     schema = heatmap_schema(settings)
     fields = check_object(_from_query(body, schema) if query else body, schema)
-    beam = _default_beam(fields["beam_size"], settings)
-    return HeatmapRequest(fields["text"], fields["source"], fields["target"], beam, fields["level"])
+    return HeatmapBody(fields["text"], fields["source"], fields["target"], fields["beam_size"], fields["level"])
 
 
 def parse_align(body: dict[str, Any], settings: Settings) -> AlignRequest:

@@ -2,8 +2,7 @@
 
 Search respects a per-sentence maximum length, so a sentence decodes the same alone or in a batch, and
 scores a hypothesis as the sum of its piece log-probabilities including EOS, divided by the GNMT length
-penalty. There is one search: a separate greedy implementation was measured no faster than beam 1
-(0.98-1.08x on test_2016_flickr, ``bench/results/search-vm-2026-11-25.json``) and removed.
+penalty. Greedy decoding is beam 1 of the same search: there is no second implementation to keep in step.
 
 Speed: a sentence whose K beams have all finished leaves the active batch, so later steps compute only
 the rows still decoding; the K beams share their sentence's encoder output instead of copying it, and

@@ -11,7 +11,7 @@ from typing import Any
 
 import torch
 
-from translator.config import MAX_BEAM, n_best_problem
+from translator.config import MAX_BEAM
 from translator.ensemble import Ensemble
 from translator.package import Package, PackageError, load_package
 from translator.padding import lengths_of, pad_ids
@@ -113,8 +113,9 @@ class Translator:
         """Translate ``texts`` (in order). Empty or blank texts give an empty translation.
 
         Sentences are sorted by length and decoded in batches of ``batch_size`` (default from the
-        package's decode config); ``beam_size`` defaults to the package's too. ``n_best`` > 1 (at most the
-        beam size) fills each translation's ``alternatives`` with that many outputs, best first.
+        package's decode config); ``beam_size`` defaults to the package's too (the server always passes its
+        own, resolved by ``serve.requests``). ``n_best`` > 1 (at most the beam size; the search refuses more
+        with a ValueError) fills each translation's ``alternatives`` with that many outputs, best first.
         """
         if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
             raise TypeError("translate() takes a list of strings")
@@ -122,8 +123,6 @@ class Translator:
         beam = cfg.beam_size if beam_size is None else int(beam_size)
         if not 1 <= beam <= MAX_BEAM:
             raise ValueError(f"beam_size must be between 1 and {MAX_BEAM}")
-        if problem := n_best_problem(n_best, beam):
-            raise ValueError(problem)
         batch_size = batch_size or cfg.batch_size
         encoded = [self.package.tokenizer.encode_source(t) if t.strip() else ([], []) for t in texts]
         results: list[Translation | None] = [None] * len(texts)

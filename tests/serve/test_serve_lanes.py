@@ -77,7 +77,7 @@ def test_after_decode_runs_after_every_group() -> None:
     fake, calls = FakeTranslator(), []
     batcher = MicroBatcher(fake.translate, max_wait_ms=0, after_decode=lambda: calls.append(1))
     try:
-        assert batcher.submit(["a"]).result(WAIT_S) == ["a:None"]
+        assert batcher.submit(["a"], 2).result(WAIT_S) == ["a:2"]
     finally:
         batcher.close()
     assert calls == [1]
@@ -115,3 +115,23 @@ def test_a_small_request_is_served_while_the_heavy_lane_decodes_a_flood(lanes_ap
         assert "too much work in flight" in json.loads(refused.data)["error"]
         gate.set()
         assert flood.result(WAIT_S).status_code == 200
+
+
+def test_a_request_without_beam_size_decodes_with_one_that_names_the_default(translator) -> None:  # noqa: ANN001
+    """The default beam is filled in before the batcher: both requests share a batcher key and one call."""
+    app = create_app(translator, Settings(max_wait_ms=0.0, decode_slots=1))
+    service = service_of(app)
+    client = app.test_client()
+    default = service.default_beam()
+    bodies = [{"text": "Ein Hund läuft."}, {"text": "Eine Katze schläft.", "beam_size": default}]
+    service.light.gate.acquire()  # the lane waits for the slot while both requests queue
+    try:
+        with ThreadPoolExecutor(2) as pool:
+            answers = [pool.submit(client.post, "/v1/translate", json=body) for body in bodies]
+            assert service.light.wait_for_queued(2, WAIT_S)
+            service.light.gate.release()
+            statuses = [answer.result(WAIT_S).status_code for answer in answers]
+    finally:
+        service.close()
+    assert statuses == [200, 200]
+    assert (service.light.stats.batches, service.light.stats.largest) == (1, 2)

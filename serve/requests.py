@@ -1,0 +1,74 @@
+"""Requests with every setting resolved: the one place where a request's defaults are filled in.
+
+``serve.validation`` checks a body against the schema and keeps what the client sent (``beam_size`` may be
+absent). Once the catalog has picked the package that answers, :func:`settle_translate` and
+:func:`settle_heatmap` turn that body into a frozen request of concrete values: the beam width (the
+request's, else the service's default), the n-best size (checked against that beam, once) and the output
+flags. Everything downstream (the service, the batcher, the library) receives these values and decides
+nothing again; two requests that decode alike therefore share a batcher key whether or not they named the
+default beam.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from serve.schema import ApiError
+from serve.validation import HeatmapBody, TranslateBody
+from translator.config import n_best_problem
+
+
+@dataclass(frozen=True)
+class Decoding:
+    """How the sentences of one request are decoded: beam width and n-best size (1 <= n_best <= beam_size)."""
+
+    beam_size: int
+    n_best: int = 1
+
+
+@dataclass(frozen=True)
+class TranslateRequest:
+    """A ``/v1/translate`` request ready to run: texts, decoding and what the answer includes."""
+
+    texts: tuple[str, ...]
+    decoding: Decoding
+    split: bool
+    alignment: bool
+    word_alignment: bool
+    link_rule: str
+
+
+@dataclass(frozen=True)
+class HeatmapRequest:
+    """A ``/v1/heatmap`` request ready to run: one sentence, its decoding and the level drawn."""
+
+    text: str
+    decoding: Decoding
+    level: str
+
+
+def settle_decoding(beam_size: int | None, n_best: int | None, default_beam: int) -> Decoding:
+    """The decoding of a request: its beam or ``default_beam``, and its n-best size (absent: 1), which must
+    not exceed that beam (ApiError 400 naming both)."""
+    beam = default_beam if beam_size is None else beam_size
+    count = 1 if n_best is None else n_best
+    if problem := n_best_problem(count, beam):
+        raise ApiError(400, problem)
+    return Decoding(beam, count)
+
+
+def settle_translate(body: TranslateBody, default_beam: int) -> TranslateRequest:
+    """``body`` with its defaults filled in (``default_beam``: the answering service's)."""
+    return TranslateRequest(
+        texts=tuple(body.texts),
+        decoding=settle_decoding(body.beam_size, body.n_best, default_beam),
+        split=body.split,
+        alignment=body.alignment,
+        word_alignment=body.word_alignment,
+        link_rule=body.link_rule,
+    )
+
+
+def settle_heatmap(body: HeatmapBody, default_beam: int) -> HeatmapRequest:
+    """``body`` with its beam filled in (``default_beam``: the answering service's)."""
+    return HeatmapRequest(body.text, settle_decoding(body.beam_size, None, default_beam), body.level)
