@@ -35,7 +35,7 @@ $(VENV)/.installed: pyproject.toml
 	touch $@
 
 data: install  ## fetch and verify Multi30k for CONFIG's language pair
-	$(PY) -m training.corpus --config $(CONFIG)
+	$(PY) -m training.multi30k --config $(CONFIG)
 
 train: install  ## train CONFIG, export artifacts/<config name>/, print test_2016_flickr BLEU and chrF
 	$(PY) -m training.train --config $(CONFIG)
@@ -86,16 +86,16 @@ checkpoint-levers: install  ## val BLEU of CONFIG's run: best.ckpt vs averages o
 	PY=$(PY) bash experiments/checkpoint_levers.sh $(NAME)
 
 alignment-eval: install  ## AER of eflomal and of the en-fr/fr-en attention on the WPT 2003 dev pairs; rows to experiments/results.jsonl
-	$(PY) -m training.corpus --config configs/en-fr.yaml
+	$(PY) -m training.multi30k --config configs/en-fr.yaml
 	$(PY) -m experiments.eflomal_baseline
 	$(PY) -m experiments.alignment_aer --forward $(or $(FORWARD),artifacts/en-fr) --backward $(or $(BACKWARD),artifacts/fr-en)
 
 alignment-recipe: install  ## the best alignment recipe for PAIRS (default the WPT dev pairs): both guided directions trained on Multi30k + PAIRS, links in runs/<RECIPE>-links.txt; with GOLD, AER beside eflomal
-	$(PY) -m training.corpus --config configs/en-fr.yaml
+	$(PY) -m training.multi30k --config configs/en-fr.yaml
 	$(PY) -m experiments.alignment_recipe --pairs $(PAIRS_TO_ALIGN) --name $(RECIPE) $(if $(GOLD),--gold $(GOLD))
 
 guided-links: install  ## eflomal word links of CONFIG's training pairs, for guided alignment (data.alignment_links)
-	$(PY) -m training.corpus --config $(CONFIG)
+	$(PY) -m training.multi30k --config $(CONFIG)
 	$(PY) -m training.guided --config $(CONFIG)
 
 test: install  ## the whole test suite (CPU)

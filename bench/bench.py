@@ -30,7 +30,7 @@ import torch
 
 from bench.bench_decode import decode_cases, package_figures, run_decoding
 from training.config import load_config
-from training.corpus import prepare_corpus
+from training.multi30k import prepare_corpus
 from training.sources import read_split
 from translator.config import QUANTIZATIONS
 from translator.package import METADATA

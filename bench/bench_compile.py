@@ -19,7 +19,8 @@ from pathlib import Path
 import torch
 
 from bench.bench_decode import median_seconds
-from translator.evaluate import read_lines, score
+from translator.evaluate import score
+from translator.files import read_lines
 from translator.translate import Translator
 
 

@@ -28,12 +28,12 @@ from experiments.alignment_aer import forced
 from experiments.alignment_data import GOLD_DIR, read_gold
 from experiments.eflomal_baseline import eflomal_on, multi30k_pairs
 from experiments.record import append
-from translator.align import COMBINATIONS, AlignMethod, combined_links
-from translator.links import RULES, SYMMETRISATIONS, GoldLinks, Link, link_counts, symmetrise
+from translator.alignment.aligner import COMBINATIONS, AlignMethod, combined_links
+from translator.alignment.links import RULES, SYMMETRISATIONS, GoldLinks, Link, link_counts, symmetrise
 
 
 def sentence_counts(gold: Sequence[GoldLinks], predicted: Sequence[Iterable[Link]]) -> np.ndarray:
-    """``translator.links.link_counts`` as an array: (N, 4) per sentence |A|, |S|, |A & S|, |A & P|."""
+    """``translator.alignment.links.link_counts`` as an array: (N, 4) per sentence |A|, |S|, |A & S|, |A & P|."""
     rows = link_counts(gold, predicted)
     return np.asarray(rows, dtype=np.int64).reshape(len(rows), 4)
 

@@ -3,7 +3,7 @@ WPT 2003 English-French dev pairs, for the en->fr model, the fr->en model and th
 
     python -m experiments.alignment_aer --forward artifacts/en-fr [--backward artifacts/fr-en]
 
-Each package force-aligns the dev pairs once (``translator.forced``); the methods then differ only in how
+Each package force-aligns the dev pairs once (``translator.alignment.forced``); the methods then differ only in how
 links are read: ``argmax``, ``mutual`` or ``threshold`` T, on the attention as it is or shifted by one step, and for two
 directions, intersection, union or grow-diag-final of the two directions' links made by the same rule, and
 the rule applied to the mean of the two directions' word matrices (``mean``).
@@ -19,9 +19,9 @@ from pathlib import Path
 
 from experiments.alignment_data import GOLD_DIR, read_gold
 from experiments.record import append
-from translator.align import COMBINATIONS, AlignMethod, combined_links, links_of
-from translator.forced import ForcedAlignment, force_align
-from translator.links import GoldLinks, alignment_error_rate
+from translator.alignment.aligner import COMBINATIONS, AlignMethod, combined_links, links_of
+from translator.alignment.forced import ForcedAlignment, force_align
+from translator.alignment.links import GoldLinks, alignment_error_rate
 from translator.translate import Translator
 
 THRESHOLDS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)

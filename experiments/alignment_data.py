@@ -10,8 +10,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from training.link_words import aligner_words
-from translator.align import check_links_fit, read_links_file, read_pairs_file
-from translator.links import GoldLinks
+from translator.alignment.aligner import check_links_fit, read_links_file, read_pairs_file
+from translator.alignment.links import GoldLinks
 
 GOLD_DIR = Path(__file__).resolve().parents[2] / "shared" / "data" / "alignment" / "en-fr-wpt03"
 

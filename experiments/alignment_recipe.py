@@ -34,9 +34,10 @@ from experiments.indomain_corpus import main as write_corpus
 from experiments.record import append
 from training.config import CorpusFiles, load_config, save_config
 from training.guided import main as write_links
-from translator.align import AlignMethod, combined_links, read_pairs_file
+from training.paths import package_dir
+from translator.alignment.aligner import AlignMethod, combined_links, read_pairs_file
+from translator.alignment.links import Link, alignment_error_rate, format_links, symmetrise
 from translator.files import atomic_write_text
-from translator.links import Link, alignment_error_rate, format_links, symmetrise
 
 LEVERS = Path(__file__).resolve().parents[1] / "configs" / "levers"
 FORWARD_TEMPLATE = LEVERS / "en-fr-guided-indomain-uniform-18ep.yaml"
@@ -75,7 +76,7 @@ def train_direction(config: Path, threads: int | None) -> Path:
         command += ["--threads", str(threads)]
     if subprocess.run(command, check=False).returncode != 0:
         raise RuntimeError(f"training {config} failed (its own error is above)")
-    return Path("artifacts") / cfg.name
+    return package_dir(cfg)
 
 
 def recipe_links(forward: Path, backward: Path, pairs: list[tuple[str, str]]) -> list[set[Link]]:

@@ -18,8 +18,8 @@ from pathlib import Path
 from experiments.alignment_data import GOLD_DIR, moses_lowercase, read_gold
 from experiments.record import append
 from training.guided import eflomal_directions
-from translator.evaluate import read_lines
-from translator.links import SYMMETRISATIONS, Link, alignment_error_rate, symmetrise
+from translator.alignment.links import SYMMETRISATIONS, Link, alignment_error_rate, symmetrise
+from translator.files import read_lines
 
 
 def multi30k_pairs(data_dir: str | Path) -> list[tuple[str, str]]:

@@ -18,8 +18,8 @@ import sys
 from pathlib import Path
 
 from experiments.alignment_data import GOLD_DIR
-from translator.align import read_pairs_file
-from translator.evaluate import read_lines
+from translator.alignment.aligner import read_pairs_file
+from translator.files import read_lines
 
 
 def corpus_lines(train_en: list[str], train_fr: list[str], pairs: list[tuple[str, str]]) -> tuple[list[str], list[str]]:

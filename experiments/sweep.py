@@ -17,7 +17,8 @@ from pathlib import Path
 
 from experiments.record import append
 from translator.config import QUANTIZATIONS
-from translator.evaluate import EvaluationError, read_lines, score
+from translator.evaluate import EvaluationError, score
+from translator.files import read_lines
 from translator.package import PackageError
 from translator.translate import Translator
 

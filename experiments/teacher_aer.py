@@ -17,8 +17,8 @@ from pathlib import Path
 from experiments.alignment_data import GOLD_DIR, read_gold
 from experiments.record import append
 from training.link_words import pieces_of_words, word_char_spans
-from translator.align import read_links_file
-from translator.links import Link, alignment_error_rate
+from translator.alignment.aligner import read_links_file
+from translator.alignment.links import Link, alignment_error_rate
 
 
 def token_of_words(text: str, unit: str, lang: str) -> list[int]:

@@ -18,6 +18,7 @@ from serve.gate import WorkerGates
 from serve.schema import ApiError
 from serve.service import Pair, TranslationService, pair_of
 from serve.settings import Settings
+from translator.langcode import LanguageCodeError, normalise_code
 from translator.package import METADATA, PackageError
 from translator.translate import Translator
 
@@ -67,6 +68,14 @@ def check_device(device: str) -> None:
         raise PackageError(f"device {device!r} asked for, but this machine has {count} CUDA device(s)")
 
 
+def _request_code(code: str | None) -> str | None:
+    """A request's language code in canonical form (ApiError 400 when it is not a BCP 47 tag)."""
+    try:
+        return None if code is None else normalise_code(code)
+    except LanguageCodeError as err:
+        raise ApiError(400, str(err)) from None
+
+
 def _pair_names(pairs: Sequence[Pair]) -> str:
     return ", ".join(f"{s}->{t}" for s, t in pairs)
 
@@ -91,7 +100,9 @@ class Catalog:
 
     def resolve(self, source: str | None, target: str | None) -> TranslationService:
         """The service of the pair a request names (either code may be left out when the other one, or the
-        server's single package, decides); ApiError 400 naming the pairs there are otherwise."""
+        server's single package, decides; codes are read by ``translator.langcode``, so ``pt_br`` names
+        ``pt-BR``); ApiError 400 naming the pairs there are otherwise."""
+        source, target = _request_code(source), _request_code(target)
         matches = [pair for pair in self.services if source in (None, pair[0]) and target in (None, pair[1])]
         if len(matches) == 1:
             return self.services[matches[0]]

@@ -15,13 +15,16 @@ a pair whose instance cannot be reached is retried on another one.
 
 from __future__ import annotations
 
-import re
 import zlib
 from collections.abc import Sequence
 
-Pair = tuple[str, str]  # (source, target) language codes; the one definition (serve.service uses it too)
+from translator.langcode import MAX_CODE_CHARS
+
+Pair = tuple[str, str]  # (source, target) canonical language codes (translator.langcode); serve.service uses it
 ROUTE_BODY_BYTES = 64 * 1024  # request bodies nginx keeps in memory, so it can read their pair
-CODE = re.compile(r"[A-Za-z0-9_-]{1,32}")  # language codes nginx can route (others go in turn)
+# What nginx captures from a body's "source"/"target": every canonical code (translator.langcode) fits, so
+# every pair is routable; a request that spells its code otherwise (pt_br) goes in turn and is answered alike.
+BODY_CODE = rf"[A-Za-z0-9_-]{{1,{MAX_CODE_CHARS}}}"
 KEY_SALTS = 10_000  # candidate suffixes when looking for a key that nginx hashes to a given instance
 
 
@@ -42,15 +45,14 @@ def route_key(instance: int, instances: int) -> str:
 
 
 def pair_routes(pairs: Sequence[Pair], instances: int) -> dict[Pair, int]:
-    """Which instance serves each pair: pair i (catalog order) goes to instance i mod ``instances``; pairs
-    whose codes nginx cannot match safely (``CODE``) are left out (their requests go in turn)."""
-    routable = [pair for pair in pairs if all(CODE.fullmatch(code) for code in pair)]
-    return {pair: i % instances for i, pair in enumerate(routable)}
+    """Which instance serves each pair (canonical codes, as the catalog holds them): pair i (catalog order)
+    goes to instance i mod ``instances``."""
+    return {pair: i % instances for i, pair in enumerate(pairs)}
 
 
 def _body_field(variable: str, field: str) -> str:
     """An nginx ``map`` from the request body to the JSON string value of ``field`` ("" when absent)."""
-    pattern = rf'"~\"{field}\"\s*:\s*\"(?<route_code>[A-Za-z0-9_-]{{1,32}})\""'
+    pattern = rf'"~\"{field}\"\s*:\s*\"(?<route_code>{BODY_CODE})\""'
     return f'  map $request_body ${variable} {{ {pattern} $route_code; default ""; }}'
 
 

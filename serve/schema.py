@@ -14,8 +14,9 @@ import unicodedata
 from typing import Any
 
 from serve.settings import Settings
-from translator.align import COMBINATIONS
-from translator.links import DEFAULT_LINK_RULE, LINK_RULES, RULES
+from translator.alignment.aligner import COMBINATIONS
+from translator.alignment.links import DEFAULT_LINK_RULE, LINK_RULES, RULES
+from translator.langcode import MAX_CODE_CHARS
 
 # Control characters other than tab, newline and carriage return, and lone surrogates (escaped, so the
 # pattern is plain ASCII in the JSON document; Python's ``re`` and ECMAScript read it alike).
@@ -42,9 +43,11 @@ class ApiError(Exception):
 
 LANGUAGE = {
     "type": "string",
-    "pattern": "^[a-z]{2,3}$",
+    "maxLength": MAX_CODE_CHARS,
+    "pattern": "^[A-Za-z0-9_-]+$",
     "nullable": True,
-    "description": "ISO 639 code; may be left out when the server's packages leave no doubt (GET /v1/languages)",
+    "description": "BCP 47 code such as en, pt-BR or zh-Hant (any case, _ for -); one of the server's pairs "
+    "(GET /v1/languages); may be left out when the server's packages leave no doubt",
 }
 
 

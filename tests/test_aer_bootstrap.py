@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 
 from experiments.aer_bootstrap import corpus_aer, main, paired_difference, sentence_counts
-from translator.links import GoldLinks, alignment_error_rate
+from translator.alignment.links import GoldLinks, alignment_error_rate
 
 GOLD = [
     GoldLinks(sure=frozenset({(0, 0), (1, 1)}), possible=frozenset({(1, 2)})),

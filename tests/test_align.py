@@ -10,8 +10,8 @@ import sys
 import pytest
 import torch
 
+from translator.alignment.forced import AlignmentInputError, EncodedSide, encode_pair, force_align, force_batch
 from translator.config import DecodeConfig
-from translator.forced import AlignmentInputError, EncodedSide, encode_pair, force_align, force_batch
 from translator.padding import lengths_of, pad_ids
 from translator.search import max_lengths, search
 from translator.translate import Translator

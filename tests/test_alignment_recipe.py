@@ -16,9 +16,9 @@ import yaml
 from experiments.alignment_recipe import main
 from experiments.record import RESULTS
 from tests.conftest import require_mirror
-from translator.align import read_links_file
+from translator.alignment.aligner import read_links_file
+from translator.alignment.links import alignment_error_rate, parse_links
 from translator.cli import main as translator_main
-from translator.links import alignment_error_rate, parse_links
 
 PAIRS = [
     ("a dog runs on the grass .", "un chien court sur l' herbe ."),

@@ -7,9 +7,9 @@ import sys
 import pytest
 import sacrebleu
 
-from translator.alignment import merge_alignment
-from translator.evaluate import read_lines
-from translator.links import argmax_links, mutual_links
+from translator.alignment.links import argmax_links, mutual_links
+from translator.alignment.words import merge_alignment
+from translator.files import read_lines
 
 
 def run_cli(*args, stdin=""):

@@ -12,7 +12,7 @@ import pytorch_lightning as pl
 import torch
 from torch.utils.data import DataLoader
 
-from training import corpus
+from training import multi30k
 from training.config import Config, DataConfig, TrainConfig
 from training.datamodule import Batch, TranslationDataModule, collate
 from training.sampler import BucketBatchSampler, sorted_batches
@@ -115,12 +115,12 @@ def build_mirror(folder: Path, monkeypatch: pytest.MonkeyPatch) -> list[tuple[st
     pairs += [("", "an empty source"), (" ".join(WORDS * 3), "a very long source")]
     folder.mkdir()
     checksums = {}
-    for split in corpus.SPLITS:
+    for split in multi30k.SPLITS:
         for side, lang in enumerate(("de", "en")):
             data = gzip.compress("".join(p[side] + "\n" for p in pairs).encode("utf-8"))
             (folder / f"{split}.{lang}.gz").write_bytes(data)
             checksums[f"{split}.{lang}.gz"] = hashlib.sha256(data).hexdigest()
-    monkeypatch.setattr(corpus, "CHECKSUMS", checksums)
+    monkeypatch.setattr(multi30k, "CHECKSUMS", checksums)
     return pairs
 
 

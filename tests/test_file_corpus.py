@@ -9,7 +9,7 @@ import pytest
 
 from tests.corpus_files import synthetic_pairs, write_tsv, write_two_files
 from training.config import CorpusFiles, DataConfig
-from training.corpus import CorpusError
+from training.downloads import CorpusError
 from training.sources import iter_pairs, local_path, read_split, split_paths
 from translator.config import ConfigError, from_dict
 
@@ -23,7 +23,7 @@ def test_both_layouts_with_and_without_gzip_read_the_same_pairs(tmp_path: Path, 
         train: str | dict = str(write_tsv(tmp_path / "train.tsv.gz", PAIRS, gz))  # gzip told by content, not name
     else:
         train = write_two_files(tmp_path, "train", PAIRS, gz)
-    cfg = from_dict(DataConfig, {"src_lang": "xx", "tgt_lang": "yy", "train": train, "valid": train})
+    cfg = from_dict(DataConfig, {"src_lang": "pt", "tgt_lang": "es", "train": train, "valid": train})
     assert not cfg.multi30k and isinstance(cfg.train, str if layout == "tsv" else CorpusFiles)
     assert read_split(cfg, "train") == PAIRS
     assert list(iter_pairs(split_paths(cfg, "valid"), limit=3)) == PAIRS[:3]
@@ -41,8 +41,8 @@ def test_multi30k_paths_by_default() -> None:
     [
         ({"train": "t.tsv"}, "data.valid is required"),
         ({"valid": "v.tsv"}, "need data.train"),
-        ({"src_lang": "xx"}, "Multi30k has the languages"),
-        ({"train": "t.tsv", "valid": "v.tsv", "src_lang": "EN!"}, "not an ISO 639"),
+        ({"src_lang": "pt"}, "Multi30k has the languages"),
+        ({"train": "t.tsv", "valid": "v.tsv", "src_lang": "EN!"}, "not a BCP 47 language code"),
         ({"train": "https://example.org/t.tsv", "valid": "v.tsv"}, "#sha256="),
         ({"train": {"src": "a"}, "valid": "v.tsv"}, "tgt"),
         ({"train": {"src": "a", "tgt": "b", "extra": "c"}, "valid": "v.tsv"}, "unknown config key"),

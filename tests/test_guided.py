@@ -12,12 +12,12 @@ import yaml
 from torch.utils.data import DataLoader
 
 from training.config import Config, DataConfig, TrainConfig
-from training.corpus import CorpusError
 from training.datamodule import LinkedExamples, collate
+from training.downloads import CorpusError
 from training.guided import guide_tensor, guide_unlinked, guided_alignment_loss, main, piece_links, read_links
 from training.module import TranslationModule
+from translator.alignment.forced import encode_pair
 from translator.config import ConfigError, ModelConfig, from_dict
-from translator.forced import encode_pair
 from translator.tokenizer import Tokenizer
 
 

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from translator.alignment import merge_matrix
-from translator.forced import EncodedSide, ForcedAlignment
-from translator.links import (
+from translator.alignment.forced import EncodedSide, ForcedAlignment
+from translator.alignment.links import (
     GoldLinks,
     LinkError,
     alignment_error_rate,
@@ -21,6 +20,7 @@ from translator.links import (
     symmetrise,
     threshold_links,
 )
+from translator.alignment.words import merge_matrix
 
 
 def gold(sure: set, possible: set = frozenset()) -> GoldLinks:
@@ -107,7 +107,7 @@ def test_mean_of_two_directions_matrices():
 
 
 def test_combined_links_by_mean_or_by_links():
-    from translator.align import AlignMethod, combined_links
+    from translator.alignment.aligner import AlignMethod, combined_links
 
     def forced(words_src: list[str], words_tgt: list[str], rows: list[list[float]]) -> ForcedAlignment:
         def side(words: list[str]) -> EncodedSide:

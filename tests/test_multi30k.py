@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from training import corpus
+from training import multi30k
 from training.config import UPSTREAM_MIRROR, DataConfig
-from training.corpus import CorpusError, fetch_split, prepare_corpus, resolve_mirror
+from training.downloads import CorpusError
+from training.multi30k import fetch_split, prepare_corpus, resolve_mirror
 from training.sources import iter_pairs
 
 REAL_MIRROR = Path(__file__).resolve().parents[1].parent / "shared/data/multi30k"
@@ -35,12 +36,12 @@ def mirror(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     folder = tmp_path / "mirror"
     folder.mkdir()
     checksums = {}
-    for split in corpus.SPLITS:
+    for split in multi30k.SPLITS:
         for lang, lines in LINES.items():
             data = gzip.compress(("\n".join(lines) + "\n").encode("utf-8"))
             (folder / f"{split}.{lang}.gz").write_bytes(data)
             checksums[f"{split}.{lang}.gz"] = hashlib.sha256(data).hexdigest()
-    monkeypatch.setattr(corpus, "CHECKSUMS", checksums)
+    monkeypatch.setattr(multi30k, "CHECKSUMS", checksums)
     return folder
 
 
@@ -80,7 +81,7 @@ def test_fetch_split_skips_when_already_verified(mirror: Path, tmp_path: Path) -
 
 
 def test_wrong_checksum_names_file_hashes_and_mirror(mirror: Path, tmp_path: Path) -> None:
-    corpus.CHECKSUMS["train.en.gz"] = "0" * 64
+    multi30k.CHECKSUMS["train.en.gz"] = "0" * 64
     actual = hashlib.sha256((mirror / "train.en.gz").read_bytes()).hexdigest()
     with pytest.raises(CorpusError) as info:
         fetch_split(str(mirror), "train", "en", tmp_path / "data")
@@ -128,9 +129,9 @@ def test_split_pairs_mismatched_line_counts(tmp_path: Path) -> None:
 
 
 def test_resolve_mirror_precedence(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.delenv(corpus.MIRROR_ENV, raising=False)
+    monkeypatch.delenv(multi30k.MIRROR_ENV, raising=False)
     assert resolve_mirror(DataConfig()) == UPSTREAM_MIRROR
-    monkeypatch.setenv(corpus.MIRROR_ENV, "/env/mirror")
+    monkeypatch.setenv(multi30k.MIRROR_ENV, "/env/mirror")
     assert resolve_mirror(DataConfig()) == "/env/mirror"
     assert resolve_mirror(DataConfig(mirror="/cfg/mirror")) == "/cfg/mirror"
 
@@ -139,11 +140,11 @@ def test_cli_fetches_and_reports_errors_in_one_line(
     mirror: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     data = tmp_path / "cli"
-    assert corpus.main(["--mirror", str(mirror), "--langs", "de", "en", "--data-dir", str(data)]) == 0
+    assert multi30k.main(["--mirror", str(mirror), "--langs", "de", "en", "--data-dir", str(data)]) == 0
     texts = sorted(p.name for p in data.iterdir() if p.suffix != ".gz")
-    assert texts == sorted(f"{split}.{lang}" for split in corpus.SPLITS for lang in LINES)
+    assert texts == sorted(f"{split}.{lang}" for split in multi30k.SPLITS for lang in LINES)
     capsys.readouterr()
-    assert corpus.main(["--mirror", str(tmp_path / "absent"), "--data-dir", str(tmp_path / "x")]) == 1
+    assert multi30k.main(["--mirror", str(tmp_path / "absent"), "--data-dir", str(tmp_path / "x")]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not found (mirror" in err and "Traceback" not in err
 
@@ -154,5 +155,5 @@ def test_real_mirror_matches_recorded_checksums(tmp_path: Path) -> None:
         fetch_split(str(REAL_MIRROR), "val", lang, tmp_path)
     pairs = load(tmp_path, "val")
     assert pairs and all(src and tgt for src, tgt in pairs)
-    for name, expected in corpus.CHECKSUMS.items():
-        assert corpus.sha256_file(REAL_MIRROR / name) == expected, name
+    for name, expected in multi30k.CHECKSUMS.items():
+        assert multi30k.sha256_file(REAL_MIRROR / name) == expected, name

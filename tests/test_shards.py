@@ -11,8 +11,8 @@ import pytest
 from tests.corpus_files import synthetic_pairs, write_tsv, write_two_files
 from training.clean import CleanCounts, duplicate_mask, length_rule
 from training.config import DataConfig
-from training.corpus import CorpusError
 from training.datamodule import collate
+from training.downloads import CorpusError
 from training.sampler import BucketBatchSampler
 from training.shards import ShardDataset, build_shards
 from training.vocab import train_spm
@@ -30,7 +30,7 @@ def tokenizer(tmp_path_factory: pytest.TempPathFactory) -> Tokenizer:
 
 
 def data_cfg(train: str | dict, **settings: object) -> DataConfig:
-    return DataConfig(src_lang="xx", tgt_lang="yy", train=train, valid=train, **settings)  # type: ignore[arg-type]
+    return DataConfig(src_lang="pt", tgt_lang="es", train=train, valid=train, **settings)  # type: ignore[arg-type]
 
 
 def all_examples(folder: Path) -> list[tuple[int, list[int], list[int]]]:

@@ -22,8 +22,8 @@ PAIRS = synthetic_pairs(400)
 def write_config(folder: Path, name: str = "mine", **train: object) -> Path:
     """A tiny model on files: train as two gzip files, valid and test as TSV."""
     data = {
-        "src_lang": "xx",
-        "tgt_lang": "yy",
+        "src_lang": "pt_br",
+        "tgt_lang": "ZH-hant",
         "train": write_two_files(folder / "corpus", "train", PAIRS[:360], gz=True),
         "valid": str(write_tsv(folder / "corpus" / "valid.tsv", PAIRS[360:380])),
         "test": str(write_tsv(folder / "corpus" / "test.tsv", PAIRS[380:])),
@@ -68,12 +68,28 @@ def trained(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_a_run_on_files_trains_exports_and_scores_its_test_set(trained: Path) -> None:
     metadata = json.loads((trained / "artifacts" / "mine" / "metadata.json").read_text())
-    assert metadata["src_lang"] == "xx" and metadata["tgt_lang"] == "yy"
+    assert metadata["src_lang"] == "pt-BR" and metadata["tgt_lang"] == "zh-Hant"  # canonical BCP 47
     assert set(metadata["scores"]["test"]) >= {"bleu", "chrf", "signature"} and "val_bleu_beam" in metadata["scores"]
     clean = json.loads((trained / "runs" / "mine" / "shards" / "train" / "clean.json").read_text())
     assert clean["read"] == 360 and clean["kept"] + clean["too_long"] + clean["ratio"] == 360
-    hyps = (trained / "runs" / "mine" / "eval" / "test.hyp.yy").read_text().splitlines()
+    hyps = (trained / "runs" / "mine" / "eval" / "test.hyp.zh-Hant").read_text().splitlines()
     assert len(hyps) == 20
+
+
+def test_codes_written_any_way_reach_the_package_trained_on_them(trained: Path) -> None:
+    """pt_br / ZH-hant in the config, PT-br / zh_hant in a request: one BCP 47 rule, canonical pt-BR, zh-Hant."""
+    from serve.app import create_app, service_of
+
+    app = create_app(trained / "artifacts" / "mine")
+    try:
+        client = app.test_client()
+        answer = client.post("/v1/translate", json={"text": "ein Hund 3", "source": "PT-br", "target": "zh_hant"})
+        assert answer.status_code == 200, answer.get_json()
+        assert answer.get_json()["model"]["src_lang"] == "pt-BR"
+        assert client.get("/v1/languages").get_json()["pairs"][0]["source"] == "pt-BR"
+        assert client.post("/v1/translate", json={"text": "a", "source": "pt-PT"}).status_code == 400
+    finally:
+        service_of(app).close()
 
 
 def test_evaluate_reads_the_configs_test_set(trained: Path, monkeypatch, capsys) -> None:

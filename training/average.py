@@ -17,6 +17,7 @@ from pathlib import Path
 import torch
 from torch import Tensor
 
+from training.paths import checkpoint_dir
 from translator.files import atomic_write_bytes
 
 PREFIX = "model."
@@ -24,7 +25,7 @@ PREFIX = "model."
 
 def epoch_checkpoints(run: str | Path) -> list[Path]:
     """The run's ``checkpoints/epoch-NN.ckpt`` files, oldest epoch first."""
-    return sorted((Path(run) / "checkpoints").glob("epoch-*.ckpt"))
+    return sorted(checkpoint_dir(Path(run)).glob("epoch-*.ckpt"))
 
 
 def _model_weights(path: Path) -> dict[str, Tensor]:

@@ -13,13 +13,14 @@ from typing import Literal, get_args
 
 import yaml
 
+from training.config_bases import resolve_bases
 from translator.config import ConfigError, DecodeConfig, ModelConfig, from_dict, require, to_dict
+from translator.langcode import LanguageCodeError, normalise_code
 
 LANGS = ("en", "de", "fr", "cs")
 PRECISIONS = ("auto", "32-true", "bf16-mixed", "16-mixed", "bf16-true", "16-true", "64-true")
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps", "tpu")
 UPSTREAM_MIRROR = "https://raw.githubusercontent.com/multi30k/dataset/master/data/task1/raw"
-LANG_CODE = re.compile(r"[a-z]{2,3}([-_][A-Za-z0-9]{2,8})*")  # ISO 639 code, optionally with a region/script
 URL_CHECKSUM = re.compile(r"https?://[^#\s]+#sha256=[0-9a-f]{64}")  # pip's way of pinning a download
 
 
@@ -75,7 +76,7 @@ class DataConfig:
     URL; ``data_dir`` is where it is unpacked. A user's corpus: ``train`` and ``valid`` (and optionally
     ``test``) each name a TSV file (source, tab, target) or ``{src: PATH, tgt: PATH}``; gzip is detected by
     its magic bytes; a path may be an http(s) URL ending in ``#sha256=<hex>`` (downloaded to ``data_dir``
-    and verified). Languages are then any ISO 639 codes.
+    and verified). Languages are then any BCP 47 codes (``translator.langcode``: ``pt_br`` is read as ``pt-BR``).
 
     Cleaning of the training pairs (counted, and saved as ``runs/<name>/shards/train/clean.json``): pairs
     with an empty side, a side over ``max_len`` pieces, a piece-length ratio over ``max_length_ratio``
@@ -107,6 +108,11 @@ class DataConfig:
     alignment_words: WordUnit = "whitespace"
 
     def __post_init__(self) -> None:
+        for name in ("src_lang", "tgt_lang"):
+            try:
+                object.__setattr__(self, name, normalise_code(getattr(self, name)))  # pt_br -> pt-BR, once
+            except LanguageCodeError as err:
+                raise ConfigError(f"data.{name}: {err}") from None
         require(self.src_lang != self.tgt_lang, "src_lang and tgt_lang must differ")
         if self.multi30k:
             require(
@@ -116,8 +122,6 @@ class DataConfig:
             require(self.valid is None and self.test is None, "data.valid and data.test need data.train (your files)")
         else:
             require(self.valid is not None, "data.valid is required with data.train (validation picks the model)")
-        for lang in (self.src_lang, self.tgt_lang):
-            require(LANG_CODE.fullmatch(lang) is not None, f"{lang!r} is not an ISO 639 language code like 'en'")
         for split in CORPUS_SPLITS:
             if isinstance(getattr(self, split), str):
                 _check_location(split, getattr(self, split))
@@ -238,22 +242,21 @@ class Config:
 
 
 def load_config(path: str | Path, name: str | None = None) -> Config:
-    """Read a YAML config; ``name`` defaults to the file's stem (``configs/tiny.yaml`` -> ``tiny``)."""
+    """Read a YAML config and its bases (``training.config_bases``); ``name`` defaults to the file's stem
+    (``configs/tiny.yaml`` -> ``tiny``)."""
     path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"config file not found: {path}")
-    try:
-        raw = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    except yaml.YAMLError as err:
-        raise ConfigError(f"{path}: not valid YAML: {err}") from None
-    if not isinstance(raw, dict):
-        raise ConfigError(f"{path}: the top level must be a mapping")
+    raw = resolve_bases(path)
     raw.setdefault("name", name or path.stem)
     return from_dict(Config, raw)
 
 
-def save_config(cfg: Config, path: str | Path) -> None:
-    """Write the resolved config as YAML."""
+def config_yaml(cfg: Config) -> str:
+    """The resolved config (bases merged, defaults filled in) as YAML text."""
     data = to_dict(cfg)
     data["train"]["betas"] = list(data["train"]["betas"])
-    Path(path).write_text(yaml.safe_dump(data, sort_keys=False), encoding="utf-8")
+    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+
+
+def save_config(cfg: Config, path: str | Path) -> None:
+    """Write the resolved config as YAML."""
+    Path(path).write_text(config_yaml(cfg), encoding="utf-8")

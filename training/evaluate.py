@@ -15,7 +15,7 @@ import sys
 from pathlib import Path
 
 from training.config import Config, load_config
-from training.paths import run_dir
+from training.paths import eval_dir, package_dir
 from training.sources import MULTI30K_SPLITS, read_split, split_paths
 from translator.evaluate import EvaluationError, evaluate_pairs
 from translator.translate import Translator
@@ -40,18 +40,18 @@ def evaluate_split(
     if not pairs:
         raise EvaluationError(f"the {split} set of {cfg.name} is empty: there is nothing to score")
     name = split_name(cfg, split)
-    eval_dir = run_dir(cfg) / "eval"
-    eval_dir.mkdir(parents=True, exist_ok=True)
+    eval_folder = eval_dir(cfg)
+    eval_folder.mkdir(parents=True, exist_ok=True)
     report = evaluate_pairs(
         model,
         [s for s, _ in pairs],
         [t for _, t in pairs],
         beam_size=beam or cfg.decode.beam_size,
-        hyp_out=eval_dir / f"{name}.hyp.{cfg.data.tgt_lang}",
+        hyp_out=eval_folder / f"{name}.hyp.{cfg.data.tgt_lang}",
         translator=translator,
     )
     report["split"] = name
-    (eval_dir / f"{name}.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
+    (eval_folder / f"{name}.json").write_text(json.dumps(report, indent=2), encoding="utf-8")
     return report
 
 
@@ -67,7 +67,7 @@ def main(argv: list[str] | None = None) -> int:
         split = ALIASES.get(args.split, args.split)
         if split not in ("valid", "test"):
             raise EvaluationError(f"--split must be valid or test, got {args.split!r}")
-        models = [Path(m) for m in args.model or [Path("artifacts") / cfg.name]]
+        models = [Path(m) for m in args.model or [package_dir(cfg)]]
         report = evaluate_split(cfg, models[0] if len(models) == 1 else models, split, beam=args.beam_size)
         if report is None:
             raise EvaluationError(f"{args.config} names no test set (data.test)")

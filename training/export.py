@@ -20,7 +20,7 @@ from typing import Any
 import torch
 
 from training.config import Config, load_config
-from training.corpus import resolve_mirror
+from training.multi30k import resolve_mirror
 from training.paths import run_dir
 from translator.config import to_dict
 from translator.files import atomic_write_text

@@ -25,11 +25,11 @@ import torch
 from torch import Tensor
 
 from training.config import load_config
-from training.corpus import CorpusError
+from training.downloads import CorpusError
 from training.link_words import WHITESPACE, Words, WordSplitError, pieces_of_words
 from training.sources import iter_pairs, split_paths
+from translator.alignment.links import SYMMETRISATIONS, Link, LinkError, format_links, parse_links, symmetrise
 from translator.files import atomic_write_text, temp_path
-from translator.links import SYMMETRISATIONS, Link, LinkError, format_links, parse_links, symmetrise
 from translator.tokenizer import Tokenizer
 
 PieceLinks = tuple[tuple[int, int], ...]  # (target piece, source piece)

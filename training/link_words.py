@@ -43,7 +43,7 @@ def moses_tokens(text: str, lang: str) -> list[str]:
 
 
 def word_char_spans(text: str, unit: str, lang: str) -> list[Span]:
-    """Character spans [start, end) in ``text`` of its words, in order (``translator.alignment.word_spans``, by
+    """Character spans [start, end) in ``text`` of its words, in order (``translator.alignment.words.word_spans``, by
     contrast, groups a sentence's pieces)."""
     if unit == "whitespace":
         return [match.span() for match in _WHITESPACE_WORD.finditer(text)]

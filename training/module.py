@@ -95,7 +95,7 @@ class TranslationModule(pl.LightningModule):
             ppl = math.exp(min(50.0, float(metrics["val_nll_sum"]) / max(1.0, float(metrics["val_tokens"]))))
             self.log("val_ppl", ppl, prog_bar=True)
         self._last_val_bleu = self._validation_bleu()
-        self.log("val_bleu", self._last_val_bleu, prog_bar=True)
+        self.log(VAL_BLEU_KEY, self._last_val_bleu, prog_bar=True)
         self._val_hyps = []
 
     def on_save_checkpoint(self, checkpoint: dict[str, Any]) -> None:
@@ -128,7 +128,7 @@ class TranslationModule(pl.LightningModule):
             scheduler = torch.optim.lr_scheduler.ReduceLROnPlateau(
                 optimizer, mode="max", factor=0.5, patience=1, min_lr=train.min_lr
             )
-            return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "monitor": "val_bleu"}}
+            return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "monitor": VAL_BLEU_KEY}}
         scheduler = torch.optim.lr_scheduler.LambdaLR(optimizer, self._inverse_sqrt_factor)
         return {"optimizer": optimizer, "lr_scheduler": {"scheduler": scheduler, "interval": "step"}}
 

@@ -6,7 +6,7 @@ checked against the SHA-256 recorded in ``CHECKSUMS`` and decompressed to ``<dat
 hash and skips the download. Every file is written to a temporary name first and then renamed, so an
 interrupted run never leaves a half-written file behind.
 
-CLI: ``python -m training.corpus --config configs/x.yaml`` or ``--mirror DIR_OR_URL --langs de en``.
+CLI: ``python -m training.multi30k --config configs/x.yaml`` or ``--mirror DIR_OR_URL --langs de en``.
 """
 
 from __future__ import annotations
@@ -15,14 +15,12 @@ import argparse
 import dataclasses
 import gzip
 import os
-import shutil
 import sys
-import urllib.error
-import urllib.request
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
 from training.config import LANGS, UPSTREAM_MIRROR, DataConfig, load_config
+from training.downloads import CorpusError, download_verified, is_url
 from translator.files import sha256_file, temp_path
 
 SPLITS = ("train", "val", "test_2016_flickr")
@@ -45,51 +43,9 @@ CHECKSUMS: dict[str, str] = {
 }
 
 
-class CorpusError(ValueError):
-    """A corpus file is missing, corrupt, or cannot be fetched."""
-
-
 def resolve_mirror(cfg: DataConfig) -> str:
     """``cfg.mirror``, else the ``MULTI30K_MIRROR`` environment variable, else the upstream URL."""
     return cfg.mirror or os.environ.get(MIRROR_ENV) or UPSTREAM_MIRROR
-
-
-def is_url(location: str) -> bool:
-    """True for an http(s) URL (a mirror or a corpus file), False for a local path."""
-    return location.startswith(("http://", "https://"))
-
-
-def _copy(location: str, dest: Path) -> None:
-    """Copy ``location`` (an http(s) or ``file://`` URL, or a local path) to ``dest``."""
-    if is_url(location):
-        try:
-            with urllib.request.urlopen(location, timeout=60) as response, open(dest, "wb") as out:
-                shutil.copyfileobj(response, out)
-        except (urllib.error.URLError, OSError) as err:
-            raise CorpusError(f"could not download {location}: {err}") from None
-        return
-    source = Path(location.removeprefix("file://"))
-    if not source.is_file():
-        raise CorpusError(f"{source} not found")
-    shutil.copyfile(source, dest)
-
-
-def download_verified(location: str, expected: str, dest: Path) -> Path:
-    """``dest``: a copy of ``location`` whose SHA-256 is ``expected``. An existing ``dest`` with that hash is
-    kept; a download with another hash is a CorpusError and leaves nothing behind."""
-    if dest.is_file() and sha256_file(dest) == expected:
-        return dest
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    temp = temp_path(dest.parent, dest.name)
-    try:
-        _copy(location, temp)
-        actual = sha256_file(temp)
-        if actual != expected:
-            raise CorpusError(f"checksum mismatch for {location}: expected {expected}, got {actual}")
-        temp.replace(dest)
-    finally:
-        temp.unlink(missing_ok=True)
-    return dest
 
 
 def _decompress(gz_path: Path, text_path: Path, mirror: str) -> None:
@@ -145,7 +101,7 @@ def prepare_corpus(cfg: DataConfig) -> Path:
 
 
 def _parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m training.corpus", description="Fetch and verify Multi30k.")
+    parser = argparse.ArgumentParser(prog="python -m training.multi30k", description="Fetch and verify Multi30k.")
     parser.add_argument("--config", help="experiment YAML; its data section gives the languages, mirror and folder")
     parser.add_argument("--mirror", help="local folder or http(s) base URL (overrides the config)")
     parser.add_argument("--langs", nargs="+", choices=LANGS, help="languages to fetch (default: the config's pair)")

@@ -30,7 +30,7 @@ import numpy as np
 
 from training.clean import CleanCounts, duplicate_mask, length_rule
 from training.config import DataConfig
-from training.corpus import CorpusError
+from training.downloads import CorpusError
 from training.sources import describe, file_digests, iter_pairs
 from translator.files import atomic_write_text, sha256_file
 from translator.tokenizer import Tokenizer

@@ -19,7 +19,8 @@ from pathlib import Path
 from typing import IO
 
 from training.config import CorpusSource, DataConfig
-from training.corpus import CorpusError, download_verified, is_url, prepare_corpus
+from training.downloads import CorpusError, download_verified, is_url
+from training.multi30k import prepare_corpus
 from translator.files import sha256_file
 
 GZIP_MAGIC = b"\x1f\x8b"
@@ -106,7 +107,7 @@ def _decoded_lines(path: Path) -> Iterator[tuple[int, str]]:
             raise CorpusError(f"{path}: not a readable gzip file after line {number} ({err})") from None
 
 
-def read_lines(path: Path) -> Iterator[str]:
+def stream_lines(path: Path) -> Iterator[str]:
     """The lines of a UTF-8 text file (gzip or not), stripped."""
     return (line.strip() for _, line in _decoded_lines(path))
 
@@ -124,7 +125,7 @@ def _count_rest(lines: Iterator[str]) -> int:
 
 
 def _file_pairs(src_path: Path, tgt_path: Path) -> Iterator[tuple[str, str]]:
-    src_lines, tgt_lines = read_lines(src_path), read_lines(tgt_path)
+    src_lines, tgt_lines = stream_lines(src_path), stream_lines(tgt_path)
     count = 0
     for src in src_lines:
         tgt = next(tgt_lines, None)

@@ -21,12 +21,12 @@ from pytorch_lightning.utilities import rank_zero_only
 
 from training.average import epoch_checkpoints, write_average
 from training.clock import FINISHED, TrainingClock, finished_record, write_finished
-from training.config import Config, load_config, save_config
+from training.config import Config, config_yaml, load_config, save_config
 from training.datamodule import TranslationDataModule
 from training.evaluate import evaluate_split, split_name
 from training.export import export, update_scores, with_vocab_sizes
-from training.module import TranslationModule, recorded_val_bleu
-from training.paths import run_dir
+from training.module import VAL_BLEU_KEY, TranslationModule, recorded_val_bleu
+from training.paths import averaged_checkpoint, best_checkpoint, checkpoint_dir, last_checkpoint, package_dir, run_dir
 from training.resume import check_inputs_unchanged, check_resumable
 from translator.config import ConfigError
 from translator.translate import Translator
@@ -70,27 +70,33 @@ def build_trainer(cfg: Config, out: Path) -> tuple[pl.Trainer, ModelCheckpoint]:
     """A Trainer with best-by-BLEU and periodic 'last' checkpoints, early stopping and two loggers."""
     train = cfg.train
     best = ModelCheckpoint(
-        dirpath=out / "checkpoints",
+        dirpath=checkpoint_dir(out),
         filename="best",
-        monitor="val_bleu",
+        monitor=VAL_BLEU_KEY,
         mode="max",
         save_top_k=1,
         enable_version_counter=False,
     )
     # last.ckpt every N steps (a killed run loses at most N steps) and at every epoch end
-    epoch_end = ModelCheckpoint(dirpath=out / "checkpoints", filename="last", enable_version_counter=False)
+    epoch_end = ModelCheckpoint(dirpath=checkpoint_dir(out), filename="last", enable_version_counter=False)
     last = ModelCheckpoint(  # no version counter: a copied run trained on must not leave last.ckpt stale
-        dirpath=out / "checkpoints",
+        dirpath=checkpoint_dir(out),
         save_top_k=0,
         save_last=True,
         every_n_train_steps=train.checkpoint_every_n_steps,
         enable_version_counter=False,
     )
-    callbacks = [best, last, epoch_end, EarlyStopping("val_bleu", mode="max", patience=train.patience), TrainingClock()]
+    callbacks = [
+        best,
+        last,
+        epoch_end,
+        EarlyStopping(VAL_BLEU_KEY, mode="max", patience=train.patience),
+        TrainingClock(),
+    ]
     if train.keep_epoch_checkpoints:  # the last N epochs' weights: "step" only grows, so top-k by step = last k
         callbacks.append(
             ModelCheckpoint(
-                dirpath=out / "checkpoints",
+                dirpath=checkpoint_dir(out),
                 filename="epoch-{epoch:02d}",
                 monitor="step",
                 mode="max",
@@ -136,7 +142,7 @@ def fit(cfg: Config, fresh: bool = False) -> FitResult:
     if cfg.train.threads > 0:
         torch.set_num_threads(cfg.train.threads)
     out = run_dir(cfg)
-    last = out / "checkpoints" / "last.ckpt"
+    last = last_checkpoint(out)
     resume = None if fresh or not last.is_file() else str(last)
     if resume:
         check_resumable(cfg, out)  # before anything in `out` is rewritten
@@ -163,9 +169,9 @@ def fit(cfg: Config, fresh: bool = False) -> FitResult:
     seconds = next(cb for cb in trainer.callbacks if isinstance(cb, TrainingClock)).total
     if not trainer.interrupted and trainer.global_rank == 0:
         write_finished(out, cfg, seconds, hardware_name(), trainer.current_epoch)
-    best_path = Path(best.best_model_path or out / "checkpoints" / "best.ckpt")
+    best_path = Path(best.best_model_path or best_checkpoint(out))
     if not best_path.is_file():
-        raise RuntimeError(f"training produced no best checkpoint in {out / 'checkpoints'}")
+        raise RuntimeError(f"training produced no best checkpoint in {checkpoint_dir(out)}")
     return FitResult(cfg, best_path, recorded_val_bleu(best_path), seconds, trainer.global_rank, hardware_name())
 
 
@@ -173,7 +179,7 @@ def existing_run(cfg: Config) -> FitResult:
     """The finished (or interrupted) run of ``cfg`` as a FitResult, for ``--export-only``: the run's
     saved config, with the decode settings and checkpoint averaging of ``cfg``."""
     out = run_dir(cfg)
-    best_path = out / "checkpoints" / "best.ckpt"
+    best_path = best_checkpoint(out)
     if not (out / "config.yaml").is_file() or not best_path.is_file():
         raise ValueError(f"no trained run in {out} (need config.yaml and checkpoints/best.ckpt)")
     saved = load_config(out / "config.yaml")  # data/model as trained; name and export settings as requested now
@@ -195,7 +201,7 @@ def export_source(result: FitResult) -> tuple[Path, dict]:
     paths = epoch_checkpoints(run_dir(result.cfg))[-n:]
     if not paths:
         raise ValueError(f"average_last_epochs is {n} but {run_dir(result.cfg)} holds no epoch checkpoints")
-    out = write_average(paths, run_dir(result.cfg) / "checkpoints" / "averaged.ckpt")
+    out = write_average(paths, averaged_checkpoint(run_dir(result.cfg)))
     return out, {"averaged_from": [p.name for p in paths]}
 
 
@@ -218,7 +224,7 @@ def finish(result: FitResult, package: Path) -> None:
     val = evaluate_split(cfg, package, "valid", translator)
     report = evaluate_split(cfg, package, "test", translator)
     best_bleu = None if math.isnan(result.best_bleu) else result.best_bleu  # JSON has no NaN
-    scores = {"val_bleu": best_bleu, "val_bleu_beam": val["bleu"], "val_chrf": val["chrf"]}
+    scores = {VAL_BLEU_KEY: best_bleu, "val_bleu_beam": val["bleu"], "val_chrf": val["chrf"]}
     if report is not None:
         keys = ("bleu", "chrf", "signature", "chrf_signature")
         scores[split_name(cfg, "test")] = {k: report[k] for k in keys}
@@ -243,6 +249,7 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fresh", action="store_true", help="ignore an existing last checkpoint")
     parser.add_argument("--export-only", action="store_true", help="skip training: export and evaluate best.ckpt")
     parser.add_argument("--out", help="package directory (default artifacts/<config name>)")
+    parser.add_argument("--print-config", action="store_true", help="print the resolved config (bases merged) and stop")
     return parser.parse_args(argv)
 
 
@@ -258,9 +265,12 @@ def main(argv: list[str] | None = None) -> int:
     args = _parse_args(argv)
     try:
         cfg = _with_overrides(load_config(args.config), args)
+        if args.print_config:
+            print(config_yaml(cfg), end="")
+            return 0
         result = existing_run(cfg) if args.export_only else fit(cfg, args.fresh)
         if result.rank == 0:
-            finish(result, Path(args.out or Path("artifacts") / cfg.name))
+            finish(result, Path(args.out or package_dir(cfg)))
     except (ConfigError, ValueError, OSError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

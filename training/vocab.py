@@ -20,7 +20,7 @@ from typing import Any
 import sentencepiece as spm
 
 from training.config import DataConfig
-from training.corpus import CorpusError
+from training.downloads import CorpusError
 from training.sources import describe, file_digests, iter_pairs
 from translator.files import atomic_write_bytes
 from translator.special import BOS_ID, EOS_ID, PAD_ID, UNK_ID

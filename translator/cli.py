@@ -13,12 +13,13 @@ from pathlib import Path
 
 from tqdm import tqdm
 
-from translator import cli_align
+from translator.alignment import cli as cli_align
+from translator.alignment.links import DEFAULT_LINK_RULE, LINK_RULES
 from translator.config import MAX_BEAM, n_best_problem
 from translator.document import DocumentTranslation, document_json, translate_documents
-from translator.evaluate import EvaluationError, evaluate_files, read_stdin_lines
+from translator.evaluate import EvaluationError, evaluate_files
+from translator.files import read_stdin_lines
 from translator.heatmap import render_heatmap
-from translator.links import DEFAULT_LINK_RULE, LINK_RULES
 from translator.package import PackageError
 from translator.translate import Translator
 

@@ -3,7 +3,7 @@ together, and locate every word of both sides in the original and the translated
 
 ``plan(texts, lang)`` lists the sentences of every text (``translator.segment``); a caller translates
 ``plan.sentences`` however it likes (``Translator.translate``, or the server's batcher) and hands the
-results to ``assemble``. A word is a run of pieces as ``translator.alignment.word_spans`` groups them (the
+results to ``assemble``. A word is a run of pieces as ``translator.alignment.words.word_spans`` groups them (the
 same words as the word alignment); its character offsets come from SentencePiece's own piece offsets.
 """
 
@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from translator.alignment import merge_alignment, word_spans
-from translator.links import DEFAULT_LINK_RULE
+from translator.alignment.links import DEFAULT_LINK_RULE
+from translator.alignment.words import merge_alignment, word_spans
 from translator.segment import Span, reassemble, sentence_spans
 from translator.tokenizer import Tokenizer
 from translator.translate import Translation, Translator, confidence_of

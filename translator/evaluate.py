@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -10,31 +9,12 @@ from typing import Any
 
 from sacrebleu.metrics import BLEU, CHRF
 
+from translator.files import read_lines
 from translator.translate import Translator
 
 
 class EvaluationError(ValueError):
     """The evaluation inputs are unusable (missing files, mismatched line counts)."""
-
-
-def read_lines(path: str | Path) -> list[str]:
-    """The lines of a UTF-8 text file without their newlines."""
-    path = Path(path)
-    if not path.is_file():
-        raise EvaluationError(f"file not found: {path}")
-    try:
-        return path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError as err:
-        raise EvaluationError(f"{path}: not UTF-8 text ({err})") from None
-
-
-def read_stdin_lines() -> list[str]:
-    """The lines of standard input, decoded strictly as UTF-8 (Python's own decoding would carry bad bytes on
-    as lone surrogates)."""
-    try:
-        return sys.stdin.buffer.read().decode("utf-8").splitlines()
-    except UnicodeDecodeError as err:
-        raise EvaluationError(f"standard input is not UTF-8 text (byte {err.start})") from None
 
 
 def score(hypotheses: list[str], references: list[str]) -> dict[str, Any]:

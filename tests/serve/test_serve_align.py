@@ -8,8 +8,8 @@ import pytest
 from flask.testing import FlaskClient
 from test_serve_errors import _assert_error, _post
 
-from translator.align import AlignMethod, links_of
-from translator.forced import force_align
+from translator.alignment.aligner import AlignMethod, links_of
+from translator.alignment.forced import force_align
 from translator.translate import Translator
 
 PAIR = {"source": "Zwei Hunde spielen im Schnee .", "target": "Two dogs play in the snow ."}

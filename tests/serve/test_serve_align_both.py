@@ -15,7 +15,7 @@ from tiny_package import build_tiny_package
 
 from serve.app import catalog_of, create_app
 from serve.settings import Settings
-from translator.align import COMBINATIONS, AlignMethod, align_pairs
+from translator.alignment.aligner import COMBINATIONS, AlignMethod, align_pairs
 from translator.translate import Translator
 
 PAIR = {"source": "Zwei Hunde spielen im Schnee .", "target": "Two dogs play in the snow ."}

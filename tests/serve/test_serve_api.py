@@ -11,8 +11,8 @@ import torch
 from flask.testing import FlaskClient
 
 from serve.app import create_app, service_of
-from translator.alignment import merge_alignment, word_spans
-from translator.links import argmax_links, mutual_links
+from translator.alignment.links import argmax_links, mutual_links
+from translator.alignment.words import merge_alignment, word_spans
 from translator.translate import Translator
 
 SENTENCES = ["Ein Mann fährt Fahrrad.", "Zwei Hunde spielen im Schnee.", "Kinder spielen."]

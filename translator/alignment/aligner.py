@@ -1,6 +1,6 @@
 """Word alignment of given sentence pairs with one model, or with the two directions' models combined.
 
-An ``AlignMethod`` names how links are read from the teacher-forced attention (``translator.forced``):
+An ``AlignMethod`` names how links are read from the teacher-forced attention (``translator.alignment.forced``):
 the extraction ``rule`` (``argmax`` per target word, ``mutual`` or ``threshold``), whether the ``shift``ed
 attention is used, and, when a reverse-direction model is given, how the two directions are ``symmetrise``d:
 their links (intersection, union, grow-diag-final) or their word matrices before the rule (mean).
@@ -14,10 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from translator.config import require
-from translator.evaluate import read_lines
-from translator.forced import ForcedAlignment, force_align
-from translator.links import (
+from translator.alignment.forced import ForcedAlignment, force_align
+from translator.alignment.links import (
     RULES,
     SOFT_SYMMETRISATIONS,
     SYMMETRISATIONS,
@@ -30,6 +28,8 @@ from translator.links import (
     parse_links,
     symmetrise,
 )
+from translator.config import require
+from translator.files import read_lines
 from translator.translate import Translator
 
 PAIR_SEPARATOR = "|||"

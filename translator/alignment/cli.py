@@ -12,7 +12,7 @@ import argparse
 import json
 import sys
 
-from translator.align import (
+from translator.alignment.aligner import (
     COMBINATIONS,
     AlignMethod,
     align_pairs,
@@ -22,19 +22,19 @@ from translator.align import (
     read_pairs_file,
     split_pair,
 )
-from translator.evaluate import EvaluationError, read_lines, read_stdin_lines
-from translator.links import RULES, alignment_error_rate, format_links
+from translator.alignment.links import RULES, alignment_error_rate, format_links
+from translator.files import TextFileError, read_lines, read_stdin_lines
 from translator.translate import Translator
 
 
 def read_pairs(args: argparse.Namespace) -> list[tuple[str, str]]:
     """The pairs to align, from ``--src``/``--tgt``, ``--input`` or stdin."""
     if bool(args.src) != bool(args.tgt):
-        raise EvaluationError("give both --src and --tgt, or neither")
+        raise TextFileError("give both --src and --tgt, or neither")
     if args.src:
         src, tgt = read_lines(args.src), read_lines(args.tgt)
         if len(src) != len(tgt):
-            raise EvaluationError(f"{args.src} has {len(src)} lines but {args.tgt} has {len(tgt)}")
+            raise TextFileError(f"{args.src} has {len(src)} lines but {args.tgt} has {len(tgt)}")
         return list(zip(src, tgt, strict=True))
     if args.input:
         return read_pairs_file(args.input)
@@ -61,7 +61,7 @@ def run_align(args: argparse.Namespace) -> int:
 def run_aer(args: argparse.Namespace) -> int:
     gold, pred = read_links_file(args.gold, args.one_indexed_gold), read_links_file(args.pred)
     if len(gold) != len(pred):
-        raise EvaluationError(f"{args.gold} has {len(gold)} lines but {args.pred} has {len(pred)}")
+        raise TextFileError(f"{args.gold} has {len(gold)} lines but {args.pred} has {len(pred)}")
     if args.pairs:
         pairs = read_pairs_file(args.pairs)
         check_links_fit(pairs, gold, args.gold)

@@ -4,7 +4,7 @@ The target is fed to the decoder as it is (BOS + its pieces), so row t of the at
 attended to while producing target piece t, and the last row belongs to EOS. Words are the whitespace
 tokens of the input, kept as given (pre-tokenized text stays tokenized): each word is encoded on its own,
 which gives the pieces of the whole sentence since SentencePiece pieces never cross whitespace, and every
-piece knows its word. Word matrices merge pieces with ``translator.alignment.merge_matrix``.
+piece knows its word. Word matrices merge pieces with ``translator.alignment.words.merge_matrix``.
 
 ``shift``: recurrent and Transformer decoders are known to attend to a target word's source one step late,
 when the word is the input rather than the output; the shifted word matrix takes row t + 1 (the step whose
@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import torch
 
-from translator.alignment import merge_matrix
+from translator.alignment.words import merge_matrix
 from translator.padding import lengths_of, pad_ids
 from translator.special import BOS_ID, EOS_ID
 from translator.tokenizer import Tokenizer

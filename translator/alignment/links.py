@@ -2,7 +2,7 @@
 
 A link ``(i, j)`` joins source word i and target word j (0-indexed), written ``i-j`` in the Pharaoh
 format of fast_align and eflomal (``ipj`` marks a *possible* link in gold files). A word-level matrix has
-one row per target word and one column per source word (``translator.forced.ForcedAlignment``).
+one row per target word and one column per source word (``translator.alignment.forced.ForcedAlignment``).
 
 Extraction rules: ``argmax`` links every target word to its most attended source word; ``threshold``
 links every pair whose weight is at least ``threshold``; ``mutual`` keeps the pairs that are the maximum of

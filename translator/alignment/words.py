@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from translator.links import DEFAULT_LINK_RULE, extract
+from translator.alignment.links import DEFAULT_LINK_RULE, extract
 
 BOUNDARY = "\u2581"
 
@@ -55,7 +55,7 @@ def merge_alignment(
     """Piece-level alignment -> ``{"source_words", "target_words", "alignment"}`` (target x source words) and
     ``links``: [source word, target word] pairs read from the word matrix by ``link_rule``: ``argmax`` links
     each target word to its most attended source word, ``mutual`` keeps the pairs that are the maximum of both
-    their row and their column (``translator.links.extract``)."""
+    their row and their column (``translator.alignment.links.extract``)."""
     src_spans, tgt_spans = word_spans(source_tokens), word_spans(target_tokens)
     rows = merge_matrix(alignment, src_spans, tgt_spans)
     return {
