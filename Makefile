@@ -23,9 +23,12 @@ GOLD ?= $(if $(PAIRS),,$(WPT_DEV)/dev.gold)
 RECIPE ?= recipe
 export MULTI30K_MIRROR ?= $(abspath ../shared/data/multi30k)
 
-.PHONY: install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links test lint format clean
+help:  ## every target with one line (this list, read from the Makefile)
+	@awk -F':.*## ' '/^[a-z][a-z-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
-install: $(VENV)/.installed
+.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links test lint format clean
+
+install: $(VENV)/.installed  ## create .venv: torch==2.13.0 (CPU) and this project with its dev extras
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -101,13 +104,16 @@ guided-links: install  ## eflomal word links of CONFIG's training pairs, for gui
 test: install  ## the whole test suite (CPU)
 	$(PY) -m pytest -q
 
+docs: install  ## build docs/ with MkDocs into site/, strict: a broken link or reference fails
+	$(VENV)/bin/mkdocs build --strict
+
 lint: install  ## ruff lint and format check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 
-format: install
+format: install  ## ruff format and ruff check --fix
 	$(VENV)/bin/ruff format .
 	$(VENV)/bin/ruff check --fix .
 
-clean:
-	rm -rf runs artifacts .pytest_cache
+clean:  ## remove runs/, artifacts/ and site/
+	rm -rf runs artifacts site .pytest_cache
