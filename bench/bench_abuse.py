@@ -33,9 +33,10 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.serve_bench import RESULTS, free_port, launch_server
+from bench.serve_bench import RESULTS, launch_server
 from bench.serve_load import percentile, rss_mib
 from bench.slow_clients import closed_by_server, slow_connection
+from serve.launcher import free_loopback_port, stop_server
 
 SMALL = "Un homme fait du vélo."
 SENTENCE = "Un homme fait du vélo sur un pont. "
@@ -166,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--serve-arg", action="append", default=[], help="a flag for the server; repeatable")
     p.add_argument("--out")
     args = p.parse_args(argv)
-    port = free_port()
+    port = free_loopback_port()
     with tempfile.TemporaryDirectory() as work:
         flags = [f"--model={args.model}", f"--workers={args.workers}", f"--threads={args.threads}"]
         flags += [f"--client-timeout-s={args.client_timeout_s}", f"--request-timeout-s={args.flood_s}", *args.serve_arg]
@@ -184,9 +185,7 @@ def main(argv: list[str] | None = None) -> int:
                 report["floods"].append(flood_phase(port, limits, args, proc.pid))
                 print(json.dumps(report["floods"][-1]), flush=True)
         finally:
-            proc.terminate()
-            with contextlib.suppress(Exception):
-                proc.wait(20)
+            stop_server(proc)
     first, last = report["floods"][0]["rss_mib_after"], report["floods"][-1]["rss_mib_after"]
     growth = report["rss_growth_last_over_first"] = round(last / first, 3) if first else None
     print(f"RSS after flood 1: {first} MiB, after flood {args.floods}: {last} MiB (x{growth})")

@@ -25,17 +25,17 @@ import http.client
 import json
 import os
 import platform
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 from urllib.parse import urlsplit
 
 from bench.serve_load import Client, LevelResult, rss_mib, run_level
+from serve.launcher import ServerStartError, free_loopback_port, stop_server
+from serve.launcher import start_server as start_server_process
 from translator.config import QUANTIZATIONS
 
 REPO = Path(__file__).resolve().parents[1]
@@ -52,7 +52,7 @@ FALLBACK = [
 ]
 WORKLOADS = ("sentence", "paragraph")
 
-__all__ = ["RESULTS", "free_port", "launch_server", "main"]
+__all__ = ["RESULTS", "free_loopback_port", "launch_server", "main"]
 
 
 def load_sentences(src_lang: str, limit: int) -> tuple[list[str], str]:
@@ -65,13 +65,6 @@ def load_sentences(src_lang: str, limit: int) -> tuple[list[str], str]:
     return FALLBACK, "built-in list"
 
 
-def free_port() -> int:
-    """A currently free TCP port on 127.0.0.1."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
 def start_server(args: argparse.Namespace, quantize: str, port: int, log: Path) -> subprocess.Popen:
     """Start ``python -m serve`` with every package and this benchmark's settings (see ``launch_server``)."""
     names = (
@@ -82,22 +75,12 @@ def start_server(args: argparse.Namespace, quantize: str, port: int, log: Path) 
 
 
 def launch_server(flags: list[str], port: int, log: Path) -> subprocess.Popen:
-    """Start ``python -m serve`` on 127.0.0.1:``port`` with ``flags`` (output to ``log``) and wait for
-    /v1/health (the model check runs first); exit with the log's tail if it does not come up."""
-    cmd = [sys.executable, "-m", "serve", "--host=127.0.0.1", f"--port={port}", *flags]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline and proc.poll() is None:
-        try:
-            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=2)
-            conn.request("GET", "/v1/health")
-            if conn.getresponse().status == 200:
-                return proc
-        except OSError:
-            time.sleep(0.3)
-    proc.kill()
-    raise SystemExit(f"server failed to start:\n{log.read_text(errors='replace')[-3000:]}")
+    """``serve.launcher.start_server`` with ``flags``, waiting up to 300 s (the model check runs first); exit
+    with the log's tail if the server does not come up."""
+    try:
+        return start_server_process(flags, port, log, timeout_s=300)
+    except ServerStartError as err:
+        raise SystemExit(f"server failed to start: {err}") from None
 
 
 def get_json(host: str, port: int, path: str) -> dict:
@@ -223,13 +206,12 @@ def main(argv: list[str] | None = None) -> int:
             raise SystemExit("error: only loopback servers may be benchmarked")
         runs["given server"] = bench_server(host, port, args.server_pid, args)
     for quantize in [] if args.url else args.quantize:
-        port = free_port()
+        port = free_loopback_port()
         proc = start_server(args, quantize, port, Path(tempfile.mkdtemp(prefix="serve-bench-")) / "server.log")
         try:
             runs[quantize] = bench_server("127.0.0.1", port, proc.pid, args)
         finally:
-            proc.terminate()
-            proc.wait(30)
+            stop_server(proc)
     report(args, runs)
     failed = any(r.errors for run in runs.values() for levels in run["workloads"].values() for r in levels)
     return 1 if failed else 0

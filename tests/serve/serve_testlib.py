@@ -11,27 +11,19 @@ import contextlib
 import http.client
 import os
 import signal
-import socket
 import subprocess
-import sys
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-from serve.proxy import die_with_parent
+from serve import launcher
+from serve.launcher import free_loopback_port
 
 REPO = Path(__file__).resolve().parents[2]
 START_TIMEOUT_S = 60
+TEST_FLAGS = ("--max-wait-ms", "10", "--torch-threads", "1")  # prompt batches, one decoding thread a worker
 _started: list[subprocess.Popen] = []
 _cleanup_installed = False
-
-
-def free_loopback_port() -> int:
-    """A currently free TCP port on 127.0.0.1."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def http_exchange(
@@ -63,14 +55,8 @@ def http_request(
 
 
 def stop_server(proc: subprocess.Popen) -> None:
-    """SIGTERM the gunicorn master (it stops its workers); kill the process group if it lingers."""
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(5)
+    """Stop a server started here (``serve.launcher.stop_server``) and forget it."""
+    launcher.stop_server(proc)
     if proc in _started:
         _started.remove(proc)
 
@@ -99,21 +85,6 @@ def _install_cleanup() -> None:
         signal.signal(signal.SIGTERM, _on_sigterm)
 
 
-def wait_ready(proc: subprocess.Popen, port: int, log: Path) -> None:
-    """Poll ``/v1/health`` until it answers 200; fail with the server's log if it exits or takes too long."""
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise AssertionError(f"server exited early:\n{log.read_text(errors='replace')}")
-        try:
-            if http_request(port, "GET", "/v1/health")[0] == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise AssertionError(f"server did not become ready in time:\n{log.read_text(errors='replace')}")
-
-
 @contextlib.contextmanager
 def serving(model_dir: Path, log: Path, *flags: str) -> Iterator[int]:
     """A server (``start_server``) on a free loopback port for the duration of the block; yields the port."""
@@ -126,31 +97,12 @@ def serving(model_dir: Path, log: Path, *flags: str) -> Iterator[int]:
 
 
 def start_server(model_dir: Path, port: int, log: Path, *flags: str) -> subprocess.Popen:
-    """Start ``python -m serve`` on 127.0.0.1:``port`` in its own process group (output to ``log``) and wait
-    until it is ready."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "serve",
-        "--model",
-        str(model_dir),
-        "--port",
-        str(port),
-        "--max-wait-ms",
-        "10",
-        "--torch-threads",
-        "1",
-        *flags,
-    ]
+    """Start ``python -m serve`` for ``model_dir`` on 127.0.0.1:``port`` with the tests' settings and
+    ``flags`` (``serve.launcher``: own process group, ready once health answers 200); stopped at exit."""
     _install_cleanup()
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            cmd, cwd=REPO, stdout=out, stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=die_with_parent
-        )
-    _started.append(proc)
     try:
-        wait_ready(proc, port, log)
-    except BaseException:
-        stop_server(proc)
-        raise
+        proc = launcher.start_server(["--model", str(model_dir), *TEST_FLAGS, *flags], port, log, START_TIMEOUT_S)
+    except launcher.ServerStartError as err:
+        raise AssertionError(str(err)) from None
+    _started.append(proc)
     return proc

@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
+from api_testlib import assert_error, post_raw
 from flask.testing import FlaskClient
-from test_serve_errors import _assert_error, _post
 
 from translator.alignment.aligner import AlignMethod, links_of
 from translator.alignment.forced import force_align
@@ -51,11 +51,11 @@ def test_align_answers_what_the_library_computes(client: FlaskClient, translator
     ],
 )
 def test_align_errors(client: FlaskClient, body: dict, words: str) -> None:
-    _assert_error(client.post("/v1/align", json=body), 400, words)
+    assert_error(client.post("/v1/align", json=body), 400, words)
 
 
 def test_align_request_rules_are_the_translate_ones(client: FlaskClient) -> None:
-    _assert_error(_post(client, b"{bad", "/v1/align"), 400, "invalid JSON")
-    _assert_error(client.post("/v1/align", data=json.dumps(PAIR), headers={"Content-Type": "text/plain"}), 415)
-    _assert_error(_post(client, json.dumps({**PAIR, "source": "x" * 5000}), "/v1/align"), 413, "4096 bytes")
-    _assert_error(client.get("/v1/align"), 405, "POST")
+    assert_error(post_raw(client, b"{bad", "/v1/align"), 400, "invalid JSON")
+    assert_error(client.post("/v1/align", data=json.dumps(PAIR), headers={"Content-Type": "text/plain"}), 415)
+    assert_error(post_raw(client, json.dumps({**PAIR, "source": "x" * 5000}), "/v1/align"), 413, "4096 bytes")
+    assert_error(client.get("/v1/align"), 405, "POST")

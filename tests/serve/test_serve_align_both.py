@@ -9,8 +9,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from api_testlib import assert_error
 from flask import Flask
-from test_serve_errors import _assert_error
 from tiny_package import build_tiny_package
 
 from serve.app import catalog_of, create_app
@@ -68,6 +68,6 @@ def test_without_symmetrise_one_direction_answers(both_app: Flask, both_ways: Pa
 def test_symmetrise_without_the_opposite_pair_or_unknown_is_a_400(both_app: Flask, client) -> None:  # noqa: ANN001
     fr = {"source": "a man", "target": "un homme", "source_lang": "en", "target_lang": "fr"}
     missing = both_app.test_client().post("/v1/align", json={**fr, "symmetrise": "mean"})
-    _assert_error(missing, 400, "needs a fr->en model", "de->en, en->de, en->fr")
-    _assert_error(both_app.test_client().post("/v1/align", json={**fr, "symmetrise": "both"}), 400, "one of")
-    _assert_error(client.post("/v1/align", json={**PAIR, "symmetrise": "union"}), 400, "needs a en->de model")
+    assert_error(missing, 400, "needs a fr->en model", "de->en, en->de, en->fr")
+    assert_error(both_app.test_client().post("/v1/align", json={**fr, "symmetrise": "both"}), 400, "one of")
+    assert_error(client.post("/v1/align", json={**PAIR, "symmetrise": "union"}), 400, "needs a en->de model")

@@ -3,52 +3,13 @@ sleeps, order what the tests need ordered: ``entered`` says the worker is inside
 
 from __future__ import annotations
 
-import contextlib
-import threading
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any
 
 import pytest
+from batcher_testlib import WAIT_S, FakeTranslator, held_batcher
 
 from serve.batcher import BatcherClosedError, MicroBatcher, QueueFullError
 from translator.translate import Translator
-
-WAIT_S = 10  # a deadline for events that must happen; reaching it fails the test
-
-
-class FakeTranslator:
-    """Records each call; 'boom' in a batch makes the call fail; ``gate`` can hold the worker and
-    ``entered`` is set once the worker is inside a call."""
-
-    def __init__(self) -> None:
-        self.calls: list[tuple[list[str], int | None]] = []
-        self.gate = threading.Event()
-        self.gate.set()
-        self.entered = threading.Event()
-
-    def translate(
-        self, texts: list[str], beam_size: int | None = None, batch_size: int | None = None, n_best: int = 1
-    ) -> list[str]:
-        self.entered.set()
-        assert self.gate.wait(WAIT_S), "the test never opened the gate"
-        self.calls.append((list(texts), beam_size))
-        if "boom" in texts:
-            raise ValueError("cannot translate boom")
-        return [f"{t}:{beam_size}" for t in texts]
-
-
-@contextlib.contextmanager
-def held_batcher(**options: Any) -> Iterator[tuple[FakeTranslator, MicroBatcher]]:
-    """A FakeTranslator with its gate closed (the worker holds at its first call, so that requests pile up)
-    and a MicroBatcher on it with ``options``; the batcher is closed when the block ends."""
-    fake = FakeTranslator()
-    fake.gate.clear()
-    batcher = MicroBatcher(fake.translate, **options)
-    try:
-        yield fake, batcher
-    finally:
-        batcher.close()
 
 
 def test_concurrent_requests_are_grouped() -> None:

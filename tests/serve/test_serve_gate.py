@@ -8,7 +8,7 @@ import threading
 from pathlib import Path
 
 import pytest
-from test_serve_batcher import WAIT_S, FakeTranslator
+from batcher_testlib import WAIT_S, FakeTranslator
 
 from serve.batcher import MicroBatcher
 from serve.catalog import Catalog, load_translators

@@ -9,7 +9,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from test_serve_batcher import WAIT_S, FakeTranslator, held_batcher
+from batcher_testlib import WAIT_S, FakeTranslator, held_batcher
 
 from serve.app import create_app, service_of
 from serve.batcher import MicroBatcher, QueueFullError

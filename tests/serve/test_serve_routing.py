@@ -83,7 +83,7 @@ class _UnixServer(HTTPServer):
         return self.socket.accept()[0], ("unix", 0)
 
 
-def _post(port: int, body: dict | str) -> str:
+def post_raw(port: int, body: dict | str) -> str:
     data = body if isinstance(body, str) else json.dumps(body)
     status, _, answer = http_exchange(port, "POST", "/v1/translate", data.encode())
     assert status == 200
@@ -106,8 +106,8 @@ def test_nginx_sends_each_pair_to_its_instance_and_the_rest_in_turn() -> None:
                     {"text": "x", "source": source, "target": target},
                     f'{{ "target" : "{target}",\n "text": "x", "source":"{source}" }}',
                 ]
-                assert [_post(port, body) for body in bodies for _ in range(3)] == [str(instance)] * 6
-            unrouted = [_post(port, {"text": "x"}) for _ in range(6)]
+                assert [post_raw(port, body) for body in bodies for _ in range(3)] == [str(instance)] * 6
+            unrouted = [post_raw(port, {"text": "x"}) for _ in range(6)]
             assert set(unrouted) == {"0", "1", "2"}  # in turn
         finally:
             for server in servers:

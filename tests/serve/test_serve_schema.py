@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from api_testlib import BAD_BODIES
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import validate
-from test_serve_errors import BAD_BODIES
 
 from serve.openapi import openapi_document
 from serve.schema import ApiError
