@@ -112,6 +112,7 @@ def translation_schemas() -> dict[str, Any]:
         },
         "TranslateResponse": {
             "type": "object",
+            "required": ["model", "beam_size", "translations"],
             "properties": {
                 "model": ref("ModelSummary"),
                 "beam_size": {"type": "integer"},
@@ -145,11 +146,15 @@ def other_schemas() -> dict[str, Any]:
     strings = {k: {"type": "string"} for k in ("name", "src_lang", "tgt_lang")}
     return {
         "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
-        "ModelSummary": {"type": "object", "properties": strings},
+        "ModelSummary": {"type": "object", "required": list(strings), "properties": strings},
         "Health": {
             "type": "object",
+            "required": ["status"],
             "properties": {
                 "status": {"type": "string", "enum": ["ready", "unavailable"]},
+                "error": {"type": "string", "description": "Why the worker is not ready (503 only)"},
+                "model": ref("ModelSummary"),
+                "pairs": {"type": "integer", "description": "How many language pairs this server translates"},
                 "load": {
                     "type": "object",
                     "description": "Work in flight in the worker that answered: light-lane sentences, heavy-lane cost",
@@ -159,6 +164,7 @@ def other_schemas() -> dict[str, Any]:
         },
         "Languages": {
             "type": "object",
+            "required": ["pairs", "languages", "api_key_required"],
             "properties": {
                 "pairs": {
                     "type": "array",
@@ -189,10 +195,18 @@ def other_schemas() -> dict[str, Any]:
         "Model": {
             "type": "object",
             "description": "Package metadata (name, languages, parameters, scores, ...), decoding defaults, limits",
+            "required": ["name", "src_lang", "tgt_lang", "decode", "architecture", "limits", "quantization"],
             "properties": {
                 **strings,
                 "parameters": {"type": "integer"},
-                **{k: loose for k in ("scores", "decode", "architecture", "limits")},
+                **{k: loose for k in ("scores", "decode", "architecture", "limits", "training_data")},
+                "format": {"type": "string", "description": "The package format's name"},
+                "format_version": {"type": "integer"},
+                "created": {"type": "string", "description": "When the package was exported (ISO 8601)"},
+                "checkpoint": {"type": "string", "description": "The checkpoint file it was exported from"},
+                "averaged_from": {"type": "array", "items": {"type": "string"}},
+                "quantization": {"type": "string", "enum": ["none", "int8", "bf16"]},
+                "torch_threads": {"type": "integer", "description": "Intra-op threads of the answering worker"},
             },
         },
     }
