@@ -50,7 +50,7 @@ FALLBACK = [
     "Ein Hund rennt über eine grüne Wiese.",
     "Eine Gruppe von Menschen sitzt um einen Tisch und isst.",
 ]
-WORKLOADS = ("sentence", "paragraph")
+WORKLOADS = ("sentence", "paragraph", "default-beam")
 
 __all__ = ["RESULTS", "free_loopback_port", "launch_server", "main"]
 
@@ -90,15 +90,22 @@ def get_json(host: str, port: int, path: str) -> dict:
 
 
 def payloads(pairs: list[dict], workload: str, beam: int) -> Callable[[int], dict]:
-    """Request i's body: pair i mod len(pairs); one sentence, or 3-5 consecutive ones as one paragraph."""
+    """Request i's body: pair i mod len(pairs); one sentence, or 3-5 consecutive ones as one paragraph.
+    ``default-beam``: single sentences, where every other request leaves ``beam_size`` out and the others
+    name the pair's default beam (``pair["default_beam"]``), so all of them decode alike."""
 
     def body(i: int) -> dict:
         pair = pairs[i % len(pairs)]
         sentences = pair["sentences"]
-        count = 1 if workload == "sentence" else 3 + i % 3
+        count = 3 + i % 3 if workload == "paragraph" else 1
         start = (i * 7) % len(sentences)
         text = " ".join(sentences[(start + k) % len(sentences)] for k in range(count))
-        return {"text": text, "source": pair["source"], "target": pair["target"], "beam_size": beam}
+        request = {"text": text, "source": pair["source"], "target": pair["target"], "beam_size": beam}
+        if workload == "default-beam":
+            request["beam_size"] = pair["default_beam"]
+            if (i // len(pairs)) % 2 == 0:
+                del request["beam_size"]
+        return request
 
     return body
 
@@ -108,6 +115,8 @@ def bench_server(host: str, port: int, pid: int | None, args: argparse.Namespace
     pairs = get_json(host, port, "/v1/languages")["pairs"]
     for pair in pairs:
         pair["sentences"], pair["sentences_from"] = load_sentences(pair["source"], 2000)
+        model = get_json(host, port, f"/v1/model?source={pair['source']}&target={pair['target']}")
+        pair["default_beam"] = model["decode"]["beam_size"]
     warm = Client(host, port, args.timeout)
     for i in range(2 * len(pairs)):  # every package decodes once before the clock starts
         warm.post("/v1/translate", payloads(pairs, "paragraph", args.beam_size)(i))
