@@ -157,7 +157,7 @@ def _register_api(app: Flask, catalog: Catalog, limited: Any) -> None:
 
     @app.get("/v1/openapi.json")
     def openapi() -> Response:
-        return jsonify(openapi_document(settings, [f"{s}->{t}" for s, t in catalog.pairs]))
+        return jsonify(openapi_document(settings, catalog.pairs))
 
     @app.get("/metrics")
     def metrics_page() -> Response:

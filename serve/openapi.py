@@ -3,11 +3,15 @@ query parameters are ``serve.schema``'s, the very schemas the validator enforces
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from serve.openapi_schemas import other_schemas, ref, translation_schemas
+from serve.routing import Pair
 from serve.schema import LANGUAGE, align_schema, heatmap_schema, translate_schema
 from serve.settings import Settings
+
+SOURCE_FIELDS = ("source", "source_lang")  # where a LANGUAGE field names the source language
 
 JSON = "application/json"
 
@@ -24,6 +28,7 @@ def _errors(*codes: int) -> dict[str, Any]:
         404: "Unknown path",
         405: "Method not allowed on this path",
         413: "Request body larger than the configured limit",
+        414: "URL longer than the front server takes (send long texts with POST)",
         415: "Content-Type is not application/json",
         429: "Over the rate limit; Retry-After says when to try again",
         503: "Model not ready, queue full or timed out; retry later",
@@ -31,25 +36,43 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(code): _json_response(texts[code], "Error") for code in codes}
 
 
-def _request_schemas(settings: Settings) -> dict[str, Any]:
-    """Request bodies, with the configured limits."""
+def served_language(pairs: Sequence[Pair], field: str) -> dict[str, Any]:
+    """The LANGUAGE schema narrowed to the codes this server serves on that side of its pairs (the server
+    also reads other spellings of them, ``pt_br`` for ``pt-BR``; generated clients should send these)."""
+    side = 0 if field in SOURCE_FIELDS else 1
+    return {**LANGUAGE, "enum": [*sorted({pair[side] for pair in pairs}), None]}  # null: left out, as nullable says
+
+
+def _narrowed(schema: dict[str, Any], pairs: Sequence[Pair]) -> dict[str, Any]:
+    """A request schema whose language fields list the served codes, and whose ``symmetrise`` (which needs
+    a pair's reverse package) allows only null on a server that holds no pair in both directions."""
+    properties = {
+        name: served_language(pairs, name) if prop == LANGUAGE else prop for name, prop in schema["properties"].items()
+    }
+    if "symmetrise" in properties and not any((target, source) in pairs for source, target in pairs):
+        properties["symmetrise"] = {**properties["symmetrise"], "enum": [None]}
+    return {**schema, "properties": properties}
+
+
+def _request_schemas(settings: Settings, pairs: Sequence[Pair]) -> dict[str, Any]:
+    """Request bodies, with the configured limits and the served language codes."""
     return {
-        "TranslateRequest": translate_schema(settings),
-        "HeatmapRequest": heatmap_schema(settings),
-        "AlignRequest": align_schema(settings),
+        "TranslateRequest": _narrowed(translate_schema(settings), pairs),
+        "HeatmapRequest": _narrowed(heatmap_schema(settings), pairs),
+        "AlignRequest": _narrowed(align_schema(settings), pairs),
     }
 
 
-def _heatmap_query(settings: Settings) -> list[dict[str, Any]]:
+def _heatmap_query(settings: Settings, pairs: Sequence[Pair]) -> list[dict[str, Any]]:
     """The GET form of the heatmap: one query parameter per field of the POST body, same schemas."""
-    schema = heatmap_schema(settings)
+    schema = _narrowed(heatmap_schema(settings), pairs)
     return [
         {"name": name, "in": "query", "required": name in schema["required"], "schema": prop}
         for name, prop in schema["properties"].items()
     ]
 
 
-def _paths(settings: Settings) -> dict[str, Any]:
+def _paths(settings: Settings, pairs: Sequence[Pair]) -> dict[str, Any]:
     png = {
         "description": "The alignment heatmap",
         "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
@@ -83,8 +106,8 @@ def _paths(settings: Settings) -> dict[str, Any]:
             },
             "get": {
                 "summary": "Alignment of one sentence as a PNG (query form)",
-                "parameters": _heatmap_query(settings),
-                "responses": {"200": png, **_errors(400, 401, 429, 503)},
+                "parameters": _heatmap_query(settings, pairs),
+                "responses": {"200": png, **_errors(400, 401, 414, 429, 503)},
             },
         },
         "/v1/health": {
@@ -103,10 +126,10 @@ def _paths(settings: Settings) -> dict[str, Any]:
             "get": {
                 "summary": "Metadata of the package of a pair (?source=&target=; may be left out when unambiguous)",
                 "parameters": [
-                    {"name": name, "in": "query", "required": False, "schema": LANGUAGE}
+                    {"name": name, "in": "query", "required": False, "schema": served_language(pairs, name)}
                     for name in ("source", "target")
                 ],
-                "responses": {"200": _json_response("Model", "Model"), **_errors(400)},
+                "responses": {"200": _json_response("Model", "Model"), **_errors(400, 414)},
             }
         },
         "/metrics": {
@@ -125,17 +148,18 @@ def _paths(settings: Settings) -> dict[str, Any]:
     }
 
 
-def openapi_document(settings: Settings, pairs: list[str]) -> dict[str, Any]:
+def openapi_document(settings: Settings, pairs: Sequence[Pair]) -> dict[str, Any]:
     """The OpenAPI document, with the configured limits and the server's language pairs filled in."""
     title = "Translation service"
+    names = ", ".join(f"{source}->{target}" for source, target in pairs)
     return {
         "openapi": "3.0.3",
         "info": {
             "title": title,
             "version": "1",
             "description": "Neural machine translation with attention alignments, for the language pairs "
-            f'{", ".join(pairs)}. Errors are JSON {{"error": ...}}; every response has an X-Request-ID header.',
+            f'{names}. Errors are JSON {{"error": ...}}; every response has an X-Request-ID header.',
         },
-        "paths": _paths(settings),
-        "components": {"schemas": {**_request_schemas(settings), **translation_schemas(), **other_schemas()}},
+        "paths": _paths(settings, pairs),
+        "components": {"schemas": {**_request_schemas(settings, pairs), **translation_schemas(), **other_schemas()}},
     }

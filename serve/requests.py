@@ -3,8 +3,8 @@
 ``serve.validation`` checks a body against the schema and keeps what the client sent (``beam_size`` may be
 absent). Once the catalog has picked the package that answers, :func:`settle_translate` and
 :func:`settle_heatmap` turn that body into a frozen request of concrete values: the beam width (the
-request's, else the service's default), the n-best size (checked against that beam, once) and the output
-flags. Everything downstream (the service, the batcher, the library) receives these values and decides
+request's, else the service's default, widened to the n-best size when that is larger), the n-best size and
+the output flags. Everything downstream (the service, the batcher, the library) receives these values and decides
 nothing again; two requests that decode alike therefore share a batcher key whether or not they named the
 default beam.
 """
@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from serve.schema import ApiError
 from serve.validation import HeatmapBody, TranslateBody
-from translator.config import n_best_problem
 
 
 @dataclass(frozen=True)
@@ -48,12 +46,11 @@ class HeatmapRequest:
 
 
 def settle_decoding(beam_size: int | None, n_best: int | None, default_beam: int) -> Decoding:
-    """The decoding of a request: its beam or ``default_beam``, and its n-best size (absent: 1), which must
-    not exceed that beam (ApiError 400 naming both)."""
-    beam = default_beam if beam_size is None else beam_size
+    """The decoding of a request: its beam or ``default_beam``, widened to its n-best size (absent: 1) when
+    that is larger, since a beam of K yields at most K alternatives. Both sizes are within the schema's
+    limits already, so every request the published document allows is decoded."""
     count = 1 if n_best is None else n_best
-    if problem := n_best_problem(count, beam):
-        raise ApiError(400, problem)
+    beam = max(default_beam if beam_size is None else beam_size, count)
     return Decoding(beam, count)
 
 

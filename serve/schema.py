@@ -10,7 +10,6 @@ additionalProperties, minimum/maximum, maxLength, pattern, enum, minItems/maxIte
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
 from serve.settings import Settings
@@ -18,11 +17,14 @@ from translator.alignment.aligner import COMBINATIONS
 from translator.alignment.links import DEFAULT_LINK_RULE, LINK_RULES, RULES
 from translator.langcode import MAX_CODE_CHARS
 
-# Control characters other than tab, newline and carriage return, and lone surrogates (escaped, so the
-# pattern is plain ASCII in the JSON document; Python's ``re`` and ECMAScript read it alike).
-FORBIDDEN = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F\uD800-\uDFFF"
+# Control characters other than tab, newline and carriage return (escaped, so the pattern is plain ASCII in
+# the JSON document; Python's ``re``, ECMAScript and generic tools such as schemathesis read it alike). Lone
+# surrogates (a JSON escape such as "\\ud800" that is not valid Unicode) are refused too, by the check below:
+# a pattern cannot name them in a form those tools use, and no UTF-8 client can send one.
+FORBIDDEN = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F"
 TEXT_PATTERN = rf"^[^{FORBIDDEN}]*$"
-NONBLANK_PATTERN = rf"^(?=[\s\S]*\S)[^{FORBIDDEN}]*$"  # also at least one non-space character
+NONBLANK_PATTERN = rf"^[^{FORBIDDEN}]*[^\s{FORBIDDEN}][^{FORBIDDEN}]*$"  # also one character that is not a space
+SURROGATE = re.compile("[\ud800-\udfff]")
 TYPE_NAMES = {
     "string": "a string",
     "integer": "an integer",
@@ -97,7 +99,8 @@ def translate_schema(settings: Settings) -> dict[str, Any]:
                 "maximum": settings.max_beam,
                 "default": 1,
                 "nullable": True,
-                "description": "Alternatives per sentence (at most the beam size), in each sentence's n_best",
+                "description": "Alternatives per sentence, in each sentence's n_best; a beam narrower than this is "
+                "widened to it (a beam of K yields at most K alternatives)",
             },
             "split": {
                 "type": "boolean",
@@ -161,7 +164,7 @@ def align_schema(settings: Settings) -> dict[str, Any]:
             },
             "symmetrise": {
                 "type": "string",
-                "enum": list(COMBINATIONS),
+                "enum": [*COMBINATIONS, None],  # null: leave out, as nullable says
                 "nullable": True,
                 "description": "Also force-align the pair with the reverse direction's package (which the server "
                 "must hold) and combine the two: the links of each direction by the rule, intersected, united or "
@@ -192,20 +195,22 @@ def _pattern_message(name: str, value: str, schema: dict[str, Any]) -> str:
     bad = re.search(f"[{FORBIDDEN}]", value)
     if bad is None:
         return f"'{name}' is empty: send some text"
-    pos, char = bad.start(), bad.group()
-    if unicodedata.category(char) == "Cs":
-        return f"'{name}' contains an unpaired surrogate U+{ord(char):04X} at position {pos}"
-    return f"'{name}' contains the control character U+{ord(char):04X} at position {pos}"
+    return f"'{name}' contains the control character U+{ord(bad.group()):04X} at position {bad.start()}"
 
 
 def _check_string(name: str, value: str, schema: dict[str, Any]) -> None:
     limit = schema.get("maxLength")
     if limit is not None and len(value) > limit:
         raise ApiError(400, f"'{name}' is {len(value)} characters long; the limit is {limit}")
+    if (lone := SURROGATE.search(value)) is not None:
+        raise ApiError(
+            400, f"'{name}' contains an unpaired surrogate U+{ord(lone.group()):04X} at position {lone.start()}"
+        )
     if "pattern" in schema and not re.search(schema["pattern"], value):
         raise ApiError(400, _pattern_message(name, value, schema))
     if "enum" in schema and value not in schema["enum"]:
-        raise ApiError(400, f"'{name}' must be one of {', '.join(map(repr, schema['enum']))} (got {value!r})")
+        allowed = ", ".join(repr(v) for v in schema["enum"] if v is not None)
+        raise ApiError(400, f"'{name}' must be one of {allowed} (got {value!r})")
 
 
 def _check_number(name: str, value: float, schema: dict[str, Any]) -> None:

@@ -204,24 +204,20 @@ class TranslationService:
         return {"model": self.summary(), "reverse_model": reverse.summary(), "method": name, **body}
 
     def heatmap_png(self, request: HeatmapRequest) -> bytes:
-        """Translate one sentence and draw its alignment (piece or word level) as PNG bytes."""
-        from translator.heatmap import render_heatmap  # matplotlib is imported only when needed
+        """Translate one sentence and draw its alignment (piece or word level) as PNG bytes: at most
+        ``settings.max_heatmap_tokens`` on either axis, the first ones, with the title saying so."""
+        from translator.heatmap import crop_alignment, render_heatmap  # matplotlib is imported only when needed
 
         item = self.translate([request.text], request.decoding)[0]
         source, target, matrix = item.source_tokens, item.target_tokens, item.alignment
         if request.level == "word":
             words = merge_alignment(source, target, matrix)
             source, target, matrix = words["source_words"], words["target_words"], words["alignment"]
-        limit = self.settings.max_heatmap_tokens
-        if max(len(source), len(target)) > limit:
-            raise ApiError(
-                400,
-                f"the alignment is {len(target)} x {len(source)} {request.level}s; a heatmap may have at most "
-                f"{limit} on either axis (use /v1/translate for the numbers)",
-            )
+        source, target, matrix, cropped = crop_alignment(source, target, matrix, self.settings.max_heatmap_tokens)
         buffer = io.BytesIO()
         unit = "words" if request.level == "word" else "pieces"
-        render_heatmap(source, target, matrix, buffer, title=item.text[:80] or "(empty translation)", unit=unit)
+        title = (item.text[:80] or "(empty translation)") + (f" ({cropped} {unit})" if cropped else "")
+        render_heatmap(source, target, matrix, buffer, title=title, unit=unit)
         return buffer.getvalue()
 
     def close(self) -> None:

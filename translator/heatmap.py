@@ -55,6 +55,17 @@ def heatmap_figure(
     return fig
 
 
+def crop_alignment(
+    source: list[str], target: list[str], matrix: list[list[float]], limit: int
+) -> tuple[list[str], list[str], list[list[float]], str]:
+    """The first ``limit`` tokens of each axis of an alignment (matrix: len(target) rows x len(source) columns)
+    and a note saying what was left out ("" when nothing was), so a drawing stays readable and bounded."""
+    if max(len(source), len(target)) <= limit:
+        return source, target, matrix, ""
+    note = f"first {min(limit, len(target))} x {min(limit, len(source))} of {len(target)} x {len(source)}"
+    return source[:limit], target[:limit], [row[:limit] for row in matrix[:limit]], note
+
+
 def render_heatmap(
     source_tokens: list[str],
     target_tokens: list[str],

@@ -24,7 +24,7 @@ CASES = [
     ("GET", "/v1/model", None, 200),
     ("POST", "/v1/translate", {"text": 5}, 400),
     ("POST", "/v1/translate", {"text": "a", "source": "it"}, 400),
-    ("POST", "/v1/translate", {"text": "a", "n_best": 4, "beam_size": 2}, 400),
+    ("POST", "/v1/translate", {"text": "a", "n_best": 4, "beam_size": 2}, 200),
     ("POST", "/v1/align", {"source": "", "target": "A dog ."}, 400),
     ("POST", "/v1/translate", "x" * 9000, 413),
     ("GET", "/v1/model?source=xx", None, 400),

@@ -14,6 +14,7 @@ from werkzeug.test import EnvironBuilder
 
 from serve.app import create_app, service_of
 from serve.settings import Settings
+from translator.heatmap import crop_alignment
 from translator.translate import Translator
 
 GOOD = {"text": "Ein Hund."}
@@ -84,13 +85,17 @@ def test_a_byte_order_mark_before_the_json_is_accepted(client: FlaskClient) -> N
     assert response.status_code == 200, response.data
 
 
-def test_heatmap_size_limit(translator: Translator, settings: Settings) -> None:
+def test_a_heatmap_over_the_size_limit_draws_its_first_tokens(translator: Translator, settings: Settings) -> None:
+    """Every sentence the document allows gets a PNG; past max_heatmap_tokens only the first ones are drawn."""
     app = create_app(translator, dataclasses.replace(settings, max_heatmap_tokens=3))
     try:
         response = app.test_client().get("/v1/heatmap", query_string={"text": "Ein Mann fährt Fahrrad."})
-        assert_error(response, 400, "at most 3")
+        assert response.status_code == 200 and response.data.startswith(b"\x89PNG")
     finally:
         service_of(app).close()
+    source, target, matrix, note = crop_alignment(list("abcde"), list("xy"), [[0.2] * 5, [0.2] * 5], 3)
+    assert (source, target, matrix, note) == (list("abc"), list("xy"), [[0.2] * 3, [0.2] * 3], "first 2 x 3 of 2 x 5")
+    assert crop_alignment(["a"], ["x"], [[1.0]], 3) == (["a"], ["x"], [[1.0]], "")
 
 
 def test_no_tracebacks_on_internal_errors(client: FlaskClient, app, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: ANN001

@@ -135,3 +135,11 @@ def test_a_request_without_beam_size_decodes_with_one_that_names_the_default(tra
         service.close()
     assert statuses == [200, 200]
     assert (service.light.stats.batches, service.light.stats.largest) == (1, 2)
+
+
+def test_n_best_above_the_beam_widens_the_beam(client) -> None:  # noqa: ANN001
+    """Every request the document allows is decoded: n_best 4 with beam 2 decodes at beam 4."""
+    answer = client.post("/v1/translate", json={"text": "Ein Hund läuft.", "n_best": 4, "beam_size": 2})
+    assert answer.status_code == 200
+    body = answer.get_json()
+    assert body["beam_size"] == 4 and len(body["translations"][0]["sentences"][0]["n_best"]) == 4
