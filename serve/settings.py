@@ -46,7 +46,8 @@ class Settings:
     request, ``max_body_bytes`` per request body, ``max_beam`` for ``beam_size`` (and ``n_best``),
     ``max_heatmap_tokens`` for the pieces drawn on either axis of a PNG heatmap (the first ones),
     ``max_alignment_cells`` for the whole-text matrices of a text of several sentences (target x source
-    pieces; larger: left out, each sentence keeps its own); ``default_beam`` (0: the package's) is used when a request gives none.
+    pieces; larger: left out, each sentence keeps its own); ``default_beam`` (0: the package's) is used when
+    a request gives none.
 
     Access: ``api_keys_file`` (one key per line, ``#`` comments; empty: no keys needed) makes every
     translation endpoint answer 401 without a valid key (header ``X-API-Key`` or ``Authorization: Bearer``);
