@@ -63,8 +63,8 @@ serve: install  ## production server (gunicorn gthread) for MODEL (several packa
 bench: install  ## training tokens/s, decoding speed and BLEU (fp32, int8, bf16), package size; JSON in bench/results/
 	$(PY) -m bench.bench --model $(MODEL) --config $(CONFIG)
 
-bench-data: install  ## input pipeline at 100k, 1M, 5M synthetic pairs (SIZES): encoding pairs/s, shard size, peak RSS, first batch
-	$(PY) -m bench.bench_data --sizes $(or $(SIZES),100000 1000000 5000000)
+bench-data: install  ## input pipeline at 100k, 1M, 5M synthetic pairs (SIZES), plain and guided: encoding pairs/s, shard size, peak RSS, first batch
+	$(PY) -m bench.bench_data --guided --sizes $(or $(SIZES),100000 1000000 5000000)
 
 bench-abuse: install  ## slow connections, floods of large requests and memory over floods against a real server on 127.0.0.1
 	$(PY) -m bench.bench_abuse --model $(MODEL) --workers $(WORKERS) --threads $(THREADS)

@@ -10,7 +10,10 @@ a fresh process so that its peak RSS is its own:
 2. ``encode``: cleaning and encoding into memory-mapped shards (``training.shards.build_shards``):
    pairs/s and shard size on disk;
 3. ``epoch``: ``TranslationDataModule.setup`` and one epoch of training batches from ``train_dataloader``
-   (bucketing, reading from the shards, collating): time to the first batch, seconds for the epoch.
+   (bucketing, reading from the shards, collating): time to the first batch, seconds for the epoch;
+4. with ``--guided``: ``links``, the guided-alignment store built from a links file of word k to word k
+   (``training.guided_store.build_store``), and ``guided``, the epoch of stage 3 with those links in every
+   batch (``train.guided_alignment_weight`` 0.5).
 
 Prints a table and writes JSON to ``bench/results/data-<host>-<date>.json``.
 """
@@ -37,6 +40,7 @@ REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "bench" / "results"
 WORDS = 5000  # synthetic vocabulary per side
 STAGES = ("spm", "encode", "epoch")
+GUIDED_STAGES = ("links", "guided")
 
 
 def write_corpus(path: Path, pairs: int, seed: int = 0) -> None:
@@ -56,12 +60,21 @@ def write_corpus(path: Path, pairs: int, seed: int = 0) -> None:
             out.write(previous)
 
 
-def bench_config(folder: Path, corpus: Path, valid: Path) -> Path:
-    """The config of the benchmark run (name ``bench``) in ``folder``."""
-    config = {
+def write_links(corpus: Path, path: Path) -> None:
+    """One Pharaoh line per corpus pair: word k to word k (the synthetic pairs translate word for word)."""
+    with open(corpus, encoding="utf-8") as pairs, open(path, "w", encoding="utf-8") as out:
+        for line in pairs:
+            words = len(line.split("\t", 1)[0].split())
+            out.write(" ".join(f"{k}-{k}" for k in range(words)) + "\n")
+
+
+def bench_config(folder: Path, corpus: Path, valid: Path, links: Path | None = None) -> Path:
+    """The config of the benchmark run (name ``bench``) in ``folder``; with ``links``, its guided form."""
+    config: dict[str, Any] = {
+        "name": "bench",
         "data": {
-            "src_lang": "xx",
-            "tgt_lang": "yy",
+            "src_lang": "de",
+            "tgt_lang": "en",
             "train": str(corpus),
             "valid": str(valid),
             "vocab_size": 8000,
@@ -69,7 +82,10 @@ def bench_config(folder: Path, corpus: Path, valid: Path) -> Path:
         },
         "train": {"batch_tokens": 4096, "max_batch_sentences": 256},
     }
-    path = folder / "bench.yaml"
+    if links is not None:
+        config["data"]["alignment_links"] = str(links)
+        config["train"]["guided_alignment_weight"] = 0.5
+    path = folder / ("bench-guided.yaml" if links is not None else "bench.yaml")
     path.write_text(yaml.safe_dump(config), encoding="utf-8")
     return path
 
@@ -78,6 +94,7 @@ def run_stage(stage: str, config: Path) -> dict[str, Any]:
     """One stage in the current process (the child); returns its figures with the peak RSS."""
     from training.config import load_config
     from training.datamodule import TranslationDataModule
+    from training.guided_store import build_store
     from training.paths import shard_dir, spm_dir
     from training.shards import build_shards
     from training.sources import split_paths
@@ -94,6 +111,9 @@ def run_stage(stage: str, config: Path) -> dict[str, Any]:
         meta = build_shards(cfg.data, paths, Tokenizer.load(spm_dir(cfg)), shard_dir(cfg))
         size = sum(p.stat().st_size for p in shard_dir(cfg).iterdir())
         row = {"pairs_kept": meta["pairs"], "clean": meta["clean"], "shard_mib": round(size / 2**20, 1)}
+    elif stage == "links":
+        folder = build_store(cfg.data, paths, Tokenizer.load(spm_dir(cfg)), shard_dir(cfg))
+        row["store_mib"] = round(sum(p.stat().st_size for p in folder.iterdir()) / 2**20, 1)
     else:
         datamodule = TranslationDataModule(cfg)
         datamodule.setup("fit")
@@ -106,16 +126,28 @@ def run_stage(stage: str, config: Path) -> dict[str, Any]:
     return row
 
 
-def measure(size: int, work: Path) -> dict[str, Any]:
-    """All stages for one corpus size, each in a child process."""
+def measure(size: int, work: Path, guided: bool = False) -> dict[str, Any]:
+    """All stages for one corpus size, each in a child process (the guided ones after the others)."""
     corpus, valid = work / "train.tsv", work / "valid.tsv"
     write_corpus(corpus, size)
     write_corpus(valid, 500, seed=1)
-    config = bench_config(work, corpus, valid)
+    plain = bench_config(work, corpus, valid)
+    if guided:
+        write_links(corpus, work / "train.links")
+        guided_config = bench_config(work, corpus, valid, work / "train.links")
     result: dict[str, Any] = {"pairs": size, "corpus_mib": round(corpus.stat().st_size / 2**20, 1)}
-    for stage in STAGES:
+    for stage in STAGES + (GUIDED_STAGES if guided else ()):
+        config = guided_config if stage in GUIDED_STAGES else plain
         child = subprocess.run(
-            [sys.executable, "-m", "bench.bench_data", "--stage", stage, "--config", str(config)],
+            [
+                sys.executable,
+                "-m",
+                "bench.bench_data",
+                "--stage",
+                "epoch" if stage == "guided" else stage,
+                "--config",
+                str(config),
+            ],  # fmt: skip
             cwd=work,
             env={**os.environ, "PYTHONPATH": str(REPO)},
             capture_output=True,
@@ -130,23 +162,33 @@ def measure(size: int, work: Path) -> dict[str, Any]:
 
 
 def print_table(rows: list[dict[str, Any]]) -> None:
-    print("\n| pairs | encode pairs/s | shards MiB | encode peak RSS MiB | data module peak RSS MiB |", end="")
+    print("\n| pairs | data | encode pairs/s | shards MiB | encode peak RSS MiB | data module peak RSS MiB |", end="")
     print(" first batch s | epoch s (batches) | spm s |")
-    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---:|---|---:|---:|---:|---:|---:|---:|---:|")
     for r in rows:
         enc, epoch = r["encode"], r["epoch"]
         print(
-            f"| {r['pairs']:,} | {enc['pairs_per_s']:,} | {enc['shard_mib']} | {enc['peak_rss_mib']} |"
+            f"| {r['pairs']:,} | plain | {enc['pairs_per_s']:,} | {enc['shard_mib']} | {enc['peak_rss_mib']} |"
             f" {epoch['peak_rss_mib']} | {epoch['first_batch_s']} | {epoch['seconds']} ({epoch['batches']:,}) |"
             f" {r['spm']['seconds']} |"
         )
+        if "guided" in r:
+            links, guided = r["links"], r["guided"]
+            print(
+                f"| {r['pairs']:,} | guided | links {links['seconds']} s | store {links['store_mib']} |"
+                f" {links['peak_rss_mib']} | {guided['peak_rss_mib']} | {guided['first_batch_s']} |"
+                f" {guided['seconds']} ({guided['batches']:,}) | |"
+            )
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", type=int, nargs="+", default=[100_000, 1_000_000, 5_000_000])
+    parser.add_argument("--guided", action="store_true", help="also the guided-alignment store and epoch")
     parser.add_argument("--out", help="JSON file (default bench/results/data-<host>-<date>.json)")
-    parser.add_argument("--stage", choices=STAGES, help=argparse.SUPPRESS)  # one stage, in a child process
+    parser.add_argument(
+        "--stage", choices=STAGES + GUIDED_STAGES, help=argparse.SUPPRESS
+    )  # one stage, in a child process
     parser.add_argument("--config", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.stage:
@@ -157,7 +199,7 @@ def main(argv: list[str] | None = None) -> int:
     rows = []
     for size in args.sizes:
         with tempfile.TemporaryDirectory(prefix="bench-data-") as work:
-            rows.append(measure(size, Path(work)))
+            rows.append(measure(size, Path(work), args.guided))
     print_table(rows)
     host = "vm" if not os.environ.get("BENCH_HOST") else os.environ["BENCH_HOST"]
     out = Path(args.out or RESULTS / f"data-{host}-{dt.date.today().isoformat()}.json")

@@ -105,9 +105,16 @@ class _Shards:
         return [self.examples[p] for p in positions]
 
 
+class _Links(dict):
+    """Piece links by shard position, in memory (the store on disk reads the same way)."""
+
+    def read(self, positions):
+        return [self[p] for p in positions]
+
+
 def test_linked_examples_guide_unlinked_steps_inside_each_source():
     """In a padded batch the uniform rows cover each example's own source, never the padding."""
-    links = {0: ((0, 1),), 1: ()}
+    links = _Links({0: ((0, 1),), 1: ()})
     free = collate(LinkedExamples(_Shards(), links).__getitems__([0, 1])).guide
     uniform = collate(LinkedExamples(_Shards(), links, "uniform").__getitems__([0, 1])).guide
     assert free.shape == uniform.shape == (2, 3, 3)

@@ -15,7 +15,7 @@ import fcntl
 import sys
 from collections.abc import Sequence
 from pathlib import Path
-from typing import NamedTuple
+from typing import NamedTuple, Protocol
 
 import numpy as np
 import pytorch_lightning as pl
@@ -25,12 +25,13 @@ from torch.utils.data import DataLoader, Sampler
 
 from training.clean import CleanCounts
 from training.config import Config, UnlinkedGuide
-from training.guided import PieceLinks, guide_tensor, guide_unlinked, piece_links, read_links
-from training.link_words import Words
+from training.guided import PieceLinks, guide_tensor, guide_unlinked
+from training.guided_store import FOLDER as GUIDED_FOLDER
+from training.guided_store import PieceLinkStore, build_store
 from training.paths import run_dir, shard_dir, spm_dir
 from training.sampler import BucketBatchSampler, sorted_batches
 from training.shards import ShardDataset, build_shards
-from training.sources import describe, fetch_corpus, iter_pairs, read_split, split_paths
+from training.sources import describe, fetch_corpus, read_split, split_paths
 from training.vocab import train_spm
 from translator.padding import lengths_of, pad_ids
 from translator.special import BOS_ID, EOS_ID, UNK_ID
@@ -80,23 +81,31 @@ def encode_eval(pairs: Sequence[tuple[str, str]], tokenizer: Tokenizer, max_len:
     return examples
 
 
-class LinkedExamples:
-    """The examples of ``base`` (a ShardDataset) with their piece links (``training.guided``) as a 4th item;
-    ``unlinked`` is ``train.guided_unlinked`` (``uniform``: steps no link reaches get every source piece)."""
+class LinkReader(Protocol):
+    """Where guided examples' piece links come from: ``training.guided_store.PieceLinkStore`` (on disk)."""
 
-    def __init__(self, base: ShardDataset, links: dict[int, PieceLinks], unlinked: UnlinkedGuide = "free") -> None:
+    def read(self, positions: Sequence[int]) -> list[PieceLinks]: ...
+
+
+class LinkedExamples:
+    """The examples of ``base`` (a ShardDataset) with their piece links (``training.guided``) as a 4th item,
+    read for the batch's positions from ``links``; ``unlinked`` is ``train.guided_unlinked`` (``uniform``:
+    steps no link reaches get every source piece)."""
+
+    def __init__(self, base: ShardDataset, links: LinkReader, unlinked: UnlinkedGuide = "free") -> None:
         self.base, self.links, self.lengths, self.unlinked = base, links, base.lengths, unlinked
 
     def __len__(self) -> int:
         return len(self.base)
 
     def __getitems__(self, positions: Sequence[int]) -> list:
-        return [(i, src, tgt, self._links(i, src, tgt)) for i, src, tgt in self.base.__getitems__(positions)]
+        examples, links = self.base.__getitems__(positions), self.links.read(positions)
+        return [(i, src, tgt, self._guide(found, src, tgt)) for (i, src, tgt), found in zip(examples, links)]
 
-    def _links(self, i: int, src: Sequence[int], tgt: Sequence[int]) -> PieceLinks:
+    def _guide(self, links: PieceLinks, src: Sequence[int], tgt: Sequence[int]) -> PieceLinks:
         if self.unlinked == "uniform":
-            return guide_unlinked(self.links[i], len(src), len(tgt) + 1)  # + 1: the EOS step
-        return self.links[i]
+            return guide_unlinked(links, len(src), len(tgt) + 1)  # + 1: the EOS step
+        return links
 
 
 TrainData = ShardDataset | LinkedExamples | list  # a list of examples: small in-memory data (tests)
@@ -141,7 +150,10 @@ class TranslationDataModule(pl.LightningDataModule):
             fetch_corpus(data)
             paths = split_paths(data, "train")
             train_spm(data, paths, self.spm_dir)
-            meta = build_shards(data, paths, Tokenizer.load(self.spm_dir), shard_dir(self.cfg))
+            tokenizer = Tokenizer.load(self.spm_dir)
+            meta = build_shards(data, paths, tokenizer, shard_dir(self.cfg))
+            if self.cfg.train.guided_alignment_weight > 0:
+                build_store(data, paths, tokenizer, shard_dir(self.cfg))
         print(f"training pairs of {describe(paths)}: {CleanCounts(**meta['clean']).summary()}", file=sys.stderr)
         self._prepared = True
 
@@ -152,21 +164,12 @@ class TranslationDataModule(pl.LightningDataModule):
         if stage in (None, "fit"):
             self.train_data = ShardDataset(shard_dir(self.cfg))
             if self.cfg.train.guided_alignment_weight > 0:
-                self.train_data = self._with_links(self.train_data)
+                links = PieceLinkStore(shard_dir(self.cfg) / GUIDED_FOLDER)
+                self.train_data = LinkedExamples(self.train_data, links, self.cfg.train.guided_unlinked)
         if stage in (None, "fit", "validate"):
             pairs = read_split(data, "valid", limit=data.max_val_pairs)
             self.val_examples = encode_eval(pairs, self.tokenizer, data.max_len)
             self.val_references = [tgt for _, tgt in pairs]
-
-    def _with_links(self, shards: ShardDataset) -> LinkedExamples:
-        """The shards' examples with their piece links; the training texts and links are read into memory."""
-        data = self.cfg.data
-        pairs = list(iter_pairs(split_paths(data, "train"), data.max_train_pairs))
-        links = read_links(data.alignment_links, len(pairs))
-        kept = np.load(shard_dir(self.cfg) / "index.npy").tolist()
-        words = Words(data.alignment_words, data.src_lang, data.tgt_lang)
-        pieces = {i: piece_links(self.tokenizer, *pairs[i], links[i], words) for i in kept}
-        return LinkedExamples(shards, pieces, self.cfg.train.guided_unlinked)
 
     def _rank(self) -> tuple[int, int]:
         """(global rank, world size) from the attached trainer, else (0, 1)."""
