@@ -1,0 +1,75 @@
+"""Back-translation of a monolingual file: synthetic pairs as TSV, resumed after a kill with no line
+duplicated or missing, and bad input refused with nothing written."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from tiny_package import build_tiny_package
+
+from training.backtranslate import main
+from translator.translate import Translator
+
+LINES = [f"Ein Hund läuft {k} mal." for k in range(23)] + ["", "Zwei\tKatzen."]
+
+
+@pytest.fixture(scope="module")
+def package(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    root = tmp_path_factory.mktemp("bt-model")
+    return build_tiny_package(root / "package", root / "spm")
+
+
+@pytest.fixture()
+def mono(tmp_path: Path) -> Path:
+    path = tmp_path / "mono.de"
+    path.write_text("\n".join(LINES) + "\n", encoding="utf-8")
+    return path
+
+
+def _run(package: Path, mono: Path, out: Path, *extra: str) -> int:
+    return main(["--model", str(package), "--input", str(mono), "--out", str(out), "--batch-size", "4", *extra])
+
+
+def test_every_line_becomes_one_pair_of_translation_and_line(package: Path, mono: Path, tmp_path: Path) -> None:
+    out = tmp_path / "bt.tsv"
+    assert _run(package, mono, out) == 0
+    rows = [line.split("\t") for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [target for _, target in rows] == [line.replace("\t", " ") for line in LINES]
+    expected = Translator.load(package).translate([line.replace("\t", " ") for line in LINES])
+    assert [source for source, _ in rows] == [t.text for t in expected]
+
+
+def test_a_killed_run_resumes_without_duplicates_or_gaps(package: Path, mono: Path, tmp_path: Path) -> None:
+    whole, resumed = tmp_path / "whole.tsv", tmp_path / "resumed.tsv"
+    assert _run(package, mono, whole) == 0
+    written = whole.read_bytes()
+    cut = written.index(b"\n", len(written) // 2) + 8  # 13 complete lines and part of the next, as a kill leaves
+    resumed.write_bytes(written[:cut])
+    assert _run(package, mono, resumed) == 0
+    assert resumed.read_bytes() == written
+    assert _run(package, mono, resumed) == 0  # finished: nothing more to do
+    assert resumed.read_bytes() == written
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(None, "input not found"), (b"", "is empty"), (b"gut\n\xff\xfe\n", "not UTF-8")],
+)
+def test_bad_input_is_one_error_line_and_writes_nothing(package, tmp_path, capsys, content, message) -> None:  # noqa: ANN001
+    mono, out = tmp_path / "mono.de", tmp_path / "bt.tsv"
+    if content is not None:
+        mono.write_bytes(content)
+    assert _run(package, mono, out) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+    assert not out.exists()
+
+
+def test_an_output_of_another_input_is_refused_untouched(package: Path, mono: Path, tmp_path: Path, capsys) -> None:  # noqa: ANN001
+    out = tmp_path / "bt.tsv"
+    out.write_text("x\tsomething else\npartial", encoding="utf-8")
+    before = out.read_bytes()
+    assert _run(package, mono, out) == 2
+    assert "line 1 is not a translation" in capsys.readouterr().err
+    assert out.read_bytes() == before

@@ -1,0 +1,119 @@
+"""Back-translation: synthetic training pairs from monolingual text of the target language.
+
+    python -m training.backtranslate --model artifacts/en-de --input mono.en --out runs/bt/synthetic.tsv
+
+Each line of ``--input`` (target-language text, say English captions) is translated by the *reverse*
+package (English->German) in batches of ``--batch-size`` lines; every output line is
+``synthetic source <TAB> original line``, ready for ``data.train`` of the forward direction (German->English).
+
+Resumable: lines are appended a batch at a time and flushed to disk, so a killed run leaves complete lines
+(and at most one cut-off line, which is dropped on restart). A restart checks that the lines already written
+belong to this input, in order, and continues after the last one: no line is duplicated or missing. Bad
+input (missing, empty or not UTF-8; an output that belongs to another input) is one ``error:`` line and exit
+status 2, and nothing is written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from tqdm import tqdm
+
+from translator.package import PackageError
+from translator.translate import Translator
+
+
+class BacktranslationError(ValueError):
+    """The input or the output to resume cannot be used."""
+
+
+def _clean(line: str) -> str:
+    """One line as a TSV field: tabs become spaces, surrounding space goes."""
+    return line.replace("\t", " ").strip()
+
+
+def input_lines(path: Path) -> Iterator[str]:
+    """The cleaned lines of a UTF-8 text file, streamed."""
+    with path.open(encoding="utf-8") as handle:
+        for line in handle:
+            yield _clean(line)
+
+
+def check_input(path: Path) -> int:
+    """The number of lines of ``path``; BacktranslationError unless it is a non-empty UTF-8 text file (the
+    whole file is read once, so a bad byte anywhere is found before anything is written)."""
+    if not path.is_file():
+        raise BacktranslationError(f"input not found: {path}")
+    try:
+        count = sum(1 for _ in input_lines(path))
+    except UnicodeDecodeError as err:
+        raise BacktranslationError(f"{path}: not UTF-8 text (byte {err.start} of a line)") from None
+    if count == 0:
+        raise BacktranslationError(f"{path} is empty: there is nothing to translate")
+    return count
+
+
+def resume_point(out: Path, source: Path) -> int:
+    """How many input lines ``out`` already holds: its complete lines (a cut-off last line is removed),
+    each of which must end in the input line of the same number (BacktranslationError otherwise)."""
+    if not out.is_file():
+        return 0
+    data = out.read_bytes()
+    complete = data[: data.rfind(b"\n") + 1]
+    try:
+        done = complete.decode("utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise BacktranslationError(f"{out} is not this tool's UTF-8 output; name another --out") from None
+    for number, (written, line) in enumerate(zip(done, input_lines(source)), start=1):
+        if written.rpartition("\t")[2] != line:
+            raise BacktranslationError(f"{out} line {number} is not a translation of {source} line {number}")
+    if len(done) > sum(1 for _ in input_lines(source)):
+        raise BacktranslationError(f"{out} has more lines than {source}")
+    if len(complete) != len(data):  # the line a kill cut off: translated again
+        with out.open("r+b") as handle:
+            handle.truncate(len(complete))
+    return len(done)
+
+
+def backtranslate(translator: Translator, source: Path, out: Path, batch: int, beam: int | None) -> int:
+    """Translate the lines of ``source`` not yet in ``out`` and append them; returns the lines written now."""
+    total = check_input(source)
+    done = resume_point(out, source)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    lines = itertools.islice(input_lines(source), done, None)
+    with out.open("a", encoding="utf-8") as handle, tqdm(total=total, initial=done, unit="line") as bar:
+        while chunk := list(itertools.islice(lines, batch)):
+            translations = translator.translate(chunk, beam_size=beam, batch_size=batch)
+            handle.write("".join(f"{_clean(t.text)}\t{line}\n" for t, line in zip(translations, chunk)))
+            handle.flush()
+            bar.update(len(chunk))
+    return total - done
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", required=True, help="the reverse package: translates the input's language")
+    parser.add_argument("--input", required=True, type=Path, help="monolingual text, one sentence a line")
+    parser.add_argument("--out", required=True, type=Path, help="TSV of synthetic source <TAB> input line")
+    parser.add_argument("--batch-size", type=int, default=64, help="lines per decode call")
+    parser.add_argument("--beam-size", type=int, help="default: the package's")
+    args = parser.parse_args(argv)
+    try:
+        if args.batch_size < 1:
+            raise BacktranslationError("--batch-size must be at least 1")
+        check_input(args.input)
+        resume_point(args.out, args.input)  # a foreign output is refused before the model loads
+        written = backtranslate(Translator.load(args.model), args.input, args.out, args.batch_size, args.beam_size)
+    except (BacktranslationError, PackageError, OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+    print(f"{args.out}: {written} lines translated now", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
