@@ -22,11 +22,13 @@ PAIRS_TO_ALIGN ?= $(if $(PAIRS),$(PAIRS),$(WPT_DEV)/dev.src-tgt)
 GOLD ?= $(if $(PAIRS),,$(WPT_DEV)/dev.gold)
 RECIPE ?= recipe
 export MULTI30K_MIRROR ?= $(abspath ../shared/data/multi30k)
+export MULTI30K_TASK2_MIRROR ?= $(abspath ../shared/data/multi30k-task2)
+MONO_LANG ?= en
 
 help:  ## every target with one line (this list, read from the Makefile)
-	@awk -F':.*## ' '/^[a-z][a-z-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
+	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
-.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links backtranslate test lint format clean
+.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links task2-mono backtranslate test lint format clean
 
 install: $(VENV)/.installed  ## create .venv: torch==2.13.0 (CPU) and this project with its dev extras
 
@@ -100,6 +102,9 @@ alignment-recipe: install  ## the best alignment recipe for PAIRS (default the W
 guided-links: install  ## eflomal word links of CONFIG's training pairs, for guided alignment (data.alignment_links)
 	$(PY) -m training.multi30k --config $(CONFIG)
 	$(PY) -m training.guided --config $(CONFIG)
+
+task2-mono: install  ## Multi30k task 2's captions of MONO_LANG (en or de) that are new text, in data/mono/task2.MONO_LANG (monolingual, for back-translation)
+	$(PY) -m training.multi30k_task2 --lang $(MONO_LANG) --out data/mono/task2.$(MONO_LANG)
 
 backtranslate: install  ## translate INPUT (target-language text, one line each) with the reverse package MODEL into OUT: synthetic source<TAB>line, resumable
 	$(PY) -m training.backtranslate --model $(MODEL) --input $(INPUT) --out $(OUT)

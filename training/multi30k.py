@@ -62,17 +62,21 @@ def _decompress(gz_path: Path, text_path: Path, mirror: str) -> None:
         temp.unlink(missing_ok=True)
 
 
-def fetch_split(mirror: str, split: str, lang: str, data_dir: str | Path) -> Path:
+def fetch_split(
+    mirror: str, split: str, lang: str, data_dir: str | Path, checksums: dict[str, str] | None = None
+) -> Path:
     """Fetch, verify and decompress ``<split>.<lang>.gz``; returns ``<data_dir>/<split>.<lang>``.
 
     Skips the download when a verified ``.gz`` is already in ``data_dir`` (its hash is re-checked),
     and the decompression too when the text file exists. Raises CorpusError on a hash mismatch,
-    naming the file, the expected and actual hashes and the mirror.
+    naming the file, the expected and actual hashes and the mirror. ``checksums``: the recorded SHA-256 of
+    each file name (default: task 1's ``CHECKSUMS``).
     """
     name = f"{split}.{lang}.gz"
-    expected = CHECKSUMS.get(name)
+    checksums = CHECKSUMS if checksums is None else checksums
+    expected = checksums.get(name)
     if expected is None:
-        raise CorpusError(f"no recorded checksum for {name}; known files: {sorted(CHECKSUMS)}")
+        raise CorpusError(f"no recorded checksum for {name}; known files: {sorted(checksums)}")
     data_dir = Path(data_dir)
     data_dir.mkdir(parents=True, exist_ok=True)
     gz_path, text_path = data_dir / name, data_dir / f"{split}.{lang}"
