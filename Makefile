@@ -97,7 +97,8 @@ alignment-eval: install  ## AER of eflomal and of the en-fr/fr-en attention on t
 
 alignment-recipe: install  ## the best alignment recipe for PAIRS (default the WPT dev pairs): both guided directions trained on Multi30k + PAIRS, links in runs/<RECIPE>-links.txt; with GOLD, AER beside eflomal
 	$(PY) -m training.multi30k --config configs/en-fr.yaml
-	$(PY) -m experiments.alignment_recipe --pairs $(PAIRS_TO_ALIGN) --name $(RECIPE) $(if $(GOLD),--gold $(GOLD))
+	$(PY) -m experiments.alignment_recipe --pairs $(PAIRS_TO_ALIGN) --name $(RECIPE) $(if $(GOLD),--gold $(GOLD)) \
+		$(if $(MORE_PAIRS),--more-pairs $(MORE_PAIRS))
 
 guided-links: install  ## eflomal word links of CONFIG's training pairs, for guided alignment (data.alignment_links)
 	$(PY) -m training.multi30k --config $(CONFIG)

@@ -2,21 +2,23 @@
 guided by eflomal and trained on Multi30k plus the text to align, then combined (``mean`` + ``mutual``).
 
     python -m experiments.alignment_recipe --pairs heldout.src-tgt [--gold heldout.gold] [--name heldout]
+        [--more-pairs other.src-tgt ...]
 
 ``make alignment-recipe PAIRS=… GOLD=…`` runs it. Steps, each skipped when its output is already there (so a
 killed run goes on where it stopped; training itself resumes from ``last.ckpt``):
 
-1. the corpus: Multi30k en-fr train followed by the pairs' text (``experiments.indomain_corpus``), in
-   ``runs/<name>-corpus/``;
+1. the corpus: Multi30k en-fr train followed by the pairs' text and that of every ``--more-pairs`` file
+   (``experiments.indomain_corpus``), in ``runs/<name>-corpus/``;
 2. one config a direction: the template (``--forward-template``, ``--backward-template``) with that corpus as
    ``data.train`` and its own links file, saved as ``runs/<name>-configs/<name>-en-fr.yaml`` / ``-fr-en.yaml``
    (so the runs are ``runs/<name>-en-fr`` and the packages ``artifacts/<name>-en-fr``);
 3. eflomal's intersection links of each config's training pairs (``python -m training.guided``);
 4. ``python -m training.train`` of each config, in its own process, as ``make train`` runs it;
-5. the links of the pairs (English word i, French word j), one Pharaoh line a pair, in ``runs/<name>-links.txt``;
+5. the links of the pairs (English word i, French word j), one Pharaoh line a pair, in ``runs/<name>-links.txt``,
+   and of each ``--more-pairs`` file in ``runs/<name>-<file stem>-links.txt`` (aligned, never scored);
 6. with ``--gold`` (1-indexed ``i-j`` sure and ``ipj`` possible links, as the WPT set): AER, precision and
-   recall of those links and of eflomal's intersection over Multi30k train plus the pairs (the baseline's
-   protocol, ``experiments.eflomal_baseline``), one row each to ``experiments/results.jsonl``.
+   recall of those links and of eflomal's intersection over the same corpus (the baseline's protocol,
+   ``experiments.eflomal_baseline``), one row each to ``experiments/results.jsonl``.
 """
 
 from __future__ import annotations
@@ -85,10 +87,13 @@ def recipe_links(forward: Path, backward: Path, pairs: list[tuple[str, str]]) ->
     return [combined_links(f, b, METHOD) for f, b in zip(fwd, bwd, strict=True)]
 
 
-def score(pairs_path: str, gold_path: str, links: list[set[Link]], data_dir: str, name: str, record: bool) -> None:
-    """Print (and record) AER, precision and recall of ``links`` and of eflomal on the same pairs."""
-    pairs, gold = read_gold(pairs_path, gold_path)
-    forward, reverse = eflomal_on(multi30k_pairs(data_dir), pairs)
+def score(args: argparse.Namespace, links: list[set[Link]], more: list[tuple[str, str]]) -> None:
+    """Print (and record) AER, precision and recall of ``links`` and of eflomal on the same pairs, eflomal run
+    over the recipe's corpus (Multi30k, the pairs, then ``more``)."""
+    pairs, gold = read_gold(args.pairs, args.gold)
+    forward, reverse = eflomal_on(multi30k_pairs(args.data_dir), pairs + more)
+    forward, reverse = forward[: len(pairs)], reverse[: len(pairs)]
+    name, gold_path, record = args.name, args.gold, not args.no_record
     rows = [
         (f"attention, both directions, mean {METHOD.name}", links),
         (f"eflomal {TEACHER}", [symmetrise(f, r, TEACHER) for f, r in zip(forward, reverse, strict=True)]),
@@ -105,12 +110,13 @@ def score(pairs_path: str, gold_path: str, links: list[set[Link]], data_dir: str
 
 def run(args: argparse.Namespace) -> None:
     pairs = read_pairs_file(args.pairs)  # errors before any step writes
+    more = {Path(path): read_pairs_file(path) for path in args.more_pairs}
     if args.gold:
         read_gold(args.pairs, args.gold)
     check_template(args.forward_template, "en", "fr")
     check_template(args.backward_template, "fr", "en")
     corpus = Path("runs") / f"{args.name}-corpus"
-    corpus_args = ["--data-dir", args.data_dir, "--pairs", args.pairs, "--out", str(corpus)]
+    corpus_args = ["--data-dir", args.data_dir, "--pairs", args.pairs, *map(str, more), "--out", str(corpus)]
     if not (corpus / "train.fr").is_file() and write_corpus(corpus_args):
         raise RuntimeError("the corpus could not be written")
     configs = Path("runs") / f"{args.name}-configs"
@@ -118,18 +124,28 @@ def run(args: argparse.Namespace) -> None:
         train_direction(direction_config(template, args.name, corpus, configs), args.threads)
         for template in (args.forward_template, args.backward_template)
     ]
+    links = write_recipe_links(packages, pairs, Path("runs") / f"{args.name}-links.txt")
+    for path, found in more.items():
+        write_recipe_links(packages, found, Path("runs") / f"{args.name}-{path.stem}-links.txt")
+    if args.gold:
+        score(args, links, [pair for found in more.values() for pair in found])
+
+
+def write_recipe_links(packages: list[Path], pairs: list[tuple[str, str]], out: Path) -> list[set[Link]]:
+    """The recipe's links of ``pairs`` (``recipe_links``), written to ``out`` one Pharaoh line a pair."""
     links = recipe_links(packages[0], packages[1], pairs)
-    out = Path("runs") / f"{args.name}-links.txt"
     atomic_write_text(out, "".join(format_links(pair) + "\n" for pair in links))
     print(f"{len(links)} pairs aligned ({METHOD.symmetrise} {METHOD.name}) into {out}")
-    if args.gold:
-        score(args.pairs, args.gold, links, args.data_dir, args.name, not args.no_record)
+    return links
 
 
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--pairs", required=True, help="the pairs to align: 'english ||| french' lines")
     p.add_argument("--gold", help="their gold links, 1-indexed (i-j sure, ipj possible): print AER")
+    p.add_argument(
+        "--more-pairs", nargs="*", default=[], help="more pairs whose text joins the corpus; aligned, not scored"
+    )
     p.add_argument("--name", default="recipe", help="prefix of the run, config, package and links names")
     p.add_argument("--data-dir", default="data/multi30k", help="Multi30k text (make data CONFIG=configs/en-fr.yaml)")
     p.add_argument("--forward-template", default=str(FORWARD_TEMPLATE), help="en->fr config to copy")

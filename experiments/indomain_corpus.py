@@ -2,7 +2,7 @@
 en-fr train followed by the pairs to align (by default the WPT 2003 dev pairs; their text only, never gold
 links).
 
-    python -m experiments.indomain_corpus --out runs/en-fr-indomain/corpus [--pairs other.src-tgt]
+    python -m experiments.indomain_corpus --out runs/en-fr-indomain/corpus [--pairs a.src-tgt [b.src-tgt ...]]
 
 eflomal is trained on Multi30k train plus the dev pairs (``experiments.eflomal_baseline``: statistical
 aligners are run over the sentences they align); this gives an NMT model the same text to learn from, so that
@@ -32,12 +32,14 @@ def corpus_lines(train_en: list[str], train_fr: list[str], pairs: list[tuple[str
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--data-dir", default="data/multi30k", help="Multi30k text (make data CONFIG=configs/en-fr.yaml)")
-    p.add_argument("--pairs", default=str(GOLD_DIR / "dev.src-tgt"), help="the pairs to align: 'en ||| fr' lines")
+    p.add_argument(
+        "--pairs", nargs="+", default=[str(GOLD_DIR / "dev.src-tgt")], help="the pairs to align: 'en ||| fr' lines"
+    )
     p.add_argument("--out", required=True, help="folder for train.en and train.fr")
     args = p.parse_args(argv)
     data = Path(args.data_dir)
     try:
-        pairs = read_pairs_file(args.pairs)
+        pairs = [pair for path in args.pairs for pair in read_pairs_file(path)]  # in the order given
         en, fr = corpus_lines(read_lines(data / "train.en"), read_lines(data / "train.fr"), pairs)
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)

@@ -14,6 +14,7 @@ import pytest
 import yaml
 
 from experiments.alignment_recipe import main
+from experiments.eflomal_baseline import main as eflomal_main
 from experiments.record import RESULTS
 from tests.conftest import require_mirror
 from translator.alignment.aligner import read_links_file
@@ -26,6 +27,7 @@ PAIRS = [
     ("a woman is sitting on a bench .", "une femme est assise sur un banc ."),
 ]
 GOLD = ["1-1 2-2 3-3 4-4 5-5 6-6 7-7", "1-1 2-2 3p3 4-3 5p4 5-5 6-6", "1-1 2-2 3-3 4-4 5-5 6-6 7-7 8-8"]
+MORE = [("a cat sleeps .", "un chat dort ."), ("children play .", "des enfants jouent .")]  # trained on, not scored
 
 
 def template(src: str, tgt: str) -> dict:
@@ -69,6 +71,7 @@ def recipe_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
             (work / "multi30k" / f"{split}.{lang}").write_text("".join(lines), encoding="utf-8")
     (work / "pairs.txt").write_text("".join(f"{en} ||| {fr}\n" for en, fr in PAIRS), encoding="utf-8")
     (work / "gold.txt").write_text("\n".join(GOLD) + "\n", encoding="utf-8")
+    (work / "more.txt").write_text("".join(f"{en} ||| {fr}\n" for en, fr in MORE), encoding="utf-8")
     for src, tgt in (("en", "fr"), ("fr", "en")):
         (work / f"{src}-{tgt}.yaml").write_text(yaml.safe_dump(template(src, tgt)), encoding="utf-8")
     return work
@@ -87,17 +90,17 @@ def finished(recipe_dir: Path) -> tuple[Path, str]:
         mp.chdir(recipe_dir)
         out = io.StringIO()
         with redirect_stdout(out):
-            code = main(recipe("--gold", "gold.txt"))
+            code = main(recipe("--gold", "gold.txt", "--more-pairs", "more.txt"))
     assert code == 0
     assert (RESULTS.read_bytes() if RESULTS.exists() else b"") == results_before  # --no-record: no row appended
     return recipe_dir, out.getvalue()
 
 
-def test_the_corpus_is_multi30k_followed_by_the_pairs(finished) -> None:
+def test_the_corpus_is_multi30k_followed_by_the_pairs_then_the_more_pairs(finished) -> None:
     work, _ = finished
     english = (work / "runs/tiny-corpus/train.en").read_text(encoding="utf-8").splitlines()
-    assert len(english) == 400 + len(PAIRS)
-    assert english[-len(PAIRS) :] == [en for en, _ in PAIRS]
+    assert len(english) == 400 + len(PAIRS) + len(MORE)
+    assert english[400:] == [en for en, _ in PAIRS + MORE]
 
 
 def test_each_direction_is_trained_from_its_template_on_that_corpus(finished) -> None:
@@ -111,7 +114,7 @@ def test_each_direction_is_trained_from_its_template_on_that_corpus(finished) ->
         assert config["data"]["alignment_links"] == f"runs/tiny-{src}-{tgt}/train.links"
         assert config["model"]["hidden_size"] == 32 and config["train"]["guided_unlinked"] == "uniform"
         links = (work / f"runs/tiny-{src}-{tgt}/train.links").read_text(encoding="utf-8").splitlines()
-        assert len(links) == 400 + len(PAIRS)
+        assert len(links) == 400 + len(PAIRS) + len(MORE)
         assert (
             json.loads((work / f"artifacts/tiny-{src}-{tgt}/metadata.json").read_text())["name"] == f"tiny-{src}-{tgt}"
         )
@@ -125,6 +128,27 @@ def test_the_links_are_those_of_translator_align_with_both_packages(finished, mo
                             "--symmetrise", "mean", "--rule", "mutual", "--input", "pairs.txt"])  # fmt: skip
     assert code == 0
     assert (work / "runs/tiny-links.txt").read_text(encoding="utf-8") == capsys.readouterr().out
+    code = translator_main(["align", "--model", "artifacts/tiny-en-fr", "--reverse-model", "artifacts/tiny-fr-en",
+                            "--symmetrise", "mean", "--rule", "mutual", "--input", "more.txt"])  # fmt: skip
+    assert code == 0
+    assert (work / "runs/tiny-more-links.txt").read_text(encoding="utf-8") == capsys.readouterr().out
+
+
+def test_eflomal_writes_the_links_of_every_pairs_file(finished, tmp_path) -> None:
+    """The baseline over Multi30k + dev + more pairs, its intersection links one Pharaoh line a pair."""
+    work, _ = finished
+    gold_dir = tmp_path / "gold"
+    gold_dir.mkdir()
+    (gold_dir / "dev.src-tgt").write_bytes((work / "pairs.txt").read_bytes())
+    (gold_dir / "dev.gold").write_bytes((work / "gold.txt").read_bytes())
+    args = ["--data-dir", str(work / "multi30k"), "--gold-dir", str(gold_dir), "--more-pairs", str(work / "more.txt")]
+    assert eflomal_main([*args, "--links-out", str(tmp_path / "links"), "--no-record"]) == 0
+    for stem, pairs in (("dev", PAIRS), ("more", MORE)):
+        lines = (tmp_path / "links" / f"{stem}.eflomal.links").read_text(encoding="utf-8").splitlines()
+        assert len(lines) == len(pairs)
+        for line, (en, fr) in zip(lines, pairs):
+            links = parse_links(line).sure
+            assert all(i < len(en.split()) and j < len(fr.split()) for i, j in links)
 
 
 def test_the_printed_aer_is_that_of_the_links_file_against_the_gold(finished) -> None:
