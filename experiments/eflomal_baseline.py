@@ -95,6 +95,7 @@ def run(args: argparse.Namespace) -> int:
                     "recall": score.recall,
                     "pairs": score.pairs,
                     "train_pairs": len(train),
+                    "more_pairs": len(more),
                 }
             )
     return 0
