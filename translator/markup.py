@@ -1,0 +1,219 @@
+"""Marked-up text through translation: inline tags carried across by the word alignment.
+
+``extract_html`` parses an HTML fragment with lxml (a real parser, never a hand-written tag tokenizer) into
+the plain text that is translated and the tags taken out of it: each inline element with the character span
+of the text it wrapped, each empty element (``img``, ``x``) and each comment with the position it stood at
+(comments are kept as they are, untranslated), and each ``<br>`` as a newline of the plain text (so it splits
+sentences as a newline does). Malformed markup is read as lxml repairs it. Block elements, ``translate="no"``,
+``script``/``style`` contents and XML are not handled yet: block elements are carried like inline ones.
+
+``place_tags`` carries the tags over to a translation: an inline tag's target words are those linked to the
+source words it covered (word links, ``translator.alignment``), grouped into runs of consecutive target
+words; an empty element follows the translation of the word it followed. ``render`` writes the translation
+with every tag around its runs. The output is well-formed by construction: tags open and close at word
+boundaries only, and where two placed tags cross, the inner one is closed and reopened (with the same
+attributes) around the other's boundary, so every tag of the input appears, and a tag whose target words are
+not contiguous appears once per run.
+"""
+
+from __future__ import annotations
+
+import html
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import lxml.etree
+import lxml.html
+
+Span = tuple[int, int]  # [start, end) character offsets
+Link = tuple[int, int]  # (source word, target word)
+EMPTY_ELEMENTS = frozenset({"img", "input", "hr", "wbr", "x", "ph", "bx", "ex"})
+
+
+class MarkupError(ValueError):
+    """Markup that cannot be read (the message names the problem)."""
+
+
+@dataclass(frozen=True)
+class InlineTag:
+    """An element taken out of the text: its opening and closing markup and the span of text it wrapped."""
+
+    open: str
+    close: str
+    span: Span
+    depth: int  # nesting level: outer tags have the smaller depth
+
+
+@dataclass(frozen=True)
+class EmptyTag:
+    """An element without content (``<img>``, ``<x id="1"/>``) and the text offset it stood at."""
+
+    markup: str
+    at: int
+
+
+@dataclass(frozen=True)
+class Marked:
+    """Plain text (with ``<br>`` as newlines) and the tags taken out of it."""
+
+    text: str
+    inline: tuple[InlineTag, ...]
+    empty: tuple[EmptyTag, ...]
+    breaks: tuple[str, ...]  # the markup of each newline that was a <br>, in order ("" for a real newline)
+
+
+def _open_tag(element: lxml.etree._Element) -> str:
+    attributes = "".join(f' {name}="{html.escape(value, quote=True)}"' for name, value in element.attrib.items())
+    return f"<{element.tag}{attributes}>"
+
+
+class _Walker:
+    """Collects the text, tags and breaks of a parsed fragment, in document order."""
+
+    def __init__(self) -> None:
+        self.parts: list[str] = []
+        self.length = 0
+        self.inline: list[InlineTag] = []
+        self.empty: list[EmptyTag] = []
+        self.breaks: list[str] = []
+
+    def text(self, value: str | None) -> None:
+        for k, piece in enumerate((value or "").split("\n")):
+            if k:
+                self._newline("")
+            self.parts.append(piece)
+            self.length += len(piece)
+
+    def _newline(self, markup: str) -> None:
+        self.parts.append("\n")
+        self.length += 1
+        self.breaks.append(markup)
+
+    def element(self, element: lxml.etree._Element, depth: int) -> None:
+        if not isinstance(element.tag, str):  # a comment or processing instruction: kept as it is, untranslated
+            self.empty.append(EmptyTag(lxml.etree.tostring(element, with_tail=False, encoding="unicode"), self.length))
+        elif element.tag == "br":
+            self._newline(_open_tag(element))
+        elif element.tag in EMPTY_ELEMENTS and len(element) == 0 and not element.text:
+            self.empty.append(EmptyTag(_open_tag(element), self.length))
+        else:
+            start = self.length
+            self.text(element.text)
+            for child in element:
+                self.element(child, depth + 1)
+            self.inline.append(InlineTag(_open_tag(element), f"</{element.tag}>", (start, self.length), depth))
+        self.text(element.tail)
+
+
+def extract_html(fragment: str) -> Marked:
+    """The plain text and tags of an HTML fragment (MarkupError when lxml cannot read it)."""
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (lxml.etree.ParserError, ValueError) as err:
+        raise MarkupError(f"the HTML cannot be read: {err}") from None
+    walker = _Walker()
+    walker.text(root.text)
+    for child in root:
+        walker.element(child, 0)
+    return Marked("".join(walker.parts), tuple(walker.inline), tuple(walker.empty), tuple(walker.breaks))
+
+
+def covered_words(span: Span, words: Sequence[Span]) -> list[int]:
+    """The words (by index) that lie inside ``span`` (a word half inside counts: tags never split words)."""
+    return [i for i, (start, end) in enumerate(words) if start < span[1] and end > span[0]]
+
+
+def runs(indices: Sequence[int]) -> list[tuple[int, int]]:
+    """Sorted word indices grouped into runs of consecutive indices, as (first, last) pairs."""
+    grouped: list[tuple[int, int]] = []
+    for i in sorted(set(indices)):
+        if grouped and i == grouped[-1][1] + 1:
+            grouped[-1] = (grouped[-1][0], i)
+        else:
+            grouped.append((i, i))
+    return grouped
+
+
+@dataclass(frozen=True)
+class Placed:
+    """A tag placed in the translation: markup and the target span it wraps (empty span: an empty element
+    or a tag whose words found no counterpart, kept where its neighbours went)."""
+
+    open: str
+    close: str
+    span: Span
+    depth: int
+
+
+def _target_after(source_word: int | None, links: Sequence[Link], target_words: Sequence[Span]) -> int:
+    """The offset after the last target word linked to ``source_word`` (0 when there is none)."""
+    linked = [j for i, j in links if i == source_word]
+    return target_words[max(linked)][1] if linked else 0
+
+
+def place_tags(
+    marked: Marked, source_words: Sequence[Span], target_words: Sequence[Span], links: Sequence[Link]
+) -> list[Placed]:
+    """Every tag of ``marked`` placed over the translation whose words are ``target_words`` (spans in the
+    target text), given the word ``links`` (source word, target word) of the translation."""
+    placed: list[Placed] = []
+    for tag in marked.inline:
+        covered = set(covered_words(tag.span, source_words))
+        target = [j for i, j in links if i in covered]
+        if not target:  # nothing to wrap: keep the tag, empty, after the translation of the word before it
+            before = max((i for i, (_, end) in enumerate(source_words) if end <= tag.span[0]), default=None)
+            at = _target_after(before, links, target_words)
+            placed.append(Placed(tag.open, tag.close, (at, at), tag.depth))
+        for first, last in runs(target):
+            placed.append(Placed(tag.open, tag.close, (target_words[first][0], target_words[last][1]), tag.depth))
+    for empty in marked.empty:
+        before = max((i for i, (_, end) in enumerate(source_words) if end <= empty.at), default=None)
+        at = _target_after(before, links, target_words)
+        placed.append(Placed(empty.markup, "", (at, at), -1))
+    return placed
+
+
+def _events(placed: Sequence[Placed]) -> dict[int, list[tuple[int, Placed]]]:
+    """Per offset, the tags that open (kind 1) or close (kind 0) there; empty spans open and close at once."""
+    events: dict[int, list[tuple[int, Placed]]] = {}
+    for tag in placed:
+        events.setdefault(tag.span[0], []).append((1, tag))
+        if tag.close:
+            events.setdefault(tag.span[1], []).append((0, tag))
+    return events
+
+
+def render(text: str, placed: Sequence[Placed], breaks: Sequence[str] = ()) -> str:
+    """``text`` (escaped) with every placed tag around its span, well-formed: a tag that would close while a
+    tag opened after it is still open closes that one first and reopens it after."""
+    out: list[str] = []
+    stack: list[Placed] = []
+    events, cursor = _events(placed), 0
+    for offset in sorted(events):
+        out.append(html.escape(text[cursor:offset], quote=False))
+        cursor = offset
+        closing = [tag for kind, tag in events[offset] if kind == 0 and tag.span[0] < tag.span[1]]
+        for tag in sorted(closing, key=stack.index, reverse=True):
+            above = stack[stack.index(tag) + 1 :]
+            out.extend(t.close for t in reversed(above))
+            out.append(tag.close)
+            stack = stack[: stack.index(tag)] + above
+            out.extend(t.open for t in above)
+        opening = [tag for kind, tag in events[offset] if kind == 1]
+        for tag in sorted(opening, key=lambda t: (-t.span[1], t.depth)):
+            out.append(tag.open)
+            if tag.span[0] == tag.span[1]:
+                out.append(tag.close)
+            else:
+                stack.append(tag)
+    out.append(html.escape(text[cursor:], quote=False))
+    return _with_breaks("".join(out), breaks)
+
+
+def _with_breaks(rendered: str, breaks: Sequence[str]) -> str:
+    """The k-th newline written back as the ``<br>`` it was (``breaks[k]``; "" keeps a real newline)."""
+    lines = rendered.split("\n")
+    joined = lines[0]
+    for k, line in enumerate(lines[1:]):
+        joined += (breaks[k] if k < len(breaks) and breaks[k] else "\n") + line
+    return joined
