@@ -28,6 +28,7 @@ from serve.service import TranslationService
 from serve.settings import Settings, load_settings
 from serve.validation import ApiError, parse_align, parse_heatmap, parse_json_body, parse_translate, query_arguments
 from translator.document import document_json
+from translator.markup import marked_translation
 from translator.translate import Translator
 
 Models = Translator | str | Path | Sequence[Translator | str | Path]
@@ -120,6 +121,9 @@ def _register_api(app: Flask, catalog: Catalog, limited: Any) -> None:
         documents = service.translate_texts(req)
         cells = settings.max_alignment_cells
         items = [document_json(d, req.alignment, req.word_alignment, cells, req.link_rule) for d in documents]
+        for item, document, marked in zip(items, documents, req.marked or ()):
+            plain = {"plain_source": marked.text, "plain_translation": item["translation"]}
+            item.update(translation=marked_translation(document, marked, req.link_rule), **plain)
         return jsonify(model=service.summary(), beam_size=req.decoding.beam_size, translations=items)
 
     @app.post("/v1/align")

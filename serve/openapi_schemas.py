@@ -50,8 +50,11 @@ def translation_schemas() -> dict[str, Any]:
             "properties": {
                 "translation": {
                     "type": "string",
-                    "description": "The translated text, with the original's line breaks and spacing",
+                    "description": "The translated text, with the original's line breaks and spacing (format html: "
+                    "HTML, with the input's tags)",
                 },
+                "plain_source": {"type": "string", "description": "format html: the input without its tags"},
+                "plain_translation": {"type": "string", "description": "format html: the translation without tags"},
                 "source_tokens": strings,
                 "target_tokens": strings,
                 "alignment": {**matrix, "description": "Rows: target pieces; columns: source pieces; rows sum to 1"},

@@ -13,7 +13,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from serve.schema import ApiError
 from serve.validation import HeatmapBody, TranslateBody
+from translator.markup import Marked, MarkupError, extract_html
 
 
 @dataclass(frozen=True)
@@ -26,7 +28,8 @@ class Decoding:
 
 @dataclass(frozen=True)
 class TranslateRequest:
-    """A ``/v1/translate`` request ready to run: texts, decoding and what the answer includes."""
+    """A ``/v1/translate`` request ready to run: the plain texts to translate, decoding and what the answer
+    includes; ``marked``: for ``format: html``, each text's tags (``texts`` are then the texts without them)."""
 
     texts: tuple[str, ...]
     decoding: Decoding
@@ -34,6 +37,7 @@ class TranslateRequest:
     alignment: bool
     word_alignment: bool
     link_rule: str
+    marked: tuple[Marked, ...] | None = None
 
 
 @dataclass(frozen=True)
@@ -55,9 +59,17 @@ def settle_decoding(beam_size: int | None, n_best: int | None, default_beam: int
 
 
 def settle_translate(body: TranslateBody, default_beam: int) -> TranslateRequest:
-    """``body`` with its defaults filled in (``default_beam``: the answering service's)."""
+    """``body`` with its defaults filled in (``default_beam``: the answering service's) and, for HTML, its
+    texts taken apart into plain text and tags (ApiError 400 when the markup cannot be read)."""
+    marked = None
+    if body.format == "html":
+        try:
+            marked = tuple(extract_html(text) for text in body.texts)
+        except MarkupError as err:
+            raise ApiError(400, str(err)) from None
     return TranslateRequest(
-        texts=tuple(body.texts),
+        texts=tuple(m.text for m in marked) if marked else tuple(body.texts),
+        marked=marked,
         decoding=settle_decoding(body.beam_size, body.n_best, default_beam),
         split=body.split,
         alignment=body.alignment,

@@ -25,6 +25,7 @@ FORBIDDEN = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F"
 TEXT_PATTERN = rf"^[^{FORBIDDEN}]*$"
 NONBLANK_PATTERN = rf"^[^{FORBIDDEN}]*[^\s{FORBIDDEN}][^{FORBIDDEN}]*$"  # also one character that is not a space
 SURROGATE = re.compile("[\ud800-\udfff]")
+FORMATS = ("text", "html")  # what /v1/translate's texts are: plain text, or HTML fragments (translator.markup)
 TYPE_NAMES = {
     "string": "a string",
     "integer": "an integer",
@@ -106,6 +107,14 @@ def translate_schema(settings: Settings) -> dict[str, Any]:
                 "type": "boolean",
                 "default": True,
                 "description": "Split each text into sentences (lines, then sentencex); false: one sentence a text",
+            },
+            "format": {
+                "type": "string",
+                "enum": list(FORMATS),
+                "default": "text",
+                "description": "text: plain text; html: HTML fragments whose inline tags are carried to the words "
+                "that translate what they wrapped (translation is HTML; offsets, alignments and word links refer to "
+                "plain_source and plain_translation, the texts without their tags)",
             },
             "alignment": {"type": "boolean", "default": True, "description": "Include the piece alignment"},
             "word_alignment": {"type": "boolean", "default": False, "description": "Include a word alignment"},

@@ -41,6 +41,7 @@ class TranslateBody:
     alignment: bool
     word_alignment: bool
     link_rule: str = DEFAULT_LINK_RULE
+    format: str = "text"
 
 
 @dataclass(frozen=True)
@@ -110,6 +111,7 @@ def parse_translate(body: dict[str, Any], settings: Settings) -> TranslateBody:
         fields["alignment"],
         fields["word_alignment"],
         fields["link_rule"],
+        fields["format"],
     )
 
 

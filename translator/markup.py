@@ -25,6 +25,9 @@ from dataclasses import dataclass
 import lxml.etree
 import lxml.html
 
+from translator.alignment.words import merge_alignment
+from translator.document import DocumentTranslation
+
 Span = tuple[int, int]  # [start, end) character offsets
 Link = tuple[int, int]  # (source word, target word)
 EMPTY_ELEMENTS = frozenset({"img", "input", "hr", "wbr", "x", "ph", "bx", "ex"})
@@ -217,3 +220,25 @@ def _with_breaks(rendered: str, breaks: Sequence[str]) -> str:
     for k, line in enumerate(lines[1:]):
         joined += (breaks[k] if k < len(breaks) and breaks[k] else "\n") + line
     return joined
+
+
+def document_links(document: DocumentTranslation, link_rule: str) -> tuple[list[Span], list[Span], list[Link]]:
+    """A translated text's source and target word spans (offsets in its plain source and translation) and
+    its word links (``link_rule``), numbered over the whole text rather than per sentence."""
+    source_words: list[Span] = []
+    target_words: list[Span] = []
+    links: list[Link] = []
+    for sentence in document.sentences:
+        item = sentence.translation
+        found = merge_alignment(item.source_tokens, item.target_tokens, item.alignment, link_rule)["links"]
+        links += [(i + len(source_words), j + len(target_words)) for i, j in found]
+        source_words += [(w.start, w.end) for w in sentence.source_words]
+        target_words += [(w.start, w.end) for w in sentence.target_words]
+    return source_words, target_words, links
+
+
+def marked_translation(document: DocumentTranslation, marked: Marked, link_rule: str) -> str:
+    """The translation of ``marked.text`` (``document``) with ``marked``'s tags placed by its word links."""
+    source_words, target_words, links = document_links(document, link_rule)
+    return render(document.text, place_tags(marked, source_words, target_words, links), marked.breaks)
+
