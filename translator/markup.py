@@ -241,4 +241,3 @@ def marked_translation(document: DocumentTranslation, marked: Marked, link_rule:
     """The translation of ``marked.text`` (``document``) with ``marked``'s tags placed by its word links."""
     source_words, target_words, links = document_links(document, link_rule)
     return render(document.text, place_tags(marked, source_words, target_words, links), marked.breaks)
-
