@@ -64,7 +64,7 @@ def settle_translate(body: TranslateBody, default_beam: int) -> TranslateRequest
     marked = None
     if body.format == "html":
         try:
-            marked = tuple(extract_html(text) for text in body.texts)
+            marked = tuple(extract_html(text, body.ignore_tags, body.non_splitting_tags) for text in body.texts)
         except MarkupError as err:
             raise ApiError(400, str(err)) from None
     return TranslateRequest(

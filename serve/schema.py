@@ -69,6 +69,12 @@ def _sentence(settings: Settings, description: str) -> dict[str, Any]:
     return {**_text(settings, NONBLANK_PATTERN, limit), "description": description}
 
 
+def _tag_names(description: str) -> dict[str, Any]:
+    """A list of HTML element names (format html's options)."""
+    name = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9-]{0,31}$"}
+    return {"type": "array", "items": name, "maxItems": 32, "default": [], "description": description}
+
+
 def beam_schema(settings: Settings) -> dict[str, Any]:
     """``beam_size``: an integer in [1, max_beam]; null or absent: the server's default."""
     return {
@@ -116,6 +122,8 @@ def translate_schema(settings: Settings) -> dict[str, Any]:
                 "that translate what they wrapped (translation is HTML; offsets, alignments and word links refer to "
                 "plain_source and plain_translation, the texts without their tags)",
             },
+            "ignore_tags": _tag_names("format html: more elements kept untranslated, with their content"),
+            "non_splitting_tags": _tag_names("format html: block elements that do not split sentences"),
             "alignment": {"type": "boolean", "default": True, "description": "Include the piece alignment"},
             "word_alignment": {"type": "boolean", "default": False, "description": "Include a word alignment"},
             "link_rule": {

@@ -42,6 +42,8 @@ class TranslateBody:
     word_alignment: bool
     link_rule: str = DEFAULT_LINK_RULE
     format: str = "text"
+    ignore_tags: tuple[str, ...] = ()
+    non_splitting_tags: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -112,6 +114,8 @@ def parse_translate(body: dict[str, Any], settings: Settings) -> TranslateBody:
         fields["word_alignment"],
         fields["link_rule"],
         fields["format"],
+        tuple(name.lower() for name in fields["ignore_tags"]),
+        tuple(name.lower() for name in fields["non_splitting_tags"]),
     )
 
 

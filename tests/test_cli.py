@@ -105,6 +105,16 @@ def test_translate_splits_a_paragraph_line_and_keeps_one_line_each(trained_run):
     assert len(json.loads(whole.stdout)["sentences"]) == 1
 
 
+def test_translate_format_html_keeps_each_lines_tags(trained_run):
+    fragments = "<p>Ein <b>Hund</b>.</p><p>Zwei Männer.</p>\nEin <i>Mann</i>.<br>Ein Hund.\n"
+    out = run_cli("translate", "--model", trained_run.package, "--format", "html", stdin=fragments)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert len(lines) == 2
+    assert lines[0].startswith("<p>") and lines[0].count("<p>") == 2 and "<b>" in lines[0] and "</b>" in lines[0]
+    assert "<i>" in lines[1] and "<br>" in lines[1]
+
+
 @pytest.mark.parametrize("rule", ["argmax", "mutual"])
 def test_translate_json_reads_word_links_by_the_link_rule(trained_run, rule):
     out = run_cli(

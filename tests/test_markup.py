@@ -20,7 +20,7 @@ def _words(text: str) -> list[tuple[int, int]]:
 
 def _translate(fragment: str, target: str, links: list[tuple[int, int]]) -> str:
     marked = extract_html(fragment)
-    return render(target, place_tags(marked, _words(marked.text), _words(target), links), marked.breaks)
+    return render(target, place_tags(marked, _words(marked.text), _words(target), links, target), marked.breaks)
 
 
 def _reparsed(output: str) -> str:
@@ -63,6 +63,24 @@ def test_sibling_tags_whose_translations_overlap_are_reopened() -> None:
     out = _translate("<b>one</b> <i>two</i>", "x y z", [(0, 0), (0, 1), (1, 1), (1, 2)])
     assert out == "<b>x <i>y</i></b><i> z</i>"
     assert _reparsed(out) == out
+
+
+def test_block_elements_split_lines_and_wrap_their_whole_translation() -> None:
+    marked = extract_html("<p>one two</p><ul><li>three</li><li>four</li></ul>tail")
+    assert marked.text == "one two\nthree\nfour\ntail"
+    out = _translate("<p>one two</p><ul><li>three</li><li>four</li></ul>tail", "un deux\ntrois\nquatre\nqueue",
+                     [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4)])  # fmt: skip
+    assert out == "<p>un deux</p><ul><li>trois</li><li>quatre</li></ul>queue"
+    assert extract_html("<p>a</p><p>b</p>", non_splitting_tags=["p"]).text == "ab"
+
+
+def test_untranslated_elements_are_kept_whole_where_they_stood() -> None:
+    fragment = 'run <code>ls -l</code> now <span translate="no">Acme</span> ok <script>x=1</script>'
+    marked = extract_html(fragment)
+    assert marked.text == "run  now  ok "
+    out = _translate(fragment, "lance maintenant ok", [(0, 0), (1, 1), (2, 2)])
+    assert out == 'lance<code>ls -l</code> maintenant<span translate="no">Acme</span> ok<script>x=1</script>'
+    assert extract_html("a <b>b</b>", ignore_tags=["b"]).text == "a "
 
 
 def test_text_is_escaped_and_malformed_input_is_read_as_the_parser_repairs_it() -> None:

@@ -20,6 +20,7 @@ from translator.document import DocumentTranslation, document_json, translate_do
 from translator.evaluate import EvaluationError, evaluate_files
 from translator.files import read_stdin_lines
 from translator.heatmap import render_heatmap
+from translator.markup import extract_html, marked_translation
 from translator.package import PackageError
 from translator.translate import Translator
 
@@ -55,9 +56,13 @@ def _translate(args: argparse.Namespace) -> int:
     with tqdm(total=len(lines), unit="line", disable=not show, file=sys.stderr) as bar:
         for start in range(0, len(lines), CHUNK_LINES):
             chunk = lines[start : start + CHUNK_LINES]
-            documents = translate_documents(translator, chunk, args.beam_size, args.n_best, not args.no_split)
+            marked = [extract_html(line) for line in chunk] if args.format == "html" else None
+            texts = [m.text for m in marked] if marked else chunk
+            documents = translate_documents(translator, texts, args.beam_size, args.n_best, not args.no_split)
             for i, document in enumerate(documents, start):
-                if args.json:
+                if marked and not args.json:
+                    print(marked_translation(document, marked[i - start], args.link_rule))
+                elif args.json:
                     print(json.dumps(document_json(document, link_rule=args.link_rule), ensure_ascii=False))
                 elif args.n_best > 1:
                     print("\n".join(_n_best_lines(i, document)))
@@ -110,6 +115,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="alternatives per sentence (at most the beam): LINE ||| SENTENCE ||| text ||| score",
     )
     tr.add_argument("--no-split", action="store_true", help="do not split lines into sentences")
+    tr.add_argument(
+        "--format",
+        choices=("text", "html"),
+        default="text",
+        help="html: each line is an HTML fragment whose tags are carried to the translation (as /v1/translate)",
+    )
     tr.add_argument(
         "--link-rule",
         choices=LINK_RULES,

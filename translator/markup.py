@@ -4,8 +4,10 @@
 the plain text that is translated and the tags taken out of it: each inline element with the character span
 of the text it wrapped, each empty element (``img``, ``x``) and each comment with the position it stood at
 (comments are kept as they are, untranslated), and each ``<br>`` as a newline of the plain text (so it splits
-sentences as a newline does). Malformed markup is read as lxml repairs it. Block elements, ``translate="no"``,
-``script``/``style`` contents and XML are not handled yet: block elements are carried like inline ones.
+sentences as a newline does). Block elements (``p``, ``li``, ``td``, headings, ...) start and end a line of the
+plain text, so they split sentences too, and they wrap their whole translated lines. Elements left
+untranslated (``script``, ``style``, ``code``, ``translate="no"``, and ``ignore_tags``) are kept whole, with
+their content, where they stood. Malformed markup is read as lxml repairs it. XML is not handled yet.
 
 ``place_tags`` carries the tags over to a translation: an inline tag's target words are those linked to the
 source words it covered (word links, ``translator.alignment``), grouped into runs of consecutive target
@@ -31,6 +33,12 @@ from translator.document import DocumentTranslation
 Span = tuple[int, int]  # [start, end) character offsets
 Link = tuple[int, int]  # (source word, target word)
 EMPTY_ELEMENTS = frozenset({"img", "input", "hr", "wbr", "x", "ph", "bx", "ex"})
+BLOCK_ELEMENTS = frozenset(
+    {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "td", "th", "tr", "table", "thead", "tbody", "tfoot", "caption",
+     "blockquote", "section", "article", "header", "footer", "aside", "nav", "figure", "figcaption", "pre",
+     "h1", "h2", "h3", "h4", "h5", "h6"}
+)  # fmt: skip
+UNTRANSLATED = frozenset({"script", "style", "code"})
 
 
 class MarkupError(ValueError):
@@ -45,6 +53,7 @@ class InlineTag:
     close: str
     span: Span
     depth: int  # nesting level: outer tags have the smaller depth
+    block: bool = False  # a block element: its span is whole lines, and so is its translation's
 
 
 @dataclass(frozen=True)
@@ -62,7 +71,7 @@ class Marked:
     text: str
     inline: tuple[InlineTag, ...]
     empty: tuple[EmptyTag, ...]
-    breaks: tuple[str, ...]  # the markup of each newline that was a <br>, in order ("" for a real newline)
+    breaks: tuple[str | None, ...]  # each newline in order: its <br> markup, "" (a real newline) or None (a block edge)
 
 
 def _open_tag(element: lxml.etree._Element) -> str:
@@ -73,12 +82,14 @@ def _open_tag(element: lxml.etree._Element) -> str:
 class _Walker:
     """Collects the text, tags and breaks of a parsed fragment, in document order."""
 
-    def __init__(self) -> None:
+    def __init__(self, ignore: frozenset[str], blocks: frozenset[str]) -> None:
+        self.ignore, self.blocks = ignore, blocks
         self.parts: list[str] = []
         self.length = 0
         self.inline: list[InlineTag] = []
         self.empty: list[EmptyTag] = []
-        self.breaks: list[str] = []
+        self.breaks: list[str | None] = []
+        self.line_start = True  # nothing yet on the current line of the plain text
 
     def text(self, value: str | None) -> None:
         for k, piece in enumerate((value or "").split("\n")):
@@ -86,39 +97,58 @@ class _Walker:
                 self._newline("")
             self.parts.append(piece)
             self.length += len(piece)
+            self.line_start = self.line_start and not piece
 
-    def _newline(self, markup: str) -> None:
+    def _newline(self, markup: str | None) -> None:
         self.parts.append("\n")
         self.length += 1
         self.breaks.append(markup)
+        self.line_start = True
+
+    def _line_edge(self) -> None:
+        """A block edge: a newline (dropped again on output) unless the text is at a line start already."""
+        if not self.line_start:
+            self._newline(None)
+
+    def _kept_whole(self, element: lxml.etree._Element) -> bool:
+        return not isinstance(element.tag, str) or element.tag in self.ignore or element.get("translate") == "no"
 
     def element(self, element: lxml.etree._Element, depth: int) -> None:
-        if not isinstance(element.tag, str):  # a comment or processing instruction: kept as it is, untranslated
+        if self._kept_whole(element):  # comments, untranslated elements: as they are, with their content
             self.empty.append(EmptyTag(lxml.etree.tostring(element, with_tail=False, encoding="unicode"), self.length))
         elif element.tag == "br":
             self._newline(_open_tag(element))
         elif element.tag in EMPTY_ELEMENTS and len(element) == 0 and not element.text:
             self.empty.append(EmptyTag(_open_tag(element), self.length))
         else:
+            block = element.tag in self.blocks
+            if block:
+                self._line_edge()
             start = self.length
             self.text(element.text)
             for child in element:
                 self.element(child, depth + 1)
-            self.inline.append(InlineTag(_open_tag(element), f"</{element.tag}>", (start, self.length), depth))
+            self.inline.append(InlineTag(_open_tag(element), f"</{element.tag}>", (start, self.length), depth, block))
+            if block:
+                self._line_edge()
         self.text(element.tail)
 
 
-def extract_html(fragment: str) -> Marked:
-    """The plain text and tags of an HTML fragment (MarkupError when lxml cannot read it)."""
+def extract_html(fragment: str, ignore_tags: Sequence[str] = (), non_splitting_tags: Sequence[str] = ()) -> Marked:
+    """The plain text and tags of an HTML fragment (MarkupError when lxml cannot read it). ``ignore_tags``:
+    more elements kept untranslated; ``non_splitting_tags``: block elements carried like inline ones."""
     try:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (lxml.etree.ParserError, ValueError) as err:
         raise MarkupError(f"the HTML cannot be read: {err}") from None
-    walker = _Walker()
+    walker = _Walker(UNTRANSLATED | set(ignore_tags), BLOCK_ELEMENTS - set(non_splitting_tags))
     walker.text(root.text)
     for child in root:
         walker.element(child, 0)
-    return Marked("".join(walker.parts), tuple(walker.inline), tuple(walker.empty), tuple(walker.breaks))
+    text = "".join(walker.parts)
+    if walker.breaks and walker.breaks[-1] is None and text.endswith("\n"):  # a last block's edge: no line after
+        text, walker.breaks = text[:-1], walker.breaks[:-1]
+    return Marked(text, tuple(walker.inline), tuple(walker.empty), tuple(walker.breaks))
 
 
 def covered_words(span: Span, words: Sequence[Span]) -> list[int]:
@@ -154,13 +184,25 @@ def _target_after(source_word: int | None, links: Sequence[Link], target_words: 
     return target_words[max(linked)][1] if linked else 0
 
 
+def _line_span(span: Span, source: str, target: str) -> Span:
+    """A block's span, whole lines of ``source``, as the same lines of ``target`` (translation keeps lines)."""
+    breaks = [i for i, char in enumerate(target) if char == "\n"]
+    starts, ends = [0, *(i + 1 for i in breaks)], [*breaks, len(target)]
+    end = span[1] - 1 if span[1] > span[0] and source[span[1] - 1] == "\n" else span[1]  # an inner block's edge
+    first, last = source.count("\n", 0, span[0]), source.count("\n", 0, end)
+    return starts[min(first, len(starts) - 1)], ends[min(last, len(ends) - 1)]
+
+
 def place_tags(
-    marked: Marked, source_words: Sequence[Span], target_words: Sequence[Span], links: Sequence[Link]
+    marked: Marked, source_words: Sequence[Span], target_words: Sequence[Span], links: Sequence[Link], target: str
 ) -> list[Placed]:
-    """Every tag of ``marked`` placed over the translation whose words are ``target_words`` (spans in the
-    target text), given the word ``links`` (source word, target word) of the translation."""
+    """Every tag of ``marked`` placed over the translation ``target`` whose words are ``target_words`` (spans
+    in it), given the word ``links`` (source word, target word) of the translation."""
     placed: list[Placed] = []
     for tag in marked.inline:
+        if tag.block:
+            placed.append(Placed(tag.open, tag.close, _line_span(tag.span, marked.text, target), tag.depth))
+            continue
         covered = set(covered_words(tag.span, source_words))
         target = [j for i, j in links if i in covered]
         if not target:  # nothing to wrap: keep the tag, empty, after the translation of the word before it
@@ -186,7 +228,7 @@ def _events(placed: Sequence[Placed]) -> dict[int, list[tuple[int, Placed]]]:
     return events
 
 
-def render(text: str, placed: Sequence[Placed], breaks: Sequence[str] = ()) -> str:
+def render(text: str, placed: Sequence[Placed], breaks: Sequence[str | None] = ()) -> str:
     """``text`` (escaped) with every placed tag around its span, well-formed: a tag that would close while a
     tag opened after it is still open closes that one first and reopens it after."""
     out: list[str] = []
@@ -213,12 +255,14 @@ def render(text: str, placed: Sequence[Placed], breaks: Sequence[str] = ()) -> s
     return _with_breaks("".join(out), breaks)
 
 
-def _with_breaks(rendered: str, breaks: Sequence[str]) -> str:
-    """The k-th newline written back as the ``<br>`` it was (``breaks[k]``; "" keeps a real newline)."""
+def _with_breaks(rendered: str, breaks: Sequence[str | None]) -> str:
+    """The k-th newline written back as what it was (``breaks[k]``): its ``<br>``, a newline (""), or nothing
+    (None: the edge of a block element, whose tags now mark it)."""
     lines = rendered.split("\n")
     joined = lines[0]
     for k, line in enumerate(lines[1:]):
-        joined += (breaks[k] if k < len(breaks) and breaks[k] else "\n") + line
+        kind = breaks[k] if k < len(breaks) else ""
+        joined += ("\n" if kind == "" else kind or "") + line
     return joined
 
 
@@ -240,4 +284,5 @@ def document_links(document: DocumentTranslation, link_rule: str) -> tuple[list[
 def marked_translation(document: DocumentTranslation, marked: Marked, link_rule: str) -> str:
     """The translation of ``marked.text`` (``document``) with ``marked``'s tags placed by its word links."""
     source_words, target_words, links = document_links(document, link_rule)
-    return render(document.text, place_tags(marked, source_words, target_words, links), marked.breaks)
+    placed = place_tags(marked, source_words, target_words, links, document.text)
+    return render(document.text, placed, marked.breaks)

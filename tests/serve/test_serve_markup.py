@@ -45,3 +45,16 @@ def test_text_without_tags_translates_as_plain_text(client: FlaskClient) -> None
 def test_an_unknown_format_is_refused(client: FlaskClient) -> None:
     answer = client.post("/v1/translate", json={"text": "a", "format": "xml"})
     assert answer.status_code == 400 and "format" in answer.get_json()["error"]
+
+
+def test_blocks_and_ignored_tags_follow_the_request_options(client: FlaskClient) -> None:
+    body = {"text": "<p>Ein Hund.</p><p>Ein <code>x</code> Mann.</p>", "format": "html"}
+    item = client.post("/v1/translate", json=body).get_json()["translations"][0]
+    assert item["plain_source"] == "Ein Hund.\nEin  Mann." and len(item["sentences"]) == 2
+    assert item["translation"].startswith("<p>") and item["translation"].count("</p>") == 2
+    assert "<code>x</code>" in item["translation"]
+    options = {**body, "non_splitting_tags": ["P"], "ignore_tags": ["p"]}
+    item = client.post("/v1/translate", json=options).get_json()["translations"][0]
+    assert item["plain_source"] == "" and item["translation"] == body["text"].replace(
+        "<code>x</code>", "<code>x</code>"
+    )
