@@ -28,7 +28,7 @@ MONO_LANG ?= en
 help:  ## every target with one line (this list, read from the Makefile)
 	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
-.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links task2-mono backtranslate test lint format clean
+.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links markup-wpt task2-mono backtranslate test lint format clean
 
 install: $(VENV)/.installed  ## create .venv: torch==2.13.0 (CPU) and this project with its dev extras
 
@@ -103,6 +103,9 @@ alignment-recipe: install  ## the best alignment recipe for PAIRS (default the W
 guided-links: install  ## eflomal word links of CONFIG's training pairs, for guided alignment (data.alignment_links)
 	$(PY) -m training.multi30k --config $(CONFIG)
 	$(PY) -m training.guided --config $(CONFIG)
+
+markup-wpt: install  ## tag placement on the WPT dev pairs with random tags: exact span match, token F1, tags kept, well-formed, for the length-proportional baseline and each LINKS (NAME=FILE, 0-indexed links of the dev pairs)
+	$(PY) -m experiments.markup_wpt --links $(LINKS)
 
 task2-mono: install  ## Multi30k task 2's captions of MONO_LANG (en or de) that are new text, in data/mono/task2.MONO_LANG (monolingual, for back-translation)
 	$(PY) -m training.multi30k_task2 --lang $(MONO_LANG) --out data/mono/task2.$(MONO_LANG)

@@ -1,0 +1,38 @@
+"""The tag-placement benchmark on gold alignments: spans nest and never cross, gold spans are set aside when
+broken up, and a projection through the gold links themselves onto the same words is exact."""
+
+from __future__ import annotations
+
+import random
+
+from experiments.markup_wpt import gold_span, proportional_links, score, tag_spans, tagged_source
+from translator.alignment.links import GoldLinks
+
+
+def test_random_spans_nest_or_stay_apart() -> None:
+    rng = random.Random(3)
+    for n in range(1, 40):
+        spans = tag_spans(n, rng)
+        assert all(0 <= a <= b < n and b - a <= 3 for a, b in spans)
+        for a, b in spans:
+            for c, d in spans:
+                assert b < c or d < a or (a <= c and d <= b) or (c <= a and b <= d)
+
+
+def test_tags_wrap_their_words() -> None:
+    assert tagged_source(["a", "b", "c"], [(0, 1), (1, 1)]) == '<b id="0">a <i id="1">b</i></b> c'
+
+
+def test_gold_spans_cover_sure_links_and_broken_ones_are_set_aside() -> None:
+    gold = GoldLinks(sure=frozenset({(0, 0), (1, 2), (2, 1), (3, 4)}), possible=frozenset())
+    assert gold_span((0, 0), gold) == (0, 0)
+    assert gold_span((1, 2), gold) == (1, 2)
+    assert gold_span((2, 3), gold) is None  # French words 1 and 4: broken up
+    assert proportional_links(4, 2) == {(0, 0), (1, 0), (2, 1), (3, 1)}
+
+
+def test_projecting_through_the_gold_onto_the_same_words_is_exact() -> None:
+    pairs = [("a b c d e f g", "a b c d e f g"), ("x y z w v u t s", "x y z w v u t s")]
+    gold = [GoldLinks(sure=frozenset((i, i) for i in range(len(p[0].split()))), possible=frozenset()) for p in pairs]
+    row = score(pairs, gold, [g.sure for g in gold], seed=5)
+    assert row["tags"] > 0 and row["exact"] == row["f1"] == row["kept"] == row["well_formed"] == 1.0
