@@ -1,0 +1,61 @@
+"""Glossaries: entries checked, terms found case-insensitively on whole words (longest first, left to right),
+and the required terms put in place of the words the alignment links to them."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from translator.glossary import Glossary, GlossaryError, find_terms, replace_terms
+
+
+def _words(text: str) -> list[tuple[int, int]]:
+    return [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
+
+
+@pytest.mark.parametrize(
+    ("entries", "message"),
+    [
+        ([("Hund", "dog"), ("hund", "dog")], "duplicates"),
+        ([("Hund", "dog"), ("HUND", "hound")], "conflicts with"),
+        ([("", "dog")], "entry 1"),
+        ([("Hund", "  ")], "entry 1"),
+    ],
+)
+def test_bad_entries_are_refused_by_number(entries, message) -> None:  # noqa: ANN001
+    with pytest.raises(GlossaryError, match=message):
+        Glossary(entries)
+
+
+def test_terms_match_whole_words_case_insensitively_longest_first() -> None:
+    glossary = Glossary([("New", "neu"), ("New York", "NYC"), ("Hund", "hound"), ("york city", "YC")])
+    text = "New York City has a HUND, two Hunde and new ideas."
+    found = [(text[m.span[0] : m.span[1]], m.entry.target) for m in find_terms(text, glossary)]
+    assert found == [("New York", "NYC"), ("HUND", "hound"), ("new", "neu")]  # not "Hunde", not "York City"
+
+
+def test_the_linked_words_are_replaced_by_the_term() -> None:
+    glossary = Glossary([("Hund", "hound"), ("rote Ball", "crimson ball")])
+    source, target = "Ein Hund jagt den rote Ball .", "A dog chases the red ball ."
+    links = [(0, 0), (1, 1), (2, 2), (3, 3), (4, 4), (5, 5), (6, 6)]
+    out, applied = replace_terms(target, find_terms(source, glossary), _words(source), _words(target), links)
+    assert out == "A hound chases the crimson ball ."
+    assert [out[a.target_span[0] : a.target_span[1]] for a in applied] == ["hound", "crimson ball"]
+
+
+def test_words_split_in_the_translation_keep_the_term_once() -> None:
+    glossary = Glossary([("schnell laufen", "sprint")])
+    source, target = "sie schnell laufen", "they run very fast"
+    links = [(0, 0), (1, 3), (2, 1)]
+    out, applied = replace_terms(target, find_terms(source, glossary), _words(source), _words(target), links)
+    assert out == "they sprint very"
+    assert [out[a.target_span[0] : a.target_span[1]] for a in applied] == ["sprint"]
+
+
+def test_a_term_without_linked_words_follows_the_word_before_it() -> None:
+    glossary = Glossary([("Dackel", "dachshund")])
+    source, target = "ein Dackel bellt", "a barks"
+    out, applied = replace_terms(target, find_terms(source, glossary), _words(source), _words(target), [(0, 0), (2, 1)])
+    assert out == "a dachshund barks"
+    assert out[applied[0].target_span[0] : applied[0].target_span[1]] == "dachshund"

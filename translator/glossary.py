@@ -1,0 +1,144 @@
+"""Glossaries: required translations of terms, applied through the word alignment (alignment replacement).
+
+A glossary is a list of (source term, target term) entries. ``Glossary`` refuses empty, duplicated and
+conflicting entries (one source term with two targets) with a ``GlossaryError`` that names them. Matching is
+case-insensitive and on whole words: a term of several words matches those words in sequence; at each word the
+longest term that starts there wins, and matches go left to right without overlapping. Inflected forms are not
+matched (``Hund`` does not match ``Hunde``).
+
+``replace_terms`` puts the required target terms into a translation: the target words linked to a match's
+source words (runs of consecutive words) are replaced by the term, the first run by the term and later runs
+removed; a match whose words have no linked target word gets the term after the translation of the word before
+it. Each match reports where its term now is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+Span = tuple[int, int]  # [start, end) character offsets
+Link = tuple[int, int]  # (source word, target word)
+WORD = re.compile(r"\w+(?:['’-]\w+)*")
+
+
+class GlossaryError(ValueError):
+    """A glossary that cannot be used (empty, duplicated or conflicting entries)."""
+
+
+def term_key(text: str) -> tuple[str, ...]:
+    """The case-folded words of a term: what matching compares."""
+    return tuple(word.casefold() for word in WORD.findall(text))
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One glossary entry: a source term and its required translation."""
+
+    source: str
+    target: str
+
+
+class Glossary:
+    """Entries keyed by their source words (case-folded); read-only once built."""
+
+    def __init__(self, entries: Iterable[tuple[str, str]]) -> None:
+        self.terms: dict[tuple[str, ...], Entry] = {}
+        for number, (source, target) in enumerate(entries, start=1):
+            key = term_key(source)
+            if not key or not target.strip():
+                raise GlossaryError(f"entry {number}: the source and the target term must both hold a word")
+            if key in self.terms:
+                earlier = self.terms[key]
+                kind = "duplicates" if earlier.target == target.strip() else "conflicts with"
+                raise GlossaryError(f"entry {number} ({source!r}) {kind} the entry for {earlier.source!r}")
+            self.terms[key] = Entry(source.strip(), target.strip())
+        self.longest = max((len(key) for key in self.terms), default=0)
+
+    def __len__(self) -> int:
+        return len(self.terms)
+
+
+@dataclass(frozen=True)
+class Match:
+    """A term found in the source: the entry, its source words (first, last) and its character span."""
+
+    entry: Entry
+    words: tuple[int, int]
+    span: Span
+
+
+def find_terms(text: str, glossary: Glossary) -> list[Match]:
+    """The glossary's terms in ``text``, longest first at each word, left to right, not overlapping."""
+    words = [(m.start(), m.end(), m.group().casefold()) for m in WORD.finditer(text)]
+    found, i = [], 0
+    while i < len(words):
+        for length in range(min(glossary.longest, len(words) - i), 0, -1):
+            entry = glossary.terms.get(tuple(w for _, _, w in words[i : i + length]))
+            if entry is not None:
+                found.append(Match(entry, (i, i + length - 1), (words[i][0], words[i + length - 1][1])))
+                i += length
+                break
+        else:
+            i += 1
+    return found
+
+
+@dataclass(frozen=True)
+class Applied:
+    """Where a matched term went: the match and the span of its target term in the new translation."""
+
+    match: Match
+    target_span: Span
+
+
+def _edits(match: Match, source_words: Sequence[Span], target_words: Sequence[Span], links: Sequence[Link]):  # noqa: ANN202
+    """(start, end, text) edits of the translation that put ``match``'s term in place."""
+    linked = sorted({j for i, j in links if match.words[0] <= i <= match.words[1]})
+    if not linked:
+        before = [j for i, j in links if i < match.words[0]]
+        at = target_words[max(before)][1] if before else 0
+        return [(at, at, (" " if at else "") + match.entry.target + ("" if at else " "))]
+    groups: list[list[int]] = []
+    for j in linked:
+        if groups and j == groups[-1][-1] + 1:
+            groups[-1].append(j)
+        else:
+            groups.append([j])
+    edits = [(target_words[groups[0][0]][0], target_words[groups[0][-1]][1], match.entry.target)]
+    for group in groups[1:]:  # later runs go; so does the space before each
+        start = target_words[group[0]][0]
+        edits.append((start - 1 if start else start, target_words[group[-1]][1], ""))
+    return edits
+
+
+def replace_terms(
+    translation: str,
+    matches: Sequence[Match],
+    source_words: Sequence[Span],
+    target_words: Sequence[Span],
+    links: Sequence[Link],
+) -> tuple[str, list[Applied]]:
+    """``translation`` with every match's required term in place of the words linked to it, and where each
+    term went (a match whose edits would overlap an earlier match's is left out and not reported)."""
+    chosen: list[tuple[Match, list]] = []
+    taken: list[Span] = []
+    for match in matches:
+        edits = _edits(match, source_words, target_words, links)
+        if any(a < end and start < b or (a == b == start) for a, b, _ in edits for start, end in taken):
+            continue
+        chosen.append((match, edits))
+        taken += [(a, b) for a, b, _ in edits]
+    flat = sorted(((a, b, text, match) for match, edits in chosen for a, b, text in edits), key=lambda e: (e[0], e[1]))
+    out, cursor, shift, applied = [], 0, 0, []
+    for a, b, text, match in flat:
+        out.append(translation[cursor:a])
+        if text:
+            start = a + shift + (1 if text.startswith(" ") else 0)
+            applied.append(Applied(match, (start, start + len(match.entry.target))))
+        out.append(text)
+        shift += len(text) - (b - a)
+        cursor = b
+    out.append(translation[cursor:])
+    return "".join(out), sorted(applied, key=lambda item: item.match.span)
