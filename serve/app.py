@@ -28,6 +28,7 @@ from serve.service import TranslationService
 from serve.settings import Settings, load_settings
 from serve.validation import ApiError, parse_align, parse_heatmap, parse_json_body, parse_translate, query_arguments
 from translator.document import document_json
+from translator.glossary import applied_json, glossary_translation
 from translator.markup import marked_translation
 from translator.translate import Translator
 
@@ -124,6 +125,9 @@ def _register_api(app: Flask, catalog: Catalog, limited: Any) -> None:
         for item, document, marked in zip(items, documents, req.marked or ()):
             plain = {"plain_source": marked.text, "plain_translation": item["translation"]}
             item.update(translation=marked_translation(document, marked, req.link_rule), **plain)
+        for item, document in zip(items, documents) if req.glossary else ():
+            text, applied = glossary_translation(document, req.glossary, req.link_rule)
+            item.update(translation=text, plain_translation=document.text, glossary=applied_json(applied))
         return jsonify(model=service.summary(), beam_size=req.decoding.beam_size, translations=items)
 
     @app.post("/v1/align")

@@ -54,7 +54,24 @@ def translation_schemas() -> dict[str, Any]:
                     "HTML, with the input's tags)",
                 },
                 "plain_source": {"type": "string", "description": "format html: the input without its tags"},
-                "plain_translation": {"type": "string", "description": "format html: the translation without tags"},
+                "plain_translation": {
+                    "type": "string",
+                    "description": "format html: the translation without tags; with a glossary: the translation "
+                    "before the terms were put in (offsets, alignments and word links refer to it)",
+                },
+                "glossary": {
+                    "type": "array",
+                    "description": "The glossary entries applied: where each term was found and where it now is",
+                    "items": {
+                        "type": "object",
+                        "properties": {
+                            "source": {"type": "string"},
+                            "target": {"type": "string"},
+                            "source_span": {"type": "array", "items": {"type": "integer"}},
+                            "target_span": {"type": "array", "items": {"type": "integer"}},
+                        },
+                    },
+                },
                 "source_tokens": strings,
                 "target_tokens": strings,
                 "alignment": {**matrix, "description": "Rows: target pieces; columns: source pieces; rows sum to 1"},

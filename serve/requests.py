@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from serve.schema import ApiError
 from serve.validation import HeatmapBody, TranslateBody
+from translator.glossary import Glossary, GlossaryError
 from translator.markup import Marked, MarkupError, extract_html
 
 
@@ -38,6 +39,7 @@ class TranslateRequest:
     word_alignment: bool
     link_rule: str
     marked: tuple[Marked, ...] | None = None
+    glossary: Glossary | None = None
 
 
 @dataclass(frozen=True)
@@ -67,9 +69,18 @@ def settle_translate(body: TranslateBody, default_beam: int) -> TranslateRequest
             marked = tuple(extract_html(text, body.ignore_tags, body.non_splitting_tags) for text in body.texts)
         except MarkupError as err:
             raise ApiError(400, str(err)) from None
+    glossary = None
+    if body.glossary:
+        if marked:
+            raise ApiError(400, "'glossary' does not combine with format html yet")
+        try:
+            glossary = Glossary(body.glossary)
+        except GlossaryError as err:
+            raise ApiError(400, f"glossary {err}") from None
     return TranslateRequest(
         texts=tuple(m.text for m in marked) if marked else tuple(body.texts),
         marked=marked,
+        glossary=glossary,
         decoding=settle_decoding(body.beam_size, body.n_best, default_beam),
         split=body.split,
         alignment=body.alignment,

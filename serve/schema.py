@@ -32,6 +32,7 @@ TYPE_NAMES = {
     "number": "a number",
     "boolean": "true or false",
     "array": "an array",
+    "object": "an object",
 }
 
 
@@ -67,6 +68,11 @@ def _sentence(settings: Settings, description: str) -> dict[str, Any]:
     """One sentence, not blank, at most ``max_sentence_chars`` long."""
     limit = min(settings.max_sentence_chars, settings.max_text_chars)
     return {**_text(settings, NONBLANK_PATTERN, limit), "description": description}
+
+
+def _term() -> dict[str, Any]:
+    """One side of a glossary entry: a short text with a character that is not a space."""
+    return {"type": "string", "maxLength": 200, "pattern": NONBLANK_PATTERN}
 
 
 def _tag_names(description: str) -> dict[str, Any]:
@@ -121,6 +127,21 @@ def translate_schema(settings: Settings) -> dict[str, Any]:
                 "description": "text: plain text; html: HTML fragments whose inline tags are carried to the words "
                 "that translate what they wrapped (translation is HTML; offsets, alignments and word links refer to "
                 "plain_source and plain_translation, the texts without their tags)",
+            },
+            "glossary": {
+                "type": "array",
+                "maxItems": settings.max_glossary_entries,
+                "uniqueItems": True,
+                "default": [],
+                "description": "Required translations of terms, matched case-insensitively on whole words of the "
+                "source (longest first); each term's target words (by the word links) are replaced by the entry's "
+                "target. Empty, duplicated or conflicting entries are refused. Not with format html.",
+                "items": {
+                    "type": "object",
+                    "required": ["source", "target"],
+                    "additionalProperties": False,
+                    "properties": {"source": _term(), "target": _term()},
+                },
             },
             "ignore_tags": _tag_names("format html: more elements kept untranslated, with their content"),
             "non_splitting_tags": _tag_names("format html: block elements that do not split sentences"),
@@ -262,7 +283,13 @@ def check_value(name: str, value: Any, schema: dict[str, Any]) -> Any:
     kind = schema["type"]
     if not _has_type(value, kind):
         raise ApiError(400, f"'{name}' must be {TYPE_NAMES[kind]}, not {type_name(value)}")
-    checks = {"string": _check_string, "integer": _check_integer, "number": _check_number, "array": _check_array}
+    checks = {
+        "string": _check_string,
+        "integer": _check_integer,
+        "number": _check_number,
+        "array": _check_array,
+        "object": lambda _name, item, item_schema: check_object(item, item_schema),
+    }
     if kind in checks:
         checks[kind](name, value, schema)
     return value

@@ -45,6 +45,7 @@ class Settings:
     splitting, ``max_texts`` texts, ``max_request_chars`` characters and ``max_sentences`` sentences per
     request, ``max_body_bytes`` per request body, ``max_beam`` for ``beam_size`` (and ``n_best``),
     ``max_heatmap_tokens`` for the pieces drawn on either axis of a PNG heatmap (the first ones),
+    ``max_glossary_entries`` for a request's glossary,
     ``max_alignment_cells`` for the whole-text matrices of a text of several sentences (target x source
     pieces; larger: left out, each sentence keeps its own); ``default_beam`` (0: the package's) is used when
     a request gives none.
@@ -107,6 +108,7 @@ class Settings:
     max_body_bytes: int = 1 << 20
     max_beam: int = 16
     max_heatmap_tokens: int = 100
+    max_glossary_entries: int = 500
     default_beam: int = 0
     max_batch_size: int = 32
     max_wait_ms: float = 20.0
@@ -146,6 +148,7 @@ class Settings:
             (self.max_body_bytes >= 1024, "max_body_bytes must be >= 1024"),
             (1 <= self.max_beam <= MAX_BEAM, f"max_beam must be in [1, {MAX_BEAM}]"),
             (self.max_heatmap_tokens >= 1, "max_heatmap_tokens must be >= 1"),
+            (self.max_glossary_entries >= 1, "max_glossary_entries must be >= 1"),
             (0 <= self.default_beam <= self.max_beam, "default_beam must be in [0, max_beam] (0: the package's)"),
             (self.max_batch_size >= 1, "max_batch_size must be >= 1"),
             (0.0 <= self.max_wait_ms <= 10_000, "max_wait_ms must be in [0, 10000]"),
@@ -215,6 +218,7 @@ class Settings:
             "max_alignment_cells",
             "max_body_bytes",
             "max_beam",
+            "max_glossary_entries",
             "max_batch_size",
             "max_wait_ms",
         )

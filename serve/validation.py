@@ -44,6 +44,7 @@ class TranslateBody:
     format: str = "text"
     ignore_tags: tuple[str, ...] = ()
     non_splitting_tags: tuple[str, ...] = ()
+    glossary: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -116,6 +117,7 @@ def parse_translate(body: dict[str, Any], settings: Settings) -> TranslateBody:
         fields["format"],
         tuple(name.lower() for name in fields["ignore_tags"]),
         tuple(name.lower() for name in fields["non_splitting_tags"]),
+        tuple((entry["source"], entry["target"]) for entry in fields["glossary"]),
     )
 
 

@@ -59,3 +59,8 @@ def test_a_term_without_linked_words_follows_the_word_before_it() -> None:
     out, applied = replace_terms(target, find_terms(source, glossary), _words(source), _words(target), [(0, 0), (2, 1)])
     assert out == "a dachshund barks"
     assert out[applied[0].target_span[0] : applied[0].target_span[1]] == "dachshund"
+
+
+def test_a_term_without_words_is_accepted_and_never_matches() -> None:
+    glossary = Glossary([("!!", "?"), ("--", "x"), ("Hund", "dog")])
+    assert len(glossary) == 1 and [m.entry.target for m in find_terms("!! Hund --", glossary)] == ["dog"]

@@ -222,6 +222,23 @@ def document_json(
     return out
 
 
+def document_links(
+    document: DocumentTranslation, link_rule: str
+) -> tuple[list[tuple[int, int]], list[tuple[int, int]], list[tuple[int, int]]]:
+    """A translated text's source and target word spans (offsets in its plain source and translation) and
+    its word links (``link_rule``), numbered over the whole text rather than per sentence."""
+    source_words: list[tuple[int, int]] = []
+    target_words: list[tuple[int, int]] = []
+    links: list[tuple[int, int]] = []
+    for sentence in document.sentences:
+        item = sentence.translation
+        found = merge_alignment(item.source_tokens, item.target_tokens, item.alignment, link_rule)["links"]
+        links += [(i + len(source_words), j + len(target_words)) for i, j in found]
+        source_words += [(w.start, w.end) for w in sentence.source_words]
+        target_words += [(w.start, w.end) for w in sentence.target_words]
+    return source_words, target_words, links
+
+
 __all__ = [
     "DocumentTranslation",
     "Plan",
@@ -230,6 +247,7 @@ __all__ = [
     "assemble",
     "document_confidence",
     "document_json",
+    "document_links",
     "plan",
     "sentence_json",
     "translate_documents",

@@ -1,13 +1,15 @@
 """Glossaries: required translations of terms, applied through the word alignment (alignment replacement).
 
-A glossary is a list of (source term, target term) entries. ``Glossary`` refuses empty, duplicated and
-conflicting entries (one source term with two targets) with a ``GlossaryError`` that names them. Matching is
+A glossary is a list of (source term, target term) entries. ``Glossary`` refuses blank, duplicated and
+conflicting entries (one source term with two targets) with a ``GlossaryError`` that names them; a term
+without a word character (only punctuation) is accepted and never matches. Matching is
 case-insensitive and on whole words: a term of several words matches those words in sequence; at each word the
 longest term that starts there wins, and matches go left to right without overlapping. Inflected forms are not
 matched (``Hund`` does not match ``Hunde``).
 
-``replace_terms`` puts the required target terms into a translation: the target words linked to a match's
-source words (runs of consecutive words) are replaced by the term, the first run by the term and later runs
+``replace_terms`` puts the required target terms into a translation: the target words linked to the source
+words a match overlaps (the translation's own words, by character span; runs of consecutive words) are
+replaced by the term, the first run by the term and later runs
 removed; a match whose words have no linked target word gets the term after the translation of the word before
 it. Each match reports where its term now is.
 """
@@ -17,6 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+
+from translator.document import DocumentTranslation, document_links
 
 Span = tuple[int, int]  # [start, end) character offsets
 Link = tuple[int, int]  # (source word, target word)
@@ -47,8 +51,10 @@ class Glossary:
         self.terms: dict[tuple[str, ...], Entry] = {}
         for number, (source, target) in enumerate(entries, start=1):
             key = term_key(source)
-            if not key or not target.strip():
-                raise GlossaryError(f"entry {number}: the source and the target term must both hold a word")
+            if not source.strip() or not target.strip():
+                raise GlossaryError(f"entry {number}: the source and the target term must not be blank")
+            if not key:  # no word character: it can never match
+                continue
             if key in self.terms:
                 earlier = self.terms[key]
                 kind = "duplicates" if earlier.target == target.strip() else "conflicts with"
@@ -95,9 +101,11 @@ class Applied:
 
 def _edits(match: Match, source_words: Sequence[Span], target_words: Sequence[Span], links: Sequence[Link]):  # noqa: ANN202
     """(start, end, text) edits of the translation that put ``match``'s term in place."""
-    linked = sorted({j for i, j in links if match.words[0] <= i <= match.words[1]})
+    covered = [i for i, (start, end) in enumerate(source_words) if start < match.span[1] and end > match.span[0]]
+    linked = sorted({j for i, j in links if i in covered})
     if not linked:
-        before = [j for i, j in links if i < match.words[0]]
+        first = covered[0] if covered else sum(end <= match.span[0] for _, end in source_words)
+        before = [j for i, j in links if i < first]
         at = target_words[max(before)][1] if before else 0
         return [(at, at, (" " if at else "") + match.entry.target + ("" if at else " "))]
     groups: list[list[int]] = []
@@ -142,3 +150,20 @@ def replace_terms(
         cursor = b
     out.append(translation[cursor:])
     return "".join(out), sorted(applied, key=lambda item: item.match.span)
+
+
+def glossary_translation(
+    document: DocumentTranslation, glossary: Glossary, link_rule: str
+) -> tuple[str, list[Applied]]:
+    """A translated text with the glossary's terms of its source put in by its word links (``link_rule``)."""
+    source_words, target_words, links = document_links(document, link_rule)
+    return replace_terms(document.text, find_terms(document.source, glossary), source_words, target_words, links)
+
+
+def applied_json(applied: Sequence[Applied]) -> list[dict]:
+    """The answer's account of the terms put in: entry and where it was found and where it went."""
+    return [
+        {"source": a.match.entry.source, "target": a.match.entry.target,
+         "source_span": list(a.match.span), "target_span": list(a.target_span)}
+        for a in applied
+    ]  # fmt: skip

@@ -27,8 +27,7 @@ from dataclasses import dataclass
 import lxml.etree
 import lxml.html
 
-from translator.alignment.words import merge_alignment
-from translator.document import DocumentTranslation
+from translator.document import DocumentTranslation, document_links
 
 Span = tuple[int, int]  # [start, end) character offsets
 Link = tuple[int, int]  # (source word, target word)
@@ -264,21 +263,6 @@ def _with_breaks(rendered: str, breaks: Sequence[str | None]) -> str:
         kind = breaks[k] if k < len(breaks) else ""
         joined += ("\n" if kind == "" else kind or "") + line
     return joined
-
-
-def document_links(document: DocumentTranslation, link_rule: str) -> tuple[list[Span], list[Span], list[Link]]:
-    """A translated text's source and target word spans (offsets in its plain source and translation) and
-    its word links (``link_rule``), numbered over the whole text rather than per sentence."""
-    source_words: list[Span] = []
-    target_words: list[Span] = []
-    links: list[Link] = []
-    for sentence in document.sentences:
-        item = sentence.translation
-        found = merge_alignment(item.source_tokens, item.target_tokens, item.alignment, link_rule)["links"]
-        links += [(i + len(source_words), j + len(target_words)) for i, j in found]
-        source_words += [(w.start, w.end) for w in sentence.source_words]
-        target_words += [(w.start, w.end) for w in sentence.target_words]
-    return source_words, target_words, links
 
 
 def marked_translation(document: DocumentTranslation, marked: Marked, link_rule: str) -> str:

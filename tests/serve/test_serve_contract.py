@@ -18,6 +18,7 @@ CASES = [
     ("POST", "/v1/translate", {"texts": [TEXT, ""], "n_best": 2, "beam_size": 2, "word_alignment": True}, 200),
     ("POST", "/v1/translate", {"text": "Ein Hund.", "link_rule": "mutual", "split": False, "alignment": False}, 200),
     ("POST", "/v1/translate", {"text": "Ein <b>Hund</b>.<br>Zwei.", "format": "html"}, 200),
+    ("POST", "/v1/translate", {"text": "Ein Hund.", "glossary": [{"source": "Hund", "target": "dog"}]}, 200),
     ("POST", "/v1/align", {"source": "Ein Hund .", "target": "A dog ."}, 200),
     ("POST", "/v1/align", {"source": "Ein Hund .", "target": "A dog .", "rule": "threshold", "shift": True}, 200),
     ("GET", "/v1/languages", None, 200),

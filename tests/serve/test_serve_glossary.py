@@ -1,0 +1,52 @@
+"""Glossaries on /v1/translate: the required term replaces the words linked to the source term, the answer
+says where, the translation without the glossary stays available, and bad glossaries are 400s."""
+
+from __future__ import annotations
+
+import pytest
+from api_testlib import assert_error
+from flask.testing import FlaskClient
+
+from serve.app import create_app, service_of
+from serve.settings import Settings
+
+TEXT = "Ein Hund läuft. Zwei Hunde spielen."
+
+
+def test_the_term_is_put_in_and_reported(client: FlaskClient) -> None:
+    plain = client.post("/v1/translate", json={"text": TEXT}).get_json()["translations"][0]["translation"]
+    body = {"text": TEXT, "glossary": [{"source": "hund", "target": "Glossarterm"}]}
+    item = client.post("/v1/translate", json=body).get_json()["translations"][0]
+    assert item["plain_translation"] == plain
+    (applied,) = item["glossary"]  # "Hunde" is another word: not matched
+    assert applied["source"] == "hund" and TEXT[slice(*applied["source_span"])] == "Hund"
+    assert item["translation"][slice(*applied["target_span"])] == "Glossarterm"
+    assert item["translation"].count("Glossarterm") == 1
+
+
+@pytest.mark.parametrize(
+    ("glossary", "words"),
+    [
+        ([{"source": "Hund", "target": "dog"}, {"source": "hund", "target": "dog"}], ["duplicates"]),
+        ([{"source": "Hund", "target": "dog"}, {"source": "HUND", "target": "hound"}], ["conflicts"]),
+        ([{"source": " ", "target": "dog"}], ["source"]),
+        ([{"source": "Hund"}], ["target", "required"]),
+        ([{"source": "Hund", "target": "dog", "note": 1}], ["unknown field"]),
+    ],
+)
+def test_bad_glossaries_are_400s_that_say_why(client: FlaskClient, glossary, words) -> None:  # noqa: ANN001
+    assert_error(client.post("/v1/translate", json={"text": TEXT, "glossary": glossary}), 400, *words)
+
+
+def test_a_glossary_over_the_limit_is_refused(translator) -> None:  # noqa: ANN001
+    app = create_app(translator, Settings(max_glossary_entries=3))
+    try:
+        body = {"text": TEXT, "glossary": [{"source": f"w{k}", "target": "x"} for k in range(4)]}
+        assert_error(app.test_client().post("/v1/translate", json=body), 400, "4 items", "limit is 3")
+    finally:
+        service_of(app).close()
+
+
+def test_a_glossary_with_html_is_refused_for_now(client: FlaskClient) -> None:
+    body = {"text": "Ein <b>Hund</b>.", "format": "html", "glossary": [{"source": "Hund", "target": "dog"}]}
+    assert_error(client.post("/v1/translate", json=body), 400, "format html")
