@@ -105,6 +105,18 @@ def test_translate_splits_a_paragraph_line_and_keeps_one_line_each(trained_run):
     assert len(json.loads(whole.stdout)["sentences"]) == 1
 
 
+def test_translate_with_a_glossary_file_uses_its_terms(trained_run, tmp_path):
+    terms = tmp_path / "terms.tsv"
+    terms.write_text("Hund\tGlossarterm\n", encoding="utf-8")
+    out = run_cli("translate", "--model", trained_run.package, "--glossary", terms, stdin="Ein Hund.\nEin Mann.\n")
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.splitlines()
+    assert len(lines) == 2 and "Glossarterm" in lines[0] and "Glossarterm" not in lines[1]
+    terms.write_text("Hund\tdog\thound\n", encoding="utf-8")
+    bad = run_cli("translate", "--model", trained_run.package, "--glossary", terms, stdin="Ein Hund.\n")
+    assert bad.returncode == 2 and bad.stderr.startswith("error: ") and "line 1" in bad.stderr and not bad.stdout
+
+
 def test_translate_format_html_keeps_each_lines_tags(trained_run):
     fragments = "<p>Ein <b>Hund</b>.</p><p>Zwei Männer.</p>\nEin <i>Mann</i>.<br>Ein Hund.\n"
     out = run_cli("translate", "--model", trained_run.package, "--format", "html", stdin=fragments)

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from translator.glossary import Glossary, GlossaryError, find_terms, replace_terms
+from translator.glossary import Glossary, GlossaryError, find_terms, read_glossary_file, replace_terms
 
 
 def _words(text: str) -> list[tuple[int, int]]:
@@ -64,3 +64,26 @@ def test_a_term_without_linked_words_follows_the_word_before_it() -> None:
 def test_a_term_without_words_is_accepted_and_never_matches() -> None:
     glossary = Glossary([("!!", "?"), ("--", "x"), ("Hund", "dog")])
     assert len(glossary) == 1 and [m.entry.target for m in find_terms("!! Hund --", glossary)] == ["dog"]
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        (None, "not found"),
+        (b"Hund\tdog\n\xff\n", "not UTF-8"),
+        (b"Hund\tdog\textra\n", "line 1: expected source<TAB>target, found 3 columns"),
+        (b"Hund\tdog\nhund\thound\n", "line 2"),
+    ],
+)
+def test_bad_glossary_files_name_the_file_and_line(tmp_path, content, message) -> None:  # noqa: ANN001
+    path = tmp_path / "terms.tsv"
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(GlossaryError, match=message):
+        read_glossary_file(path)
+
+
+def test_a_glossary_file_reads_one_entry_a_line(tmp_path) -> None:  # noqa: ANN001
+    path = tmp_path / "terms.tsv"
+    path.write_text("Hund\tdog\nrote Ball\tred ball\n", encoding="utf-8")
+    assert len(read_glossary_file(path)) == 2

@@ -19,6 +19,7 @@ from translator.config import MAX_BEAM, n_best_problem
 from translator.document import DocumentTranslation, document_json, translate_documents
 from translator.evaluate import EvaluationError, evaluate_files
 from translator.files import read_stdin_lines
+from translator.glossary import glossary_translation, read_glossary_file
 from translator.heatmap import render_heatmap
 from translator.markup import extract_html, marked_translation
 from translator.package import PackageError
@@ -52,6 +53,9 @@ def _translate(args: argparse.Namespace) -> int:
     beam = args.beam_size or translator.package.decode_cfg.beam_size
     if problem := n_best_problem(args.n_best, beam):
         raise EvaluationError(f"--n-best: {problem}")
+    glossary = read_glossary_file(args.glossary) if args.glossary else None
+    if glossary is not None and args.format == "html":
+        raise EvaluationError("--glossary does not combine with --format html yet")
     show = sys.stderr.isatty() and len(lines) > PROGRESS_MIN_LINES
     with tqdm(total=len(lines), unit="line", disable=not show, file=sys.stderr) as bar:
         for start in range(0, len(lines), CHUNK_LINES):
@@ -60,7 +64,9 @@ def _translate(args: argparse.Namespace) -> int:
             texts = [m.text for m in marked] if marked else chunk
             documents = translate_documents(translator, texts, args.beam_size, args.n_best, not args.no_split)
             for i, document in enumerate(documents, start):
-                if marked and not args.json:
+                if glossary is not None and not args.json:
+                    print(glossary_translation(document, glossary, args.link_rule)[0])
+                elif marked and not args.json:
                     print(marked_translation(document, marked[i - start], args.link_rule))
                 elif args.json:
                     print(json.dumps(document_json(document, link_rule=args.link_rule), ensure_ascii=False))
@@ -121,6 +127,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="text",
         help="html: each line is an HTML fragment whose tags are carried to the translation (as /v1/translate)",
     )
+    tr.add_argument("--glossary", help="TSV file of source<TAB>target terms the translation must use")
     tr.add_argument(
         "--link-rule",
         choices=LINK_RULES,

@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from translator.document import DocumentTranslation, document_links
 
@@ -167,3 +168,27 @@ def applied_json(applied: Sequence[Applied]) -> list[dict]:
          "source_span": list(a.match.span), "target_span": list(a.target_span)}
         for a in applied
     ]  # fmt: skip
+
+
+def read_glossary_file(path: str | Path) -> Glossary:
+    """A glossary from a UTF-8 TSV file, one ``source<TAB>target`` entry a line (GlossaryError naming the file
+    and line when it is missing, not UTF-8, not two columns, or an entry is refused)."""
+    path = Path(path)
+    if not path.is_file():
+        raise GlossaryError(f"glossary file not found: {path}")
+    entries = []
+    try:
+        with path.open(encoding="utf-8") as handle:
+            for number, line in enumerate(handle, start=1):
+                fields = line.rstrip("\r\n").split("\t")
+                if len(fields) != 2:
+                    raise GlossaryError(
+                        f"{path}, line {number}: expected source<TAB>target, found {len(fields)} columns"
+                    )
+                entries.append((fields[0], fields[1]))
+    except UnicodeDecodeError as err:
+        raise GlossaryError(f"{path}: not UTF-8 text (byte {err.start} of a line)") from None
+    try:
+        return Glossary(entries)
+    except GlossaryError as err:
+        raise GlossaryError(f"{path}: {err}".replace("entry ", "line ", 1)) from None
