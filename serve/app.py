@@ -118,7 +118,8 @@ def _register_api(app: Flask, catalog: Catalog, limited: Any) -> None:
     def translate() -> Response:
         body = parse_translate(_json_body(settings.max_body_bytes), settings)
         service = catalog.resolve(body.source, body.target)
-        req = settle_translate(body, service.default_beam())
+        stored = catalog.stored_glossary(service, body.glossary_id) if body.glossary_id else None
+        req = settle_translate(body, service.default_beam(), stored)
         documents = service.translate_texts(req)
         cells = settings.max_alignment_cells
         items = [document_json(d, req.alignment, req.word_alignment, cells, req.link_rule) for d in documents]
@@ -165,7 +166,7 @@ def _register_api(app: Flask, catalog: Catalog, limited: Any) -> None:
 
     @app.get("/v1/openapi.json")
     def openapi() -> Response:
-        return jsonify(openapi_document(settings, catalog.pairs))
+        return jsonify(openapi_document(settings, catalog.pairs, catalog.glossary_names()))
 
     @app.get("/metrics")
     def metrics_page() -> Response:

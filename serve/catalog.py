@@ -15,9 +15,11 @@ from typing import Any
 import torch
 
 from serve.gate import WorkerGates
+from serve.glossaries import load_glossaries
 from serve.schema import ApiError
 from serve.service import Pair, TranslationService, pair_of
 from serve.settings import Settings
+from translator.glossary import Glossary
 from translator.langcode import LanguageCodeError, normalise_code
 from translator.package import METADATA, PackageError
 from translator.translate import Translator
@@ -89,6 +91,19 @@ class Catalog:
         self.settings = settings
         gates = WorkerGates(settings.decode_slots_per_worker)  # shared by every package of this worker
         self.services = {pair_of(t): TranslationService(t, settings, gates) for t in translators}
+        self.glossaries = load_glossaries(settings.glossary_dir)  # by pair and name (serve.glossaries)
+
+    def glossary_names(self) -> list[str]:
+        """The names of the stored glossaries of the served pairs (what ``glossary_id`` may name)."""
+        return sorted({name for pair in self.pairs for name in self.glossaries.get(pair, {})})
+
+    def stored_glossary(self, service: TranslationService, name: str) -> Glossary:
+        """The stored glossary ``name`` of the service's pair; ApiError 400 naming the ones there are."""
+        stored = self.glossaries.get(pair_of(service.translator), {})
+        if name not in stored:
+            there = ", ".join(sorted(stored)) or "none"
+            raise ApiError(400, f"no glossary {name!r} for this pair; it has: {there}")
+        return stored[name]
 
     @property
     def pairs(self) -> list[Pair]:
@@ -129,7 +144,10 @@ class Catalog:
     def languages(self) -> dict[str, Any]:
         """``GET /v1/languages``: every pair with its package's name and scores, and every source language
         with its targets (the shape LibreTranslate clients read)."""
-        pairs = [service.pair_info() for service in self.services.values()]
+        pairs = [
+            {**service.pair_info(), "glossaries": sorted(self.glossaries.get(pair, {}))}
+            for pair, service in self.services.items()
+        ]
         sources: dict[str, list[str]] = {}
         for source, target in self.pairs:
             sources.setdefault(source, []).append(target)

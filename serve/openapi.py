@@ -43,7 +43,7 @@ def served_language(pairs: Sequence[Pair], field: str) -> dict[str, Any]:
     return {**LANGUAGE, "enum": [*sorted({pair[side] for pair in pairs}), None]}  # null: left out, as nullable says
 
 
-def _narrowed(schema: dict[str, Any], pairs: Sequence[Pair]) -> dict[str, Any]:
+def _narrowed(schema: dict[str, Any], pairs: Sequence[Pair], glossaries: Sequence[str] = ()) -> dict[str, Any]:
     """A request schema whose language fields list the served codes, and whose ``symmetrise`` (which needs
     a pair's reverse package) allows only null on a server that holds no pair in both directions."""
     properties = {
@@ -51,13 +51,15 @@ def _narrowed(schema: dict[str, Any], pairs: Sequence[Pair]) -> dict[str, Any]:
     }
     if "symmetrise" in properties and not any((target, source) in pairs for source, target in pairs):
         properties["symmetrise"] = {**properties["symmetrise"], "enum": [None]}
+    if "glossary_id" in properties:  # the stored glossaries this server has
+        properties["glossary_id"] = {**properties["glossary_id"], "enum": [*glossaries, None]}
     return {**schema, "properties": properties}
 
 
-def _request_schemas(settings: Settings, pairs: Sequence[Pair]) -> dict[str, Any]:
-    """Request bodies, with the configured limits and the served language codes."""
+def _request_schemas(settings: Settings, pairs: Sequence[Pair], glossaries: Sequence[str]) -> dict[str, Any]:
+    """Request bodies, with the configured limits, the served language codes and stored glossaries."""
     return {
-        "TranslateRequest": _narrowed(translate_schema(settings), pairs),
+        "TranslateRequest": _narrowed(translate_schema(settings), pairs, glossaries),
         "HeatmapRequest": _narrowed(heatmap_schema(settings), pairs),
         "AlignRequest": _narrowed(align_schema(settings), pairs),
     }
@@ -148,7 +150,7 @@ def _paths(settings: Settings, pairs: Sequence[Pair]) -> dict[str, Any]:
     }
 
 
-def openapi_document(settings: Settings, pairs: Sequence[Pair]) -> dict[str, Any]:
+def openapi_document(settings: Settings, pairs: Sequence[Pair], glossaries: Sequence[str] = ()) -> dict[str, Any]:
     """The OpenAPI document, with the configured limits and the server's language pairs filled in."""
     title = "Translation service"
     names = ", ".join(f"{source}->{target}" for source, target in pairs)
@@ -161,5 +163,7 @@ def openapi_document(settings: Settings, pairs: Sequence[Pair]) -> dict[str, Any
             f'{names}. Errors are JSON {{"error": ...}}; every response has an X-Request-ID header.',
         },
         "paths": _paths(settings, pairs),
-        "components": {"schemas": {**_request_schemas(settings, pairs), **translation_schemas(), **other_schemas()}},
+        "components": {
+            "schemas": {**_request_schemas(settings, pairs, glossaries), **translation_schemas(), **other_schemas()}
+        },
     }

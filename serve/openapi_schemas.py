@@ -194,6 +194,7 @@ def other_schemas() -> dict[str, Any]:
                             "source": {"type": "string"},
                             "target": {"type": "string"},
                             "model": {"type": "string"},
+                            "glossaries": {"type": "array", "items": {"type": "string"}},
                             "scores": loose,
                         },
                     },

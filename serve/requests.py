@@ -60,23 +60,25 @@ def settle_decoding(beam_size: int | None, n_best: int | None, default_beam: int
     return Decoding(beam, count)
 
 
-def settle_translate(body: TranslateBody, default_beam: int) -> TranslateRequest:
-    """``body`` with its defaults filled in (``default_beam``: the answering service's) and, for HTML, its
-    texts taken apart into plain text and tags (ApiError 400 when the markup cannot be read)."""
+def settle_translate(body: TranslateBody, default_beam: int, stored: Glossary | None = None) -> TranslateRequest:
+    """``body`` with its defaults filled in (``default_beam``: the answering service's), for HTML its texts
+    taken apart into plain text and tags (ApiError 400 when the markup cannot be read), and its glossary: the
+    stored one it names (``stored``) overridden by its own entries."""
     marked = None
     if body.format == "html":
         try:
             marked = tuple(extract_html(text, body.ignore_tags, body.non_splitting_tags) for text in body.texts)
         except MarkupError as err:
             raise ApiError(400, str(err)) from None
-    glossary = None
+    glossary = stored
     if body.glossary:
-        if marked:
-            raise ApiError(400, "'glossary' does not combine with format html yet")
         try:
-            glossary = Glossary(body.glossary)
+            own = Glossary(body.glossary)
         except GlossaryError as err:
             raise ApiError(400, f"glossary {err}") from None
+        glossary = own if glossary is None else glossary.overridden_by(own)
+    if glossary is not None and marked:
+        raise ApiError(400, "'glossary' does not combine with format html yet")
     return TranslateRequest(
         texts=tuple(m.text for m in marked) if marked else tuple(body.texts),
         marked=marked,

@@ -143,6 +143,13 @@ def translate_schema(settings: Settings) -> dict[str, Any]:
                     "properties": {"source": _term(), "target": _term()},
                 },
             },
+            "glossary_id": {
+                "type": "string",
+                "pattern": "^[A-Za-z0-9_]{1,64}$",
+                "nullable": True,
+                "description": "A glossary stored on the server for the pair (GET /v1/languages lists them); the "
+                "request's own glossary entries win where the two disagree",
+            },
             "ignore_tags": _tag_names("format html: more elements kept untranslated, with their content"),
             "non_splitting_tags": _tag_names("format html: block elements that do not split sentences"),
             "alignment": {"type": "boolean", "default": True, "description": "Include the piece alignment"},

@@ -20,11 +20,13 @@ from typing import Any
 
 from gunicorn.app.base import BaseApplication
 
+from serve.glossaries import load_glossaries
 from serve.instances import instance_settings, run_instances
 from serve.memory import limit_arenas
 from serve.proxy import ProxyError, find_nginx, nginx_front
 from serve.routing import Pair, describe_routes, pair_routes
-from serve.settings import MULTIPROC_ENV, Settings
+from serve.settings import MULTIPROC_ENV, Settings, SettingsError
+from translator.glossary import GlossaryError
 
 CHECK_TIMEOUT_S = 600
 # gunicorn's default access log line plus the request id the app answered with
@@ -147,6 +149,10 @@ def run(settings: Settings) -> None:
     """Check the models and the keys file, then serve until interrupted (blocks): behind nginx when
     ``settings.proxy`` asks for it (``auto``: when installed), else gunicorn on HOST:PORT."""
     pairs = check_model(settings.model_dir, settings.quantize, settings.device)
+    try:
+        load_glossaries(settings.glossary_dir)  # a bad glossary file stops start-up, naming file and line
+    except GlossaryError as err:
+        raise SettingsError(str(err)) from None
     if settings.api_keys_file:
         from serve.access import load_keys
 

@@ -123,6 +123,7 @@ class Settings:
     route_pairs: bool = False
     access_log: bool = False
     api_keys_file: str = ""
+    glossary_dir: str = ""
     rate_limit: str = ""
     rate_limit_storage: str = "memory://"
     metrics: bool = True

@@ -45,6 +45,7 @@ class TranslateBody:
     ignore_tags: tuple[str, ...] = ()
     non_splitting_tags: tuple[str, ...] = ()
     glossary: tuple[tuple[str, str], ...] = ()
+    glossary_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ def parse_translate(body: dict[str, Any], settings: Settings) -> TranslateBody:
         tuple(name.lower() for name in fields["ignore_tags"]),
         tuple(name.lower() for name in fields["non_splitting_tags"]),
         tuple((entry["source"], entry["target"]) for entry in fields["glossary"]),
+        fields["glossary_id"],
     )
 
 

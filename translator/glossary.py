@@ -66,6 +66,13 @@ class Glossary:
     def __len__(self) -> int:
         return len(self.terms)
 
+    def overridden_by(self, other: Glossary) -> Glossary:
+        """This glossary with ``other``'s entries added, ``other`` winning where both have a source term."""
+        merged = Glossary(())
+        merged.terms = {**self.terms, **other.terms}
+        merged.longest = max(self.longest, other.longest)
+        return merged
+
 
 @dataclass(frozen=True)
 class Match:
