@@ -77,8 +77,6 @@ def settle_translate(body: TranslateBody, default_beam: int, stored: Glossary | 
         except GlossaryError as err:
             raise ApiError(400, f"glossary {err}") from None
         glossary = own if glossary is None else glossary.overridden_by(own)
-    if glossary is not None and marked:
-        raise ApiError(400, "'glossary' does not combine with format html yet")
     return TranslateRequest(
         texts=tuple(m.text for m in marked) if marked else tuple(body.texts),
         marked=marked,

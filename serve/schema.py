@@ -135,7 +135,7 @@ def translate_schema(settings: Settings) -> dict[str, Any]:
                 "default": [],
                 "description": "Required translations of terms, matched case-insensitively on whole words of the "
                 "source (longest first); each term's target words (by the word links) are replaced by the entry's "
-                "target. Empty, duplicated or conflicting entries are refused. Not with format html.",
+                "target. Empty, duplicated or conflicting entries are refused.",
                 "items": {
                     "type": "object",
                     "required": ["source", "target"],

@@ -7,7 +7,15 @@ import re
 
 import pytest
 
-from translator.glossary import Glossary, GlossaryError, find_terms, read_glossary_file, replace_terms
+from translator.glossary import (
+    Glossary,
+    GlossaryError,
+    choose_edits,
+    find_terms,
+    read_glossary_file,
+    replace_terms,
+    shifted,
+)
 
 
 def _words(text: str) -> list[tuple[int, int]]:
@@ -87,3 +95,12 @@ def test_a_glossary_file_reads_one_entry_a_line(tmp_path) -> None:  # noqa: ANN0
     path = tmp_path / "terms.tsv"
     path.write_text("Hund\tdog\nrote Ball\tred ball\n", encoding="utf-8")
     assert len(read_glossary_file(path)) == 2
+
+
+def test_offsets_move_with_the_edits_and_inside_an_edit_snap_to_its_ends() -> None:
+    glossary = Glossary([("gros", "énorme")])
+    source, target = "un gros chien", "un gros chien"
+    edits = choose_edits(find_terms(source, glossary), _words(source), _words(target), [(0, 0), (1, 1), (2, 2)])
+    assert [edit for edit, _ in edits] == [(3, 7, "énorme")]
+    assert [shifted(p, edits, False) for p in (0, 3, 5, 7, 8)] == [0, 3, 3, 9, 10]
+    assert shifted(5, edits, True) == 9

@@ -54,8 +54,6 @@ def _translate(args: argparse.Namespace) -> int:
     if problem := n_best_problem(args.n_best, beam):
         raise EvaluationError(f"--n-best: {problem}")
     glossary = read_glossary_file(args.glossary) if args.glossary else None
-    if glossary is not None and args.format == "html":
-        raise EvaluationError("--glossary does not combine with --format html yet")
     show = sys.stderr.isatty() and len(lines) > PROGRESS_MIN_LINES
     with tqdm(total=len(lines), unit="line", disable=not show, file=sys.stderr) as bar:
         for start in range(0, len(lines), CHUNK_LINES):
@@ -64,10 +62,10 @@ def _translate(args: argparse.Namespace) -> int:
             texts = [m.text for m in marked] if marked else chunk
             documents = translate_documents(translator, texts, args.beam_size, args.n_best, not args.no_split)
             for i, document in enumerate(documents, start):
-                if glossary is not None and not args.json:
+                if marked and not args.json:
+                    print(marked_translation(document, marked[i - start], args.link_rule, glossary)[0])
+                elif glossary is not None and not args.json:
                     print(glossary_translation(document, glossary, args.link_rule)[0])
-                elif marked and not args.json:
-                    print(marked_translation(document, marked[i - start], args.link_rule))
                 elif args.json:
                     print(json.dumps(document_json(document, link_rule=args.link_rule), ensure_ascii=False))
                 elif args.n_best > 1:

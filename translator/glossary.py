@@ -60,7 +60,7 @@ class Glossary:
                 earlier = self.terms[key]
                 kind = "duplicates" if earlier.target == target.strip() else "conflicts with"
                 raise GlossaryError(f"entry {number} ({source!r}) {kind} the entry for {earlier.source!r}")
-            self.terms[key] = Entry(source.strip(), target.strip())
+            self.terms[key] = Entry(" ".join(source.split()), " ".join(target.split()))
         self.longest = max((len(key) for key in self.terms), default=0)
 
     def __len__(self) -> int:
@@ -129,6 +129,37 @@ def _edits(match: Match, source_words: Sequence[Span], target_words: Sequence[Sp
     return edits
 
 
+Edit = tuple[int, int, str]  # replace translation[start:end] by the text
+
+
+def choose_edits(
+    matches: Sequence[Match], source_words: Sequence[Span], target_words: Sequence[Span], links: Sequence[Link]
+) -> list[tuple[Edit, Match]]:
+    """The edits that put every match's term in place, in text order (a match whose edits would overlap an
+    earlier match's is left out)."""
+    chosen: list[tuple[Edit, Match]] = []
+    taken: list[Span] = []
+    for match in matches:
+        edits = _edits(match, source_words, target_words, links)
+        if any(a < end and start < b or (a == b == start) for a, b, _ in edits for start, end in taken):
+            continue
+        chosen += [(edit, match) for edit in edits]
+        taken += [(a, b) for a, b, _ in edits]
+    return sorted(chosen, key=lambda item: (item[0][0], item[0][1]))
+
+
+def shifted(offset: int, edits: Sequence[tuple[Edit, Match]], at_end: bool) -> int:
+    """Where an offset of the translation is after ``edits``; one inside an edited span moves to the start
+    of its new text, or (``at_end``) to its end."""
+    moved = offset
+    for (a, b, text), _ in edits:
+        if b <= offset and not (a == b == offset and not at_end):
+            moved += len(text) - (b - a)
+        elif a < offset < b:
+            return moved - (offset - a) + (len(text) if at_end else 0)
+    return moved
+
+
 def replace_terms(
     translation: str,
     matches: Sequence[Match],
@@ -138,17 +169,13 @@ def replace_terms(
 ) -> tuple[str, list[Applied]]:
     """``translation`` with every match's required term in place of the words linked to it, and where each
     term went (a match whose edits would overlap an earlier match's is left out and not reported)."""
-    chosen: list[tuple[Match, list]] = []
-    taken: list[Span] = []
-    for match in matches:
-        edits = _edits(match, source_words, target_words, links)
-        if any(a < end and start < b or (a == b == start) for a, b, _ in edits for start, end in taken):
-            continue
-        chosen.append((match, edits))
-        taken += [(a, b) for a, b, _ in edits]
-    flat = sorted(((a, b, text, match) for match, edits in chosen for a, b, text in edits), key=lambda e: (e[0], e[1]))
+    return apply_edits(translation, choose_edits(matches, source_words, target_words, links))
+
+
+def apply_edits(translation: str, edits: Sequence[tuple[Edit, Match]]) -> tuple[str, list[Applied]]:
+    """``translation`` with ``edits`` (in text order) made, and where each term went."""
     out, cursor, shift, applied = [], 0, 0, []
-    for a, b, text, match in flat:
+    for (a, b, text), match in edits:
         out.append(translation[cursor:a])
         if text:
             start = a + shift + (1 if text.startswith(" ") else 0)
@@ -165,7 +192,8 @@ def glossary_translation(
 ) -> tuple[str, list[Applied]]:
     """A translated text with the glossary's terms of its source put in by its word links (``link_rule``)."""
     source_words, target_words, links = document_links(document, link_rule)
-    return replace_terms(document.text, find_terms(document.source, glossary), source_words, target_words, links)
+    edits = choose_edits(find_terms(document.source, glossary), source_words, target_words, links)
+    return apply_edits(document.text, edits)
 
 
 def applied_json(applied: Sequence[Applied]) -> list[dict]:

@@ -22,12 +22,13 @@ from __future__ import annotations
 
 import html
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import lxml.etree
 import lxml.html
 
 from translator.document import DocumentTranslation, document_links
+from translator.glossary import Applied, Glossary, apply_edits, choose_edits, find_terms, shifted
 
 Span = tuple[int, int]  # [start, end) character offsets
 Link = tuple[int, int]  # (source word, target word)
@@ -265,8 +266,19 @@ def _with_breaks(rendered: str, breaks: Sequence[str | None]) -> str:
     return joined
 
 
-def marked_translation(document: DocumentTranslation, marked: Marked, link_rule: str) -> str:
-    """The translation of ``marked.text`` (``document``) with ``marked``'s tags placed by its word links."""
+def marked_translation(
+    document: DocumentTranslation, marked: Marked, link_rule: str, glossary: Glossary | None = None
+) -> tuple[str, list[Applied]]:
+    """The translation of ``marked.text`` (``document``) with ``marked``'s tags placed by its word links and,
+    with a ``glossary``, its terms put in (the tags placed as without it, their ends moved with the edits),
+    and where each term went (in the translation without tags)."""
     source_words, target_words, links = document_links(document, link_rule)
     placed = place_tags(marked, source_words, target_words, links, document.text)
-    return render(document.text, placed, marked.breaks)
+    if glossary is None:
+        return render(document.text, placed, marked.breaks), []
+    edits = choose_edits(find_terms(document.source, glossary), source_words, target_words, links)
+    text, applied = apply_edits(document.text, edits)
+    moved = [
+        replace(tag, span=(shifted(tag.span[0], edits, False), shifted(tag.span[1], edits, True))) for tag in placed
+    ]
+    return render(text, moved, marked.breaks), applied

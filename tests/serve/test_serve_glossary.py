@@ -3,6 +3,8 @@ says where, the translation without the glossary stays available, and bad glossa
 
 from __future__ import annotations
 
+import lxml.etree
+import lxml.html
 import pytest
 from api_testlib import assert_error
 from flask.testing import FlaskClient
@@ -47,6 +49,16 @@ def test_a_glossary_over_the_limit_is_refused(translator) -> None:  # noqa: ANN0
         service_of(app).close()
 
 
-def test_a_glossary_with_html_is_refused_for_now(client: FlaskClient) -> None:
-    body = {"text": "Ein <b>Hund</b>.", "format": "html", "glossary": [{"source": "Hund", "target": "dog"}]}
-    assert_error(client.post("/v1/translate", json=body), 400, "format html")
+def test_a_glossary_with_html_keeps_the_tags_well_formed(client: FlaskClient) -> None:
+    body = {
+        "text": "Ein <b>Hund</b> läuft.",
+        "format": "html",
+        "glossary": [{"source": "Hund", "target": "Glossarterm"}],
+    }
+    item = client.post("/v1/translate", json=body).get_json()["translations"][0]
+    assert "Glossarterm" in item["translation"] and "<b>" in item["translation"] and "</b>" in item["translation"]
+    root = lxml.html.fragment_fromstring(item["translation"], create_parent="div")
+    out = lxml.etree.tostring(root, method="html", encoding="unicode")[len("<div>") : -len("</div>")]
+    assert out == item["translation"]
+    (applied,) = item["glossary"]
+    assert root.text_content()[slice(*applied["target_span"])] == "Glossarterm"
