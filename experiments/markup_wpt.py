@@ -30,7 +30,8 @@ from experiments.alignment_data import GOLD_DIR, read_gold
 from experiments.record import append
 from translator.alignment.aligner import read_links_file
 from translator.alignment.links import GoldLinks, Link
-from translator.markup import covered_words, extract_html, place_tags, render
+from translator.alignment.projection import covered_words
+from translator.markup import extract_html, place_tags, render
 
 TAGS = ("b", "i", "em", "span")
 

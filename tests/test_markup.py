@@ -11,7 +11,8 @@ import lxml.etree
 import lxml.html
 import pytest
 
-from translator.markup import extract_html, place_tags, render, runs
+from translator.alignment.projection import runs
+from translator.markup import extract_html, place_tags, render
 
 
 def _words(text: str) -> list[tuple[int, int]]:

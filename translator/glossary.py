@@ -21,10 +21,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from translator.alignment.projection import Link, Span, after_translation_before, covered_words, linked_targets, runs
 from translator.document import DocumentTranslation, document_links
 
-Span = tuple[int, int]  # [start, end) character offsets
-Link = tuple[int, int]  # (source word, target word)
 WORD = re.compile(r"\w+(?:['’-]\w+)*")
 
 
@@ -109,23 +108,15 @@ class Applied:
 
 def _edits(match: Match, source_words: Sequence[Span], target_words: Sequence[Span], links: Sequence[Link]):  # noqa: ANN202
     """(start, end, text) edits of the translation that put ``match``'s term in place."""
-    covered = [i for i, (start, end) in enumerate(source_words) if start < match.span[1] and end > match.span[0]]
-    linked = sorted({j for i, j in links if i in covered})
+    linked = linked_targets(covered_words(match.span, source_words), links)
     if not linked:
-        first = covered[0] if covered else sum(end <= match.span[0] for _, end in source_words)
-        before = [j for i, j in links if i < first]
-        at = target_words[max(before)][1] if before else 0
+        at = after_translation_before(match.span[0], source_words, target_words, links)
         return [(at, at, (" " if at else "") + match.entry.target + ("" if at else " "))]
-    groups: list[list[int]] = []
-    for j in linked:
-        if groups and j == groups[-1][-1] + 1:
-            groups[-1].append(j)
-        else:
-            groups.append([j])
-    edits = [(target_words[groups[0][0]][0], target_words[groups[0][-1]][1], match.entry.target)]
-    for group in groups[1:]:  # later runs go; so does the space before each
-        start = target_words[group[0]][0]
-        edits.append((start - 1 if start else start, target_words[group[-1]][1], ""))
+    first, *later = runs(linked)
+    edits = [(target_words[first[0]][0], target_words[first[1]][1], match.entry.target)]
+    for start_word, end_word in later:  # later runs go; so does the space before each
+        start = target_words[start_word][0]
+        edits.append((start - 1 if start else start, target_words[end_word][1], ""))
     return edits
 
 

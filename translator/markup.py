@@ -27,11 +27,17 @@ from dataclasses import dataclass, replace
 import lxml.etree
 import lxml.html
 
+from translator.alignment.projection import (
+    Link,
+    Span,
+    after_translation_before,
+    covered_words,
+    linked_targets,
+    runs,
+)
 from translator.document import DocumentTranslation, document_links
 from translator.glossary import Applied, Glossary, apply_edits, choose_edits, find_terms, shifted
 
-Span = tuple[int, int]  # [start, end) character offsets
-Link = tuple[int, int]  # (source word, target word)
 EMPTY_ELEMENTS = frozenset({"img", "input", "hr", "wbr", "x", "ph", "bx", "ex"})
 BLOCK_ELEMENTS = frozenset(
     {"p", "div", "li", "ul", "ol", "dl", "dt", "dd", "td", "th", "tr", "table", "thead", "tbody", "tfoot", "caption",
@@ -151,22 +157,6 @@ def extract_html(fragment: str, ignore_tags: Sequence[str] = (), non_splitting_t
     return Marked(text, tuple(walker.inline), tuple(walker.empty), tuple(walker.breaks))
 
 
-def covered_words(span: Span, words: Sequence[Span]) -> list[int]:
-    """The words (by index) that lie inside ``span`` (a word half inside counts: tags never split words)."""
-    return [i for i, (start, end) in enumerate(words) if start < span[1] and end > span[0]]
-
-
-def runs(indices: Sequence[int]) -> list[tuple[int, int]]:
-    """Sorted word indices grouped into runs of consecutive indices, as (first, last) pairs."""
-    grouped: list[tuple[int, int]] = []
-    for i in sorted(set(indices)):
-        if grouped and i == grouped[-1][1] + 1:
-            grouped[-1] = (grouped[-1][0], i)
-        else:
-            grouped.append((i, i))
-    return grouped
-
-
 @dataclass(frozen=True)
 class Placed:
     """A tag placed in the translation: markup and the target span it wraps (empty span: an empty element
@@ -176,12 +166,6 @@ class Placed:
     close: str
     span: Span
     depth: int
-
-
-def _target_after(source_word: int | None, links: Sequence[Link], target_words: Sequence[Span]) -> int:
-    """The offset after the last target word linked to ``source_word`` (0 when there is none)."""
-    linked = [j for i, j in links if i == source_word]
-    return target_words[max(linked)][1] if linked else 0
 
 
 def _line_span(span: Span, source: str, target: str) -> Span:
@@ -203,17 +187,14 @@ def place_tags(
         if tag.block:
             placed.append(Placed(tag.open, tag.close, _line_span(tag.span, marked.text, target), tag.depth))
             continue
-        covered = set(covered_words(tag.span, source_words))
-        target = [j for i, j in links if i in covered]
-        if not target:  # nothing to wrap: keep the tag, empty, after the translation of the word before it
-            before = max((i for i, (_, end) in enumerate(source_words) if end <= tag.span[0]), default=None)
-            at = _target_after(before, links, target_words)
+        linked = linked_targets(covered_words(tag.span, source_words), links)
+        if not linked:  # nothing to wrap: keep the tag, empty, after the translation of the word before it
+            at = after_translation_before(tag.span[0], source_words, target_words, links)
             placed.append(Placed(tag.open, tag.close, (at, at), tag.depth))
-        for first, last in runs(target):
+        for first, last in runs(linked):
             placed.append(Placed(tag.open, tag.close, (target_words[first][0], target_words[last][1]), tag.depth))
     for empty in marked.empty:
-        before = max((i for i, (_, end) in enumerate(source_words) if end <= empty.at), default=None)
-        at = _target_after(before, links, target_words)
+        at = after_translation_before(empty.at, source_words, target_words, links)
         placed.append(Placed(empty.markup, "", (at, at), -1))
     return placed
 
