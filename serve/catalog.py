@@ -90,7 +90,8 @@ class Catalog:
             raise PackageError("no model package given")
         self.settings = settings
         gates = WorkerGates(settings.decode_slots_per_worker)  # shared by every package of this worker
-        self.services = {pair_of(t): TranslationService(t, settings, gates) for t in translators}
+        services = [TranslationService(t, settings, gates) for t in translators]
+        self.services = {service.pair: service for service in services}
         self.glossaries = load_glossaries(settings.glossary_dir)  # by pair and name (serve.glossaries)
 
     def glossary_names(self) -> list[str]:
@@ -99,7 +100,7 @@ class Catalog:
 
     def stored_glossary(self, service: TranslationService, name: str) -> Glossary:
         """The stored glossary ``name`` of the service's pair; ApiError 400 naming the ones there are."""
-        stored = self.glossaries.get(pair_of(service.translator), {})
+        stored = self.glossaries.get(service.pair, {})
         if name not in stored:
             there = ", ".join(sorted(stored)) or "none"
             raise ApiError(400, f"no glossary {name!r} for this pair; it has: {there}")
@@ -132,7 +133,7 @@ class Catalog:
     def reverse_of(self, service: TranslationService) -> TranslationService:
         """The service of the opposite pair (for alignments that combine both directions); ApiError 400 naming
         the pairs there are when the server does not hold it."""
-        source, target = pair_of(service.translator)
+        source, target = service.pair
         if (target, source) not in self.services:
             raise ApiError(
                 400,

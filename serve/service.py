@@ -83,7 +83,8 @@ class TranslationService:
         self.settings = settings
         gates = gates or WorkerGates(settings.decode_slots_per_worker)
         common = (translator.translate, settings.max_batch_size, settings.max_wait_ms, settings.max_queue)
-        pair = "-".join(pair_of(translator))
+        self.pair = pair_of(translator)  # canonical codes, read once
+        pair = "-".join(self.pair)
         self.light = MicroBatcher(*common, name="light-lane", monitor=LaneMonitor(pair, "light"), gate=gates.light)
         self.heavy = MicroBatcher(
             *common,
@@ -118,7 +119,7 @@ class TranslationService:
 
     def summary(self) -> dict[str, Any]:
         """Name and languages, returned with every translation."""
-        source, target = pair_of(self.translator)
+        source, target = self.pair
         return {"name": self.translator.metadata.get("name"), "src_lang": source, "tgt_lang": target}
 
     def describe(self) -> dict[str, Any]:
@@ -142,7 +143,7 @@ class TranslationService:
     def pair_info(self) -> dict[str, Any]:
         """This package in ``GET /v1/languages``: its pair, name and scores."""
         meta = self.translator.metadata
-        source, target = pair_of(self.translator)
+        source, target = self.pair
         return {"source": source, "target": target, "model": meta.get("name"), "scores": meta.get("scores", {})}
 
     def translate(self, texts: list[str], decoding: Decoding) -> list[Translation]:
