@@ -40,14 +40,18 @@ PR_SET_PDEATHSIG = 1
 ERRORS = {
     400: "malformed HTTP request",
     408: "the request was not received in time",
-    413: "the request body is too large",
     405: "the method is not allowed here",
+    413: "the request body is too large",
     414: "the URL is too long",
     494: "the request headers are too large",
     502: "the service is not available; try again shortly",
     504: "the service did not answer in time",
 }
 ALLOWED_METHODS = "GET, HEAD, OPTIONS, POST"  # every method some path of the API answers
+STATUS_HEADERS = {  # headers nginx adds to its own errors: when to retry; which methods there are (TRACE refused)
+    503: "add_header Retry-After 5 always; ",
+    405: f'add_header Allow "{ALLOWED_METHODS}" always; ',
+}
 PUBLIC_STATUS = {494: 400, 502: 503}  # nginx's internal codes -> what the client gets
 
 
@@ -69,13 +73,10 @@ def _error_pages() -> str:
     lines = []
     for status, message in ERRORS.items():
         shown = PUBLIC_STATUS.get(status, status)
-        retry = "add_header Retry-After 5 always; " if shown == 503 else ""
-        if status == 405:  # methods nginx refuses itself (TRACE): none of the API's paths takes them
-            retry = f'add_header Allow "{ALLOWED_METHODS}" always; '
-
+        headers = STATUS_HEADERS.get(shown, "")
         lines.append(f"    error_page {status} /_errors/{status};")
         lines.append(
-            f"    location = /_errors/{status} {{ internal; default_type application/json; {retry}"
+            f"    location = /_errors/{status} {{ internal; default_type application/json; {headers}"
             "add_header X-Request-ID $rid always; "
             f'return {shown} \'{{"error": "{message}"}}\\n\'; }}'
         )
