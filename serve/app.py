@@ -123,14 +123,17 @@ def _register_api(app: Flask, catalog: Catalog, limited: Any) -> None:
         documents = service.translate_texts(req)
         cells = settings.max_alignment_cells
         items = [document_json(d, req.alignment, req.word_alignment, cells, req.link_rule) for d in documents]
-        for item, document, marked in zip(items, documents, req.marked or ()):
-            text, applied = marked_translation(document, marked, req.link_rule, req.glossary)
-            item.update(translation=text, plain_source=marked.text, plain_translation=document.text)
+        for k, (item, document) in enumerate(zip(items, documents)):
+            if req.marked:  # tags placed, terms (if any) put in
+                text, applied = marked_translation(document, req.marked[k], req.link_rule, req.glossary)
+                item["plain_source"] = req.marked[k].text
+            elif req.glossary:
+                text, applied = glossary_translation(document, req.glossary, req.link_rule)
+            else:
+                continue
+            item.update(translation=text, plain_translation=document.text)
             if req.glossary:
                 item["glossary"] = applied_json(applied)
-        for item, document in zip(items, documents) if req.glossary and not req.marked else ():
-            text, applied = glossary_translation(document, req.glossary, req.link_rule)
-            item.update(translation=text, plain_translation=document.text, glossary=applied_json(applied))
         return jsonify(model=service.summary(), beam_size=req.decoding.beam_size, translations=items)
 
     @app.post("/v1/align")
