@@ -57,9 +57,9 @@ def check_input(path: Path) -> int:
     return count
 
 
-def resume_point(out: Path, source: Path) -> int:
-    """How many input lines ``out`` already holds: its complete lines (a cut-off last line is removed),
-    each of which must end in the input line of the same number (BacktranslationError otherwise)."""
+def resume_point(out: Path, source: Path, total: int) -> int:
+    """How many of the ``total`` input lines ``out`` already holds: its complete lines (a cut-off last line is
+    removed), each of which must end in the input line of the same number (BacktranslationError otherwise)."""
     if not out.is_file():
         return 0
     data = out.read_bytes()
@@ -71,7 +71,7 @@ def resume_point(out: Path, source: Path) -> int:
     for number, (written, line) in enumerate(zip(done, input_lines(source)), start=1):
         if written.rpartition("\t")[2] != line:
             raise BacktranslationError(f"{out} line {number} is not a translation of {source} line {number}")
-    if len(done) > sum(1 for _ in input_lines(source)):
+    if len(done) > total:
         raise BacktranslationError(f"{out} has more lines than {source}")
     if len(complete) != len(data):  # the line a kill cut off: translated again
         with out.open("r+b") as handle:
@@ -79,10 +79,11 @@ def resume_point(out: Path, source: Path) -> int:
     return len(done)
 
 
-def backtranslate(translator: Translator, source: Path, out: Path, batch: int, beam: int | None) -> int:
-    """Translate the lines of ``source`` not yet in ``out`` and append them; returns the lines written now."""
-    total = check_input(source)
-    done = resume_point(out, source)
+def backtranslate(
+    translator: Translator, source: Path, out: Path, batch: int, beam: int | None, total: int, done: int
+) -> int:
+    """Translate the lines of ``source`` after the first ``done`` (already in ``out``; ``check_input`` and
+    ``resume_point`` give ``total`` and ``done``) and append them; returns the lines written now."""
     out.parent.mkdir(parents=True, exist_ok=True)
     lines = itertools.islice(input_lines(source), done, None)
     with out.open("a", encoding="utf-8") as handle, tqdm(total=total, initial=done, unit="line") as bar:
@@ -105,9 +106,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if args.batch_size < 1:
             raise BacktranslationError("--batch-size must be at least 1")
-        check_input(args.input)
-        resume_point(args.out, args.input)  # a foreign output is refused before the model loads
-        written = backtranslate(Translator.load(args.model), args.input, args.out, args.batch_size, args.beam_size)
+        total = check_input(args.input)
+        done = resume_point(args.out, args.input, total)  # a foreign output is refused before the model loads
+        translator = Translator.load(args.model)
+        written = backtranslate(translator, args.input, args.out, args.batch_size, args.beam_size, total, done)
     except (BacktranslationError, PackageError, OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
