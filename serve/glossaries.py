@@ -14,8 +14,9 @@ from serve.routing import Pair
 from translator.glossary import Glossary, GlossaryError, read_glossary_file
 from translator.langcode import LanguageCodeError, normalise_code
 
-FILE_NAME = re.compile(r"(?P<name>[A-Za-z0-9_]{1,64})\.(?P<source>[A-Za-z0-9_-]+)\.(?P<target>[A-Za-z0-9_-]+)\.tsv")
-NAME_PATTERN = "^[A-Za-z0-9_]{1,64}$"  # a glossary_id
+NAME = "[A-Za-z0-9_]{1,64}"  # a glossary's name: its glossary_id
+NAME_PATTERN = f"^{NAME}$"  # the schema's rule for glossary_id
+FILE_NAME = re.compile(rf"(?P<name>{NAME})\.(?P<source>[A-Za-z0-9_-]+)\.(?P<target>[A-Za-z0-9_-]+)\.tsv")
 
 
 def _pair(path: Path) -> tuple[str, Pair]:

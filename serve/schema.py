@@ -12,6 +12,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from serve.glossaries import NAME_PATTERN
 from serve.settings import Settings
 from translator.alignment.aligner import COMBINATIONS
 from translator.alignment.links import DEFAULT_LINK_RULE, LINK_RULES, RULES
@@ -145,7 +146,7 @@ def translate_schema(settings: Settings) -> dict[str, Any]:
             },
             "glossary_id": {
                 "type": "string",
-                "pattern": "^[A-Za-z0-9_]{1,64}$",
+                "pattern": NAME_PATTERN,
                 "nullable": True,
                 "description": "A glossary stored on the server for the pair (GET /v1/languages lists them); the "
                 "request's own glossary entries win where the two disagree",
@@ -236,7 +237,10 @@ def _has_type(value: Any, kind: str) -> bool:
 
 
 def _pattern_message(name: str, value: str, schema: dict[str, Any]) -> str:
-    """Why ``value`` fails ``schema["pattern"]``: the first forbidden character, else blankness."""
+    """Why ``value`` fails ``schema["pattern"]``: for the text patterns, the first forbidden character, else
+    blankness; for the others (codes, names), the pattern itself."""
+    if schema["pattern"] not in (TEXT_PATTERN, NONBLANK_PATTERN):
+        return f"'{name}' must match {schema['pattern']} (got {value[:40]!r})"
     bad = re.search(f"[{FORBIDDEN}]", value)
     if bad is None:
         return f"'{name}' is empty: send some text"
