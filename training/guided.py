@@ -93,12 +93,17 @@ def guided_alignment_loss(attention: Tensor, guide: Tensor) -> Tensor:
     return cross[rows].mean()
 
 
-def read_links(path: str | Path, pairs: int) -> list[set[Link]]:
-    """The links file for ``pairs`` training pairs, 0-indexed; a different line count is a CorpusError."""
+def existing_links_file(path: str | Path) -> Path:
+    """``path`` as a Path; CorpusError saying how to make it when there is no such file."""
     path = Path(path)
     if not path.is_file():
         raise CorpusError(f"alignment links file not found: {path} (make it with python -m training.guided)")
-    lines = path.read_text(encoding="utf-8").splitlines()
+    return path
+
+
+def read_links(path: str | Path, pairs: int) -> list[set[Link]]:
+    """The links file for ``pairs`` training pairs, 0-indexed; a different line count is a CorpusError."""
+    lines = existing_links_file(path).read_text(encoding="utf-8").splitlines()
     if len(lines) != pairs:
         raise CorpusError(f"{path} has {len(lines)} lines but the training split has {pairs} pairs")
     try:

@@ -28,7 +28,7 @@ import numpy as np
 
 from training.config import DataConfig
 from training.downloads import CorpusError
-from training.guided import PieceLinks, piece_links
+from training.guided import PieceLinks, existing_links_file, piece_links
 from training.link_words import Words
 from training.shards import read_meta
 from training.sources import file_digests, iter_pairs
@@ -42,9 +42,7 @@ PAIR = np.dtype(np.int32)  # one piece index of a (target piece, source piece) p
 
 def store_settings(cfg: DataConfig, shards: Path) -> dict[str, Any]:
     """What a store is built from: a store with other settings is rebuilt."""
-    links = Path(str(cfg.alignment_links))
-    if not links.is_file():
-        raise CorpusError(f"alignment links file not found: {links} (make it with python -m training.guided)")
+    links = existing_links_file(str(cfg.alignment_links))
     shard_meta = read_meta(shards) or {}
     return {"links": file_digests((links,)), "words": cfg.alignment_words, "shards": shard_meta.get("settings")}
 
