@@ -50,14 +50,14 @@ def translation_schemas() -> dict[str, Any]:
             "properties": {
                 "translation": {
                     "type": "string",
-                    "description": "The translated text, with the original's line breaks and spacing (format html: "
-                    "HTML, with the input's tags)",
+                    "description": "The translated text, with the original's line breaks and spacing (formats html "
+                    "and xml: markup, with the input's tags)",
                 },
-                "plain_source": {"type": "string", "description": "format html: the input without its tags"},
+                "plain_source": {"type": "string", "description": "formats html and xml: the input without its tags"},
                 "plain_translation": {
                     "type": "string",
-                    "description": "format html: the translation without tags; with a glossary: the translation "
-                    "before the terms were put in (offsets, alignments and word links refer to it)",
+                    "description": "formats html and xml: the translation without tags; with a glossary: the "
+                    "translation before the terms were put in (offsets, alignments and word links refer to it)",
                 },
                 "glossary": {
                     "type": "array",

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from serve.schema import ApiError
 from serve.validation import HeatmapBody, TranslateBody
 from translator.glossary import Glossary, GlossaryError
-from translator.markup import Marked, MarkupError, extract_html
+from translator.markup import MARKUP_FORMATS, Marked, MarkupError, extract
 
 
 @dataclass(frozen=True)
@@ -30,7 +30,7 @@ class Decoding:
 @dataclass(frozen=True)
 class TranslateRequest:
     """A ``/v1/translate`` request ready to run: the plain texts to translate, decoding and what the answer
-    includes; ``marked``: for ``format: html``, each text's tags (``texts`` are then the texts without them)."""
+    includes; ``marked``: for ``format`` html or xml, each text's tags (``texts`` are then the texts without them)."""
 
     texts: tuple[str, ...]
     decoding: Decoding
@@ -61,13 +61,13 @@ def settle_decoding(beam_size: int | None, n_best: int | None, default_beam: int
 
 
 def settle_translate(body: TranslateBody, default_beam: int, stored: Glossary | None = None) -> TranslateRequest:
-    """``body`` with its defaults filled in (``default_beam``: the answering service's), for HTML its texts
+    """``body`` with its defaults filled in (``default_beam``: the answering service's), for HTML or XML its texts
     taken apart into plain text and tags (ApiError 400 when the markup cannot be read), and its glossary: the
     stored one it names (``stored``) overridden by its own entries."""
     marked = None
-    if body.format == "html":
+    if body.format in MARKUP_FORMATS:
         try:
-            marked = tuple(extract_html(text, body.ignore_tags, body.non_splitting_tags) for text in body.texts)
+            marked = tuple(extract(text, body.format, body.tags) for text in body.texts)
         except MarkupError as err:
             raise ApiError(400, str(err)) from None
     glossary = stored

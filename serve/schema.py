@@ -17,6 +17,7 @@ from serve.settings import Settings
 from translator.alignment.aligner import COMBINATIONS
 from translator.alignment.links import DEFAULT_LINK_RULE, LINK_RULES, RULES
 from translator.langcode import MAX_CODE_CHARS
+from translator.markup import MARKUP_FORMATS
 
 # Control characters other than tab, newline and carriage return (escaped, so the pattern is plain ASCII in
 # the JSON document; Python's ``re``, ECMAScript and generic tools such as schemathesis read it alike). Lone
@@ -25,8 +26,9 @@ from translator.langcode import MAX_CODE_CHARS
 FORBIDDEN = r"\x00-\x08\x0B\x0C\x0E-\x1F\x7F-\x9F"
 TEXT_PATTERN = rf"^[^{FORBIDDEN}]*$"
 NONBLANK_PATTERN = rf"^[^{FORBIDDEN}]*[^\s{FORBIDDEN}][^{FORBIDDEN}]*$"  # also one character that is not a space
+TAG_NAME_PATTERN = "^[A-Za-z_][A-Za-z0-9_.:-]{0,63}$"  # an element name in a request's tag options (XML: prefix:name)
 SURROGATE = re.compile("[\ud800-\udfff]")
-FORMATS = ("text", "html")  # what /v1/translate's texts are: plain text, or HTML fragments (translator.markup)
+FORMATS = ("text", *MARKUP_FORMATS)  # what /v1/translate's texts are: plain text, or fragments (translator.markup)
 TYPE_NAMES = {
     "string": "a string",
     "integer": "an integer",
@@ -77,8 +79,8 @@ def _term() -> dict[str, Any]:
 
 
 def _tag_names(description: str) -> dict[str, Any]:
-    """A list of HTML element names (format html's options)."""
-    name = {"type": "string", "pattern": "^[A-Za-z][A-Za-z0-9-]{0,31}$"}
+    """A list of element names (the options of formats html and xml; XML names may have a prefix)."""
+    name = {"type": "string", "pattern": TAG_NAME_PATTERN}
     return {"type": "array", "items": name, "maxItems": 32, "default": [], "description": description}
 
 
@@ -125,8 +127,9 @@ def translate_schema(settings: Settings) -> dict[str, Any]:
                 "type": "string",
                 "enum": list(FORMATS),
                 "default": "text",
-                "description": "text: plain text; html: HTML fragments whose inline tags are carried to the words "
-                "that translate what they wrapped (translation is HTML; offsets, alignments and word links refer to "
+                "description": "text: plain text; html or xml: fragments whose inline tags are carried to the "
+                "words that translate what they wrapped (malformed HTML is read as the HTML parser repairs it, "
+                "malformed XML is refused; translation is markup; offsets, alignments and word links refer to "
                 "plain_source and plain_translation, the texts without their tags)",
             },
             "glossary": {
@@ -151,8 +154,12 @@ def translate_schema(settings: Settings) -> dict[str, Any]:
                 "description": "A glossary stored on the server for the pair (GET /v1/languages lists them); the "
                 "request's own glossary entries win where the two disagree",
             },
-            "ignore_tags": _tag_names("format html: more elements kept untranslated, with their content"),
-            "non_splitting_tags": _tag_names("format html: block elements that do not split sentences"),
+            "ignore_tags": _tag_names("format html or xml: more elements kept untranslated, with their content"),
+            "non_splitting_tags": _tag_names("format html or xml: block elements that do not split sentences"),
+            "splitting_tags": _tag_names(
+                "format html or xml: more elements that split sentences, like HTML's p "
+                "(XML has no block elements of its own)"
+            ),
             "alignment": {"type": "boolean", "default": True, "description": "Include the piece alignment"},
             "word_alignment": {"type": "boolean", "default": False, "description": "Include a word alignment"},
             "link_rule": {

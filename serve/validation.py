@@ -13,6 +13,7 @@ from serve.schema import ApiError, align_schema, check_object, heatmap_schema, t
 from serve.settings import Settings
 from translator.alignment.aligner import AlignMethod
 from translator.alignment.links import DEFAULT_LINK_RULE
+from translator.markup import TagOptions
 
 __all__ = [
     "AlignRequest",
@@ -42,8 +43,7 @@ class TranslateBody:
     word_alignment: bool
     link_rule: str = DEFAULT_LINK_RULE
     format: str = "text"
-    ignore_tags: tuple[str, ...] = ()
-    non_splitting_tags: tuple[str, ...] = ()
+    tags: TagOptions = TagOptions()
     glossary: tuple[tuple[str, str], ...] = ()
     glossary_id: str | None = None
 
@@ -116,10 +116,17 @@ def parse_translate(body: dict[str, Any], settings: Settings) -> TranslateBody:
         fields["word_alignment"],
         fields["link_rule"],
         fields["format"],
-        tuple(name.lower() for name in fields["ignore_tags"]),
-        tuple(name.lower() for name in fields["non_splitting_tags"]),
+        _tag_options(fields),
         tuple((entry["source"], entry["target"]) for entry in fields["glossary"]),
         fields["glossary_id"],
+    )
+
+
+def _tag_options(fields: dict[str, Any]) -> TagOptions:
+    """The tag options of a translate body: HTML's names in lower case (as its parser reads them), XML's as given."""
+    fold = (lambda name: name) if fields["format"] == "xml" else str.lower
+    return TagOptions(
+        *(tuple(fold(name) for name in fields[key]) for key in ("ignore_tags", "non_splitting_tags", "splitting_tags"))
     )
 
 

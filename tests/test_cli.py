@@ -127,6 +127,19 @@ def test_translate_format_html_keeps_each_lines_tags(trained_run):
     assert "<i>" in lines[1] and "<br>" in lines[1]
 
 
+def test_translate_format_xml_names_blocks_and_refuses_a_malformed_line_before_any_output(trained_run):
+    fragments = '<seg>Ein <g id="1">Hund</g>.</seg><seg>Zwei Männer<x id="2"/>.</seg>\n'
+    out = run_cli(
+        "translate", "--model", trained_run.package, "--format", "xml", "--splitting-tags", "seg", stdin=fragments
+    )
+    assert out.returncode == 0, out.stderr
+    (line,) = out.stdout.splitlines()
+    assert line.startswith("<seg>") and line.count("<seg>") == 2 and '<x id="2"/>' in line and '<g id="1">' in line
+    bad = run_cli("translate", "--model", trained_run.package, "--format", "xml", stdin=fragments + "<b>Ein Hund\n")
+    assert bad.returncode == 2 and not bad.stdout
+    assert bad.stderr.startswith("error: line 2: the XML cannot be read") and len(bad.stderr.splitlines()) == 1
+
+
 @pytest.mark.parametrize("rule", ["argmax", "mutual"])
 def test_translate_json_reads_word_links_by_the_link_rule(trained_run, rule):
     out = run_cli(

@@ -21,7 +21,7 @@ from translator.evaluate import EvaluationError, evaluate_files
 from translator.files import read_stdin_lines
 from translator.glossary import glossary_translation, read_glossary_file
 from translator.heatmap import render_heatmap
-from translator.markup import extract_html, marked_translation
+from translator.markup import MARKUP_FORMATS, Marked, MarkupError, TagOptions, extract, marked_translation
 from translator.package import PackageError
 from translator.translate import Translator
 
@@ -45,6 +45,25 @@ def _n_best_lines(line: int, document: DocumentTranslation) -> list[str]:
     ]
 
 
+TAG_OPTION_HELP = {
+    "ignore_tags": "with --format html or xml: comma-separated elements kept untranslated, with their content",
+    "non_splitting_tags": "with --format html or xml: comma-separated block elements that do not split sentences",
+    "splitting_tags": "with --format html or xml: comma-separated elements that split sentences (XML has none)",
+}
+
+
+def _marked_lines(lines: list[str], args: argparse.Namespace) -> list[Marked]:
+    """Every input line taken apart into text and tags (MarkupError naming the first line that cannot be read)."""
+    options = TagOptions(*(tuple(filter(None, getattr(args, key).split(","))) for key in TAG_OPTION_HELP))
+    marked = []
+    for number, line in enumerate(lines, 1):
+        try:
+            marked.append(extract(line, args.format, options))
+        except MarkupError as err:
+            raise MarkupError(f"line {number}: {err}") from None
+    return marked
+
+
 def _translate(args: argparse.Namespace) -> int:
     """Each input line is a text (a sentence or a paragraph): split into sentences, translated in batches of
     ``CHUNK_LINES`` lines, put back together; one output line (or JSON object) per input line."""
@@ -54,11 +73,12 @@ def _translate(args: argparse.Namespace) -> int:
     if problem := n_best_problem(args.n_best, beam):
         raise EvaluationError(f"--n-best: {problem}")
     glossary = read_glossary_file(args.glossary) if args.glossary else None
+    all_marked = _marked_lines(lines, args) if args.format in MARKUP_FORMATS else None  # all read before any output
     show = sys.stderr.isatty() and len(lines) > PROGRESS_MIN_LINES
     with tqdm(total=len(lines), unit="line", disable=not show, file=sys.stderr) as bar:
         for start in range(0, len(lines), CHUNK_LINES):
             chunk = lines[start : start + CHUNK_LINES]
-            marked = [extract_html(line) for line in chunk] if args.format == "html" else None
+            marked = all_marked[start : start + CHUNK_LINES] if all_marked else None
             texts = [m.text for m in marked] if marked else chunk
             documents = translate_documents(translator, texts, args.beam_size, args.n_best, not args.no_split)
             for i, document in enumerate(documents, start):
@@ -121,10 +141,12 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--no-split", action="store_true", help="do not split lines into sentences")
     tr.add_argument(
         "--format",
-        choices=("text", "html"),
+        choices=("text", *MARKUP_FORMATS),
         default="text",
-        help="html: each line is an HTML fragment whose tags are carried to the translation (as /v1/translate)",
+        help="html or xml: each line is a fragment whose tags are carried to the translation (as /v1/translate)",
     )
+    for option, meaning in TAG_OPTION_HELP.items():
+        tr.add_argument(f"--{option.replace('_', '-')}", default="", metavar="A,B", help=meaning)
     tr.add_argument("--glossary", help="TSV file of source<TAB>target terms the translation must use")
     tr.add_argument(
         "--link-rule",

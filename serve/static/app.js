@@ -204,9 +204,14 @@ function showResult(item, elapsed, sourceText) {
   const sentences = item.sentences || [];
   sentenceLinks = sentences.map((s) => s.word_links || []);
   pinned = null;
-  drawText($("src-text"), sourceText, sentences, "source");
-  drawText($("translation"), item.translation, sentences, "target");
-  if (!item.translation) $("translation").textContent = "(empty translation)";
+  // with markup, offsets and links refer to the texts without their tags; the tagged translation is shown as text
+  const marked = item.plain_source !== undefined;
+  const translation = marked ? item.plain_translation : item.translation;
+  drawText($("src-text"), marked ? item.plain_source : sourceText, sentences, "source");
+  drawText($("translation"), translation, sentences, "target");
+  if (!translation) $("translation").textContent = "(empty translation)";
+  $("markup").textContent = marked ? item.translation : "";
+  $("markup-box").hidden = !marked;
   $("score").textContent = `score ${item.score.toFixed(3)} · confidence ${(100 * item.confidence).toFixed(1)} %`;
   $("elapsed").textContent = `${Math.round(elapsed)} ms`;
   const words = $("words").checked;
@@ -223,6 +228,7 @@ function requestBody(text) {
     link_rule: "mutual", // the lower-AER rule on the WPT 2003 dev pairs (README "Alignment quality")
     source: pair.source,
     target: pair.target,
+    format: $("format").value,
   };
   const beam = $("beam").value;
   const nBest = Number($("nbest").value);

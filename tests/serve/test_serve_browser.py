@@ -179,3 +179,25 @@ def test_a_long_translation_stays_in_its_box_at_390_px(page, pairs_live_server: 
     assert page.eval_on_selector("#translation", "e => e.scrollWidth <= e.clientWidth")
     labels = page.eval_on_selector_all(".heatmap th.tgt", "els => els.map(e => e.textContent)")
     assert labels == ["A", "ma", "\u00b7n"]
+
+
+def test_the_format_switch_sends_html_and_shows_the_tagged_translation_as_text(page, pairs_live_server: int) -> None:  # noqa: ANN001
+    """Format HTML: the words (linked on hover) are the texts without tags, and the translation with its tags
+    is shown as text below them, never as elements of the page."""
+    page.goto(f"http://127.0.0.1:{pairs_live_server}/")
+    _wait_pairs(page, 2)
+    fragment = '<b id="hit">Zwei Hunde</b> spielen im <i>Schnee</i>.'
+    page.fill("#source", fragment)
+    page.select_option("#format", "html")
+    page.click("#translate")
+    page.wait_for_selector("#markup-box:not([hidden])", timeout=20_000)
+    body = {"text": fragment, "format": "html", "source": "de", "target": "en", "link_rule": "mutual"}
+    expected = _expected(pairs_live_server, body)
+    assert page.text_content("#markup") == expected["translation"] and '<b id="hit">' in expected["translation"]
+    assert page.text_content("#src-text") == expected["plain_source"] == "Zwei Hunde spielen im Schnee."
+    assert page.text_content("#translation") == expected["plain_translation"]
+    assert page.locator("#hit").count() == 0  # shown as text, not injected into the page
+    page.select_option("#format", "text")
+    page.fill("#source", SENTENCE)
+    page.click("#translate")
+    page.wait_for_selector("#markup-box[hidden]", state="attached")

@@ -1,5 +1,6 @@
-"""format: html on /v1/translate: the tags come back around the translation's words, well-formed, every tag
-kept, and a text without tags translates exactly as it does as plain text."""
+"""formats html and xml on /v1/translate: the tags come back around the translation's words, well-formed, every
+tag kept, and a text without tags translates exactly as it does as plain text; malformed HTML is repaired,
+malformed XML, entity bombs and tags nested too deep are refused with a 400 that names the problem."""
 
 from __future__ import annotations
 
@@ -8,6 +9,11 @@ import re
 import lxml.etree
 import lxml.html
 from flask.testing import FlaskClient
+
+from serve.app import create_app, service_of
+from serve.settings import Settings
+from translator.markup import MAX_DEPTH
+from translator.translate import Translator
 
 FRAGMENT = (
     'Ein <b>Mann</b> fährt <a href="/r?x=1&amp;y=2">Fahrrad</a>.<br>Zwei <i id="k">Hunde</i> <img src="p.png"> spielen.'
@@ -43,8 +49,49 @@ def test_text_without_tags_translates_as_plain_text(client: FlaskClient) -> None
 
 
 def test_an_unknown_format_is_refused(client: FlaskClient) -> None:
-    answer = client.post("/v1/translate", json={"text": "a", "format": "xml"})
+    answer = client.post("/v1/translate", json={"text": "a", "format": "xliff"})
     assert answer.status_code == 400 and "format" in answer.get_json()["error"]
+
+
+def test_xml_tags_and_placeholders_come_back_and_the_output_parses(client: FlaskClient) -> None:
+    fragment = (
+        '<seg>Ein <g id="1" n:k="v" xmlns:n="urn:n">Mann</g> f&#228;hrt<x id="2"/> &amp; lacht.</seg><seg>Ja.</seg>'
+    )
+    body = {"text": fragment, "format": "xml", "splitting_tags": ["seg"]}
+    item = client.post("/v1/translate", json=body).get_json()["translations"][0]
+    out = item["translation"]
+    root = lxml.etree.fromstring(f"<r>{out}</r>")  # parses: well-formed XML
+    assert [e.get("id") for e in root.iter("{*}g", "x")] == ["1", "2"] and len(root.findall("seg")) == 2
+    assert '<g id="1" xmlns:n="urn:n" n:k="v">' in out or '<g xmlns:n="urn:n" id="1" n:k="v">' in out
+    assert item["plain_source"] == "Ein Mann fährt & lacht.\nJa." and len(item["sentences"]) == 2
+
+
+def test_malformed_html_is_repaired_and_malformed_xml_is_refused_by_name(client: FlaskClient) -> None:
+    repaired = client.post("/v1/translate", json={"text": "<b>Ein <i>Mann</b> lacht", "format": "html"})
+    assert repaired.status_code == 200
+    assert _reparsed(repaired.get_json()["translations"][0]["translation"]).count("<b>") >= 1
+    refused = client.post("/v1/translate", json={"text": "<b>Ein <i>Mann</b> lacht", "format": "xml"})
+    assert refused.status_code == 400
+    assert "the XML cannot be read" in refused.get_json()["error"] and "mismatch" in refused.get_json()["error"]
+
+
+def test_entity_bombs_and_deep_nesting_are_refused(client: FlaskClient) -> None:
+    bomb = '<!DOCTYPE l [<!ENTITY a "aaaa"><!ENTITY b "&a;&a;&a;&a;">]><r>&b;</r>'
+    for text in (bomb, "<r>&b;</r>"):
+        answer = client.post("/v1/translate", json={"text": text, "format": "xml"})
+        assert answer.status_code == 400 and "XML cannot be read" in answer.get_json()["error"]
+
+
+def test_tags_nested_a_thousand_deep_are_refused_under_limits_that_let_the_text_in(translator: Translator) -> None:
+    app = create_app(translator, Settings(max_text_chars=8000, max_body_bytes=65536, max_wait_ms=2.0))
+    try:
+        deep = "<b>" * 1000 + "Mann" + "</b>" * 1000
+        for fmt in ("html", "xml"):
+            answer = app.test_client().post("/v1/translate", json={"text": deep, "format": fmt})
+            assert answer.status_code == 400, fmt
+            assert answer.get_json()["error"].endswith(f"tags are nested more than {MAX_DEPTH} deep"), fmt
+    finally:
+        service_of(app).close()
 
 
 def test_blocks_and_ignored_tags_follow_the_request_options(client: FlaskClient) -> None:

@@ -1,0 +1,31 @@
+"""Marked-up text (HTML or XML fragments) through translation: ``extract`` takes the tags out, the plain text
+is translated, and ``marked_translation`` puts every tag back around the words its own words were aligned to."""
+
+from translator.markup.extract import (
+    MARKUP_FORMATS,
+    MAX_DEPTH,
+    EmptyTag,
+    InlineTag,
+    Marked,
+    MarkupError,
+    TagOptions,
+    extract,
+    extract_html,
+)
+from translator.markup.place import Placed, marked_translation, place_tags, render
+
+__all__ = [
+    "MARKUP_FORMATS",
+    "MAX_DEPTH",
+    "EmptyTag",
+    "InlineTag",
+    "Marked",
+    "MarkupError",
+    "Placed",
+    "TagOptions",
+    "extract",
+    "extract_html",
+    "marked_translation",
+    "place_tags",
+    "render",
+]
