@@ -19,6 +19,7 @@ import torch
 from torch import Tensor
 
 from translator.config import DecodeConfig, n_best_problem
+from translator.constrained import ConstraintSearch, Lexical
 from translator.special import BOS_ID, EOS_ID, PAD_ID
 
 
@@ -96,6 +97,7 @@ def _candidates(logp: Tensor, scores: Tensor, finished: Tensor, must_end: Tensor
     return cand.scatter_(1, column, value)
 
 
+UNMET_PENALTY = 1e6  # subtracted from the rank (never the reported score) of a beam that missed a constraint
 History = list[tuple[Tensor, Tensor, Tensor, Tensor]]
 
 
@@ -126,18 +128,25 @@ def _record(
     return all_pieces, all_origin, all_weights.float(), scores.index_copy(0, rows, beams.scores)
 
 
-def _beam_step(beams: _Beams, logp: Tensor, must_end: Tensor, k: int) -> tuple[_Beams, Tensor]:
-    """Extend every active sentence's k beams by the k best of their k * V extensions: logp (A, V) with
-    A = n * k active beams of n sentences -> the new beams and each new beam's origin (A,) (active
-    positions)."""
+def _beam_step(
+    beams: _Beams, logp: Tensor, must_end: Tensor, k: int, constrained: ConstraintSearch | None = None
+) -> tuple[_Beams, Tensor]:
+    """Extend every active sentence's k beams by the k best of their k * V extensions (or, with
+    ``constrained``, the k that dynamic beam allocation keeps): logp (A, V) with A = n * k active beams of
+    n sentences -> the new beams and each new beam's origin (A,) (active positions)."""
+    if constrained is not None:
+        constrained.block(logp, must_end, EOS_ID)
     cand = _candidates(logp, beams.scores, beams.finished, must_end, EOS_ID, PAD_ID)
     A, V = cand.size()
     n = A // k
-    top_scores, flat = cand.view(n, k * V).topk(k, dim=1)  # flat (n, k): index into a sentence's k * V candidates
-    beam_of, pieces = flat // V, flat % V  # (n, k) each: which of the sentence's k beams, which piece
-    first_beam = torch.arange(0, A, k, device=logp.device).unsqueeze(1)  # (n, 1): active position of beam 0
-    origin = (first_beam + beam_of).view(A)  # (A,): the active beam each new beam extends
-    pieces = pieces.view(A)  # (A,)
+    if constrained is not None:
+        origin, pieces, top_scores = constrained.select(cand, beams.finished)  # (A,) each
+    else:
+        top_scores, flat = cand.view(n, k * V).topk(k, dim=1)  # flat (n, k): index into a sentence's k * V
+        beam_of, pieces = flat // V, flat % V  # (n, k) each: which of the sentence's k beams, which piece
+        first_beam = torch.arange(0, A, k, device=logp.device).unsqueeze(1)  # (n, 1): active position of beam 0
+        origin = (first_beam + beam_of).view(A)  # (A,): the active beam each new beam extends
+        pieces = pieces.view(A)  # (A,)
     was_finished = beams.finished.index_select(0, origin)
     lengths = beams.lengths.index_select(0, origin) + (~was_finished).long()
     return _Beams(beams.rows, pieces, top_scores.view(A), lengths, was_finished | (pieces == EOS_ID)), origin
@@ -145,7 +154,14 @@ def _beam_step(beams: _Beams, logp: Tensor, must_end: Tensor, k: int) -> tuple[_
 
 @torch.inference_mode()
 def beam_search(
-    model: Searchable, src: Tensor, src_len: Tensor, max_len: Tensor, beam_size: int, alpha: float, n_best: int = 1
+    model: Searchable,
+    src: Tensor,
+    src_len: Tensor,
+    max_len: Tensor,
+    beam_size: int,
+    alpha: float,
+    n_best: int = 1,
+    lexical: Lexical | None = None,
 ) -> list[list[Hypothesis]]:
     """Beam search over a batch; returns the ``n_best`` (<= beam_size) best hypotheses of each of the B
     sentences, best first.
@@ -154,6 +170,8 @@ def beam_search(
     a finished beam keeps its score and only extends with padding at zero cost, and the final ranking
     of the K beams uses the length penalty. A sentence whose K beams have all finished leaves the
     active batch. Each step keeps only back-pointers; the chosen hypotheses are read back at the end.
+    ``lexical`` (one tuple of piece-id sequences per sentence, possibly empty) makes the search lexically
+    constrained (``translator.constrained``): beams that met all their constraints rank first.
     """
     if problem := n_best_problem(n_best, beam_size):
         raise ValueError(problem)
@@ -171,13 +189,17 @@ def beam_search(
         torch.zeros(total, dtype=torch.bool, device=device),
     )
     scores, lengths = start.view(total).clone(), torch.zeros(total, dtype=torch.long, device=device)
+    constrained = ConstraintSearch(lexical, k) if lexical and any(lexical.constraints) else None
+    complete = torch.ones(total, dtype=torch.bool, device=device)  # (B * K,): met all its constraints
     history: History = []
     for t in range(int(max_len.max()) + 1):
         logp, state, weights = _step_log_probs(model, beams.pieces, state, enc)
-        beams, origin = _beam_step(beams, logp, (max_len <= t).repeat_interleave(k), k)
+        beams, origin = _beam_step(beams, logp, (max_len <= t).repeat_interleave(k), k, constrained)
         history.append(_record(beams, total, origin, weights, scores, PAD_ID))
         scores.index_copy_(0, beams.rows, beams.scores)
         lengths.index_copy_(0, beams.rows, beams.lengths)
+        if constrained is not None:
+            complete.index_copy_(0, beams.rows, constrained.complete(device))
         done = beams.finished.view(-1, k).all(dim=1)  # (n,): every beam of the sentence has finished
         if bool(done.any()):  # one host sync per step, as any early stop needs
             if bool(done.all()):
@@ -185,15 +207,22 @@ def beam_search(
             keep = (~done).nonzero().squeeze(1)
             keep_beams = (keep.unsqueeze(1) * k + torch.arange(k, device=device)).view(-1)  # (n' * k,)
             enc, max_len, beams, origin = enc.select(keep), max_len[keep], beams.select(keep_beams), origin[keep_beams]
+            if constrained is not None:
+                constrained.keep(keep.tolist())
         state = state.select(origin)
-    return _best(history, scores / length_penalty(lengths, alpha), src_len, k, n_best)
+    normalised = scores / length_penalty(lengths, alpha)
+    return _best(history, normalised, normalised - UNMET_PENALTY * (~complete).float(), src_len, k, n_best)
 
 
-def _best(history: History, normalised: Tensor, src_len: Tensor, k: int, n_best: int) -> list[list[Hypothesis]]:
-    """The ``n_best`` beams of each sentence by normalised score (B * K,), best first, read back from the
-    history; beams that never held a live hypothesis (score -inf: fewer paths than beams) are left out."""
+def _best(
+    history: History, normalised: Tensor, rank: Tensor, src_len: Tensor, k: int, n_best: int
+) -> list[list[Hypothesis]]:
+    """The ``n_best`` beams of each sentence by ``rank`` (B * K,: the normalised score, lowered for beams that
+    missed constraints), best first, read back from the history with their normalised score; beams that
+    never held a live hypothesis (score -inf: fewer paths than beams) are left out."""
     B = normalised.numel() // k
-    top_scores, top = normalised.view(B, k).topk(n_best, dim=1)  # (B, n_best): sentence-local beam indices
+    top = rank.view(B, k).topk(n_best, dim=1)[1]  # (B, n_best): sentence-local beam indices
+    top_scores = normalised.view(B, k).gather(1, top)  # (B, n_best)
     flat = (top + torch.arange(0, B * k, k, device=top.device).unsqueeze(1)).view(-1)  # (B * n_best,)
     tokens, attn, path_scores = _backtrack(history, flat)
     hyps = _collect(tokens, attn, path_scores, top_scores.view(-1), src_len.repeat_interleave(n_best), EOS_ID)
@@ -201,12 +230,17 @@ def _best(history: History, normalised: Tensor, src_len: Tensor, k: int, n_best:
 
 
 def search_n_best(
-    model: Searchable, src: Tensor, src_len: Tensor, cfg: DecodeConfig, n_best: int = 1
+    model: Searchable,
+    src: Tensor,
+    src_len: Tensor,
+    cfg: DecodeConfig,
+    n_best: int = 1,
+    lexical: Lexical | None = None,
 ) -> list[list[Hypothesis]]:
     """Decode a padded batch with ``cfg``'s beam size (1: greedy), length penalty and length limit: the
-    ``n_best`` best hypotheses of every sentence, best first."""
+    ``n_best`` best hypotheses of every sentence, best first (``lexical``: see ``beam_search``)."""
     max_len = max_lengths(src_len, cfg).to(src.device)
-    return beam_search(model, src, src_len, max_len, cfg.beam_size, cfg.length_penalty, n_best)
+    return beam_search(model, src, src_len, max_len, cfg.beam_size, cfg.length_penalty, n_best, lexical)
 
 
 def search(model: Searchable, src: Tensor, src_len: Tensor, cfg: DecodeConfig) -> list[Hypothesis]:

@@ -12,6 +12,7 @@ from typing import Any
 import torch
 
 from translator.config import MAX_BEAM
+from translator.constrained import Constraints, Lexical
 from translator.ensemble import Ensemble
 from translator.package import Package, PackageError, load_package
 from translator.padding import lengths_of, pad_ids
@@ -108,7 +109,12 @@ class Translator:
         return self.package.metadata
 
     def translate(
-        self, texts: list[str], beam_size: int | None = None, batch_size: int | None = None, n_best: int = 1
+        self,
+        texts: list[str],
+        beam_size: int | None = None,
+        batch_size: int | None = None,
+        n_best: int = 1,
+        constraints: Sequence[Constraints] | None = None,
     ) -> list[Translation]:
         """Translate ``texts`` (in order). Empty or blank texts give an empty translation.
 
@@ -116,6 +122,8 @@ class Translator:
         package's decode config); ``beam_size`` defaults to the package's too (the server always passes its
         own, resolved by ``serve.requests``). ``n_best`` > 1 (at most the beam size; the search refuses more
         with a ValueError) fills each translation's ``alternatives`` with that many outputs, best first.
+        ``constraints``: per text, target piece-id sequences its translation must contain (constrained beam
+        search, ``translator.constrained``; ``terms_constraints`` makes them from glossary terms).
         """
         if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
             raise TypeError("translate() takes a list of strings")
@@ -129,16 +137,26 @@ class Translator:
         order = sorted((i for i, (ids, _) in enumerate(encoded) if ids), key=lambda i: len(encoded[i][0]))
         for start in range(0, len(order), batch_size):
             chunk = order[start : start + batch_size]
-            for i, hyps in zip(chunk, self._decode([encoded[i][0] for i in chunk], beam, n_best)):
+            lexical = self._lexical([constraints[i] for i in chunk]) if constraints else None
+            for i, hyps in zip(chunk, self._decode([encoded[i][0] for i in chunk], beam, n_best, lexical)):
                 results[i] = self._to_translation(encoded[i][1], hyps, n_best > 1)
         empty = Translation("", [], [], [], 0.0)
         return [r if r is not None else empty for r in results]
 
-    def _decode(self, batch_ids: list[list[int]], beam: int, n_best: int) -> list[list[Hypothesis]]:
+    def _decode(
+        self, batch_ids: list[list[int]], beam: int, n_best: int, lexical: Lexical | None = None
+    ) -> list[list[Hypothesis]]:
         """Pad a batch of source id lists to (B, S) and search: the n-best hypotheses of each."""
         src, lengths = pad_ids(batch_ids).to(self.device), lengths_of(batch_ids).to(self.device)
         cfg = dataclasses.replace(self.package.decode_cfg, beam_size=beam)
-        return search_n_best(self.package.model, src, lengths, cfg, n_best)
+        return search_n_best(self.package.model, src, lengths, cfg, n_best, lexical)
+
+    def _lexical(self, constraints: list[Constraints]) -> Lexical:
+        """A batch's constraints, with the target pieces that continue a word (see ``Lexical``)."""
+        tok = self.package.tokenizer
+        pieces = tok.target_pieces(list(range(tok.tgt_vocab_size)))
+        continues = torch.tensor([not p.startswith("\u2581") and p[:1].isalnum() for p in pieces])
+        return Lexical(tuple(tuple(c) for c in constraints), continues)
 
     def _to_translation(self, source_tokens: list[str], hyps: list[Hypothesis], keep_list: bool) -> Translation:
         """The best of ``hyps`` (with all of them as ``alternatives`` when ``keep_list``)."""

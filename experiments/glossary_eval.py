@@ -1,0 +1,129 @@
+"""Glossary methods compared on the same data, the WMT 2021/2023 terminology way (``make glossary-eval``).
+
+    python -m experiments.glossary_eval --model artifacts/default [--data-dir data/multi30k] [--max-terms 2]
+
+Term pairs come from Multi30k val through eflomal links, kept only where the baseline output misses the term
+(``experiments.glossary_terms``). Each method runs three ways: no terms, the real terms, and random terms (a
+plausible but wrong target). Methods: ``replace`` (alignment replacement: translate, then put each term in place
+of the target words linked to its source words, ``translator.glossary``) and ``constrain`` (lexically
+constrained beam search, ``translator.constrained``). Reported per row (``experiments.term_metrics``): exact
+term accuracy, window overlap (±2), 1 - TERm, BLEU and chrF with every real and random term masked out of both
+output and reference, milliseconds per sentence at batch 64 and beam 5 (this process's threads), and terms per
+sentence. Every row is appended to ``experiments/results.jsonl``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import sacrebleu
+import torch
+
+from experiments.glossary_terms import TermCase, build_cases, inflection_misses, tokenized, val_links
+from experiments.record import RESULTS, append
+from experiments.term_metrics import masked, term_edit_rate, term_found, window_overlap
+from translator.alignment.links import DEFAULT_LINK_RULE, LINK_RULES
+from translator.document import assemble, plan
+from translator.files import read_lines
+from translator.glossary import Glossary, glossary_translation
+from translator.translate import Translator
+
+BATCH, BEAM = 64, 5
+CONDITIONS = ("none", "real", "random")
+
+
+def _terms(case: TermCase, condition: str) -> tuple[tuple[str, str], ...]:
+    return {"none": (), "real": case.terms, "random": case.random_terms}[condition]
+
+
+def run_method(
+    translator: Translator, cases: Sequence[TermCase], method: str, condition: str, link_rule: str
+) -> tuple[list[str], float]:
+    """The outputs of ``method`` under ``condition`` and the seconds they took (decoding included)."""
+    texts = [case.source for case in cases]
+    tok = translator.package.tokenizer
+    started = time.perf_counter()
+    if method == "constrain":
+        constraints = [tuple(tuple(tok.encode_target(t)) for _, t in _terms(c, condition)) for c in cases]
+        results = translator.translate(texts, beam_size=BEAM, batch_size=BATCH, constraints=constraints)
+        return [r.text for r in results], time.perf_counter() - started
+    results = translator.translate(texts, beam_size=BEAM, batch_size=BATCH)
+    documents = assemble(tok, plan(texts, translator.metadata["src_lang"], split=False), results)
+    outputs = [
+        glossary_translation(d, Glossary(_terms(c, condition)), link_rule)[0] if _terms(c, condition) else d.text
+        for d, c in zip(documents, cases, strict=True)
+    ]
+    return outputs, time.perf_counter() - started
+
+
+def score(cases: Sequence[TermCase], outputs: Sequence[str], condition: str) -> dict[str, float]:
+    """Term accuracy (of the condition's terms; for none, of the real ones), window overlap and 1 - TERm (real
+    terms against the reference), and masked BLEU/chrF (real and random terms masked everywhere)."""
+    wanted = [(o, t) for c, o in zip(cases, outputs) for _, t in (_terms(c, condition) or c.terms)]
+    real = [(o, c.reference, t) for c, o in zip(cases, outputs) for _, t in c.terms]
+    mask = [[t for _, t in c.terms + c.random_terms] for c in cases]
+    hyps = [masked(o, m) for o, m in zip(outputs, mask)]
+    refs = [masked(c.reference, m) for c, m in zip(cases, mask)]
+    return {
+        "term_accuracy": 100 * sum(term_found(o, t) for o, t in wanted) / len(wanted),
+        "window_overlap": sum(window_overlap(o, r, t) for o, r, t in real) / len(real),
+        "one_minus_term": 1 - sum(term_edit_rate(o, c.reference, [t for _, t in c.terms])
+                                  for c, o in zip(cases, outputs)) / len(cases),
+        "masked_bleu": sacrebleu.corpus_bleu(hyps, [refs]).score,
+        "masked_chrf": sacrebleu.corpus_chrf(hyps, [refs]).score,
+    }  # fmt: skip
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", default="artifacts/default", help="model package (its pair is measured)")
+    p.add_argument("--data-dir", default="data/multi30k", type=Path)
+    p.add_argument("--work-dir", default="runs/glossary-eval", type=Path, help="where val's eflomal links are cached")
+    p.add_argument("--max-terms", type=int, default=2, help="terms per sentence at most")
+    p.add_argument("--seed", type=int, default=1, help="seed of the random terms")
+    p.add_argument("--link-rule", choices=LINK_RULES, default=DEFAULT_LINK_RULE, help="word links of replace")
+    p.add_argument("--results", default=RESULTS, type=Path, help="the JSON-lines file every row is appended to")
+    args = p.parse_args(argv)
+    try:
+        return run(args)
+    except (OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    translator = Translator.load(args.model)
+    src, tgt = translator.metadata["src_lang"], translator.metadata["tgt_lang"]
+    sources, references = (read_lines(args.data_dir / f"val.{lang}") for lang in (src, tgt))
+    links = val_links(args.data_dir, src, tgt, args.work_dir / f"val.{src}-{tgt}.eflomal.links")
+    baseline = [r.text for r in translator.translate(sources, beam_size=BEAM, batch_size=BATCH)]
+    cases = build_cases(sources, references, tokenized(args.data_dir, "val", src, tgt), links, baseline,
+                        args.max_terms, args.seed)  # fmt: skip
+    per_sentence = sum(len(c.terms) for c in cases) / len(cases)
+    exact, longer = inflection_misses(cases, sources)
+    print(f"{src}->{tgt}: {len(cases)} of {len(sources)} val sentences have a term the baseline misses; "
+          f"{per_sentence:.2f} terms a sentence; {torch.get_num_threads()} threads")  # fmt: skip
+    print(f"whole-word matching: {exact} occurrences of the source terms in val match, {longer} longer words "
+          f"that start with one (inflected or compound forms) do not\n")  # fmt: skip
+    print("| method | terms | term acc. % | window overlap | 1 - TERm | masked BLEU | masked chrF | ms/sentence |")
+    print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    for method in ("replace", "constrain"):
+        for condition in CONDITIONS:
+            outputs, seconds = run_method(translator, cases, method, condition, args.link_rule)
+            row = score(cases, outputs, condition) | {"ms_per_sentence": 1000 * seconds / len(cases)}
+            print(f"| {method} | {condition} | {row['term_accuracy']:.1f} | {row['window_overlap']:.3f} | "
+                  f"{row['one_minus_term']:.3f} | {row['masked_bleu']:.2f} | {row['masked_chrf']:.2f} | "
+                  f"{row['ms_per_sentence']:.1f} |", flush=True)  # fmt: skip
+            record = {"name": f"glossary {method} {condition}", "pair": f"{src}-{tgt}", "model": str(args.model),
+                      "sentences": len(cases), "terms_per_sentence": per_sentence, "link_rule": args.link_rule,
+                      "batch": BATCH, "beam": BEAM, "threads": torch.get_num_threads(), **row}  # fmt: skip
+            append(record, args.results)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
