@@ -29,7 +29,7 @@ from experiments.term_metrics import masked, term_edit_rate, term_found, window_
 from translator.alignment.links import DEFAULT_LINK_RULE, LINK_RULES
 from translator.document import assemble, plan
 from translator.files import read_lines
-from translator.glossary import Glossary, glossary_translation
+from translator.glossary import Glossary, glossary_translation, term_constraints
 from translator.translate import Translator
 
 BATCH, BEAM = 64, 5
@@ -48,7 +48,7 @@ def run_method(
     tok = translator.package.tokenizer
     started = time.perf_counter()
     if method == "constrain":
-        constraints = [tuple(tuple(tok.encode_target(t)) for _, t in _terms(c, condition)) for c in cases]
+        constraints = [term_constraints(c.source, Glossary(_terms(c, condition)), tok) for c in cases]
         results = translator.translate(texts, beam_size=BEAM, batch_size=BATCH, constraints=constraints)
         return [r.text for r in results], time.perf_counter() - started
     results = translator.translate(texts, beam_size=BEAM, batch_size=BATCH)

@@ -23,12 +23,12 @@ from serve.access import request_id
 from serve.catalog import Catalog, load_translators
 from serve.json_provider import FastJSONProvider
 from serve.openapi import openapi_document
-from serve.requests import settle_heatmap, settle_translate
+from serve.requests import TranslateRequest, settle_heatmap, settle_translate
 from serve.service import TranslationService
 from serve.settings import Settings, load_settings
 from serve.validation import ApiError, parse_align, parse_heatmap, parse_json_body, parse_translate, query_arguments
-from translator.document import document_json
-from translator.glossary import applied_json, glossary_translation
+from translator.document import DocumentTranslation, document_json
+from translator.glossary import applied_json, glossary_translation, located_terms
 from translator.markup import marked_translation
 from translator.translate import Translator
 
@@ -47,6 +47,27 @@ def _translators(models: Models, settings: Settings) -> list[Translator]:
     loaded = [item for item in items if isinstance(item, Translator)]
     paths = [p for item in items if not isinstance(item, Translator) for p in str(item).split(os.pathsep) if p]
     return loaded + (load_translators(paths, settings.translator_quantize, settings.device) if paths else [])
+
+
+def _with_tags_and_terms(req: TranslateRequest, k: int, document: DocumentTranslation) -> dict[str, Any]:
+    """What text ``k``'s answer adds for markup and glossaries: the translation with its tags placed and (by
+    alignment replacement) its terms put in, the plain texts, and where each term is; nothing for plain text."""
+    constrained = req.glossary is not None and req.glossary_method == "constrain"  # the terms are in already
+    replaced = None if constrained else req.glossary
+    extra: dict[str, Any] = {}
+    if req.marked:
+        text, applied = marked_translation(document, req.marked[k], req.link_rule, replaced)
+        extra["plain_source"] = req.marked[k].text
+    elif replaced is not None:
+        text, applied = glossary_translation(document, replaced, req.link_rule)
+    elif constrained:
+        text = document.text
+    else:
+        return extra
+    extra.update(translation=text, plain_translation=document.text)
+    if req.glossary is not None:
+        extra["glossary"] = applied_json(located_terms(document, req.glossary) if constrained else applied)
+    return extra
 
 
 def create_app(models: Models, settings: Settings | None = None) -> Flask:
@@ -124,16 +145,7 @@ def _register_api(app: Flask, catalog: Catalog, limited: Any) -> None:
         cells = settings.max_alignment_cells
         items = [document_json(d, req.alignment, req.word_alignment, cells, req.link_rule) for d in documents]
         for k, (item, document) in enumerate(zip(items, documents)):
-            if req.marked:  # tags placed, terms (if any) put in
-                text, applied = marked_translation(document, req.marked[k], req.link_rule, req.glossary)
-                item["plain_source"] = req.marked[k].text
-            elif req.glossary:
-                text, applied = glossary_translation(document, req.glossary, req.link_rule)
-            else:
-                continue
-            item.update(translation=text, plain_translation=document.text)
-            if req.glossary:
-                item["glossary"] = applied_json(applied)
+            item.update(_with_tags_and_terms(req, k, document))
         return jsonify(model=service.summary(), beam_size=req.decoding.beam_size, translations=items)
 
     @app.post("/v1/align")

@@ -31,6 +31,9 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from serve.gate import DecodeGate
+from translator.constrained import Constraints
+
+Kind = tuple[int, int, bool]  # what jobs decoded together share: beam size, n-best size, constrained or not
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +64,7 @@ class _Job:
     beam_size: int
     n_best: int = 1
     cost: float = 0.0
+    constraints: list[Constraints] | None = None  # per text: target terms' pieces (constrained decoding)
     future: Future = field(default_factory=Future)
     arrived: float = field(default_factory=time.monotonic)
 
@@ -74,9 +78,9 @@ class BatchStats:
     largest: int = 0
 
 
-def _kind(job: _Job) -> tuple[int, int]:
-    """What jobs must share to be decoded in one call: beam size and n-best size."""
-    return job.beam_size, job.n_best
+def _kind(job: _Job) -> Kind:
+    """What jobs must share to be decoded in one call: beam size, n-best size, and constrained or not."""
+    return job.beam_size, job.n_best, job.constraints is not None
 
 
 class MicroBatcher:
@@ -142,13 +146,22 @@ class MicroBatcher:
         return self.submit_many([list(texts)], beam_size, [float(len(texts) if cost is None else cost)], n_best)[0]
 
     def submit_many(
-        self, chunks: Sequence[Sequence[str]], beam_size: int, costs: Sequence[float], n_best: int = 1
+        self,
+        chunks: Sequence[Sequence[str]],
+        beam_size: int,
+        costs: Sequence[float],
+        n_best: int = 1,
+        constraints: Sequence[list[Constraints]] | None = None,
     ) -> list[Future]:
         """Queue the chunks of one request together (admitted or refused as a whole): one future per chunk.
         QueueFullError when the sentences waiting or the cost of the work in flight would pass the bounds
         (a request is never refused for its cost alone while nothing else is in flight). Only jobs of the
-        same beam and n-best size are decoded together."""
-        jobs = [_Job(list(texts), beam_size, n_best, float(cost)) for texts, cost in zip(chunks, costs, strict=True)]
+        same beam and n-best size (and ``constraints``, per chunk per text, or none) are decoded together."""
+        per_chunk = constraints if constraints is not None else [None] * len(chunks)
+        jobs = [
+            _Job(list(texts), beam_size, n_best, float(cost), terms)
+            for texts, cost, terms in zip(chunks, costs, per_chunk, strict=True)
+        ]
         sentences, total = sum(len(job.texts) for job in jobs), sum(job.cost for job in jobs)
         with self._cond:
             if self._closed:
@@ -191,7 +204,7 @@ class MicroBatcher:
         self._update_peak()
         return max(1, min(self.max_batch_size, self._peak))
 
-    def _same_kind(self, kind: tuple[int, int]) -> int:
+    def _same_kind(self, kind: Kind) -> int:
         return sum(len(j.texts) for j in self._pending if _kind(j) == kind)
 
     def _await_work(self) -> bool:
@@ -218,8 +231,8 @@ class MicroBatcher:
                 return None
             return self._take(_kind(self._pending[0]))
 
-    def _take(self, kind: tuple[int, int]) -> list[_Job]:
-        """Remove and return the oldest jobs of ``kind`` (beam size, n-best size), up to ``max_batch_size``
+    def _take(self, kind: Kind) -> list[_Job]:
+        """Remove and return the oldest jobs of ``kind`` (beam size, n-best size, constrained), up to ``max_batch_size``
         sentences and ``max_group_cost`` (always at least one job). Called with the lock held."""
         group: list[_Job] = []
         size, cost = 0, 0.0
@@ -270,8 +283,9 @@ class MicroBatcher:
     def _decode(self, group: list[_Job]) -> list[tuple[_Job, list[Any] | BaseException]]:
         """Translate a group in one call; on failure, retry each job alone to isolate the error."""
         texts = [text for job in group for text in job.texts]
+        terms = [t for job in group for t in job.constraints] if group[0].constraints is not None else None
         try:
-            results = self._call(group[0], texts)
+            results = self._call(group[0], texts, terms)
         except Exception as err:  # noqa: BLE001 - any failure must reach the waiting requests
             if len(group) == 1:
                 return [(group[0], err)]
@@ -287,15 +301,18 @@ class MicroBatcher:
 
     def _decode_one(self, job: _Job) -> list[Any] | BaseException:
         try:
-            result = self._call(job, job.texts)
+            result = self._call(job, job.texts, job.constraints)
         except Exception as err:  # noqa: BLE001
             return err
         self._record(len(job.texts))
         return result
 
-    def _call(self, job: _Job, texts: list[str]) -> list[Any]:
-        """One ``translate`` call for ``texts`` with ``job``'s beam and n-best sizes."""
-        return self._translate(texts, beam_size=job.beam_size, batch_size=self.max_batch_size, n_best=job.n_best)
+    def _call(self, job: _Job, texts: list[str], constraints: list[Constraints] | None) -> list[Any]:
+        """One ``translate`` call for ``texts`` with ``job``'s beam and n-best sizes (and ``constraints``)."""
+        extra = {"constraints": constraints} if constraints is not None else {}
+        return self._translate(
+            texts, beam_size=job.beam_size, batch_size=self.max_batch_size, n_best=job.n_best, **extra
+        )
 
     def _record(self, sentences: int) -> None:
         if self._monitor is not None:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 
 from serve.schema import ApiError
 from serve.validation import HeatmapBody, TranslateBody
-from translator.glossary import Glossary, GlossaryError
+from translator.glossary import GLOSSARY_METHODS, Glossary, GlossaryError
 from translator.markup import MARKUP_FORMATS, Marked, MarkupError, extract
 
 
@@ -40,6 +40,7 @@ class TranslateRequest:
     link_rule: str
     marked: tuple[Marked, ...] | None = None
     glossary: Glossary | None = None
+    glossary_method: str = GLOSSARY_METHODS[0]  # how the glossary's terms get in (translator.glossary)
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ def settle_translate(body: TranslateBody, default_beam: int, stored: Glossary | 
         texts=tuple(m.text for m in marked) if marked else tuple(body.texts),
         marked=marked,
         glossary=glossary,
+        glossary_method=body.glossary_method,
         decoding=settle_decoding(body.beam_size, body.n_best, default_beam),
         split=body.split,
         alignment=body.alignment,

@@ -16,6 +16,7 @@ from serve.glossaries import NAME_PATTERN
 from serve.settings import Settings
 from translator.alignment.aligner import COMBINATIONS
 from translator.alignment.links import DEFAULT_LINK_RULE, LINK_RULES, RULES
+from translator.glossary import GLOSSARY_METHODS
 from translator.langcode import MAX_CODE_CHARS
 from translator.markup import MARKUP_FORMATS
 
@@ -153,6 +154,14 @@ def translate_schema(settings: Settings) -> dict[str, Any]:
                 "nullable": True,
                 "description": "A glossary stored on the server for the pair (GET /v1/languages lists them); the "
                 "request's own glossary entries win where the two disagree",
+            },
+            "glossary_method": {
+                "type": "string",
+                "enum": list(GLOSSARY_METHODS),
+                "default": GLOSSARY_METHODS[0],
+                "description": "replace: translate, then put each term in place of the target words linked to its "
+                "source words; constrain: constrained beam search, which writes the terms into the translation "
+                "(slower; the sentence is built around them)",
             },
             "ignore_tags": _tag_names("format html or xml: more elements kept untranslated, with their content"),
             "non_splitting_tags": _tag_names("format html or xml: block elements that do not split sentences"),

@@ -22,7 +22,9 @@ from serve.validation import AlignRequest, ApiError
 from translator.alignment.aligner import align_pairs, alignment_json
 from translator.alignment.forced import AlignmentInputError
 from translator.alignment.words import merge_alignment
+from translator.constrained import Constraints
 from translator.document import DocumentTranslation, assemble, plan
+from translator.glossary import term_constraints
 from translator.langcode import LanguageCodeError, normalise_code
 from translator.package import PackageError
 from translator.translate import Translation, Translator
@@ -146,9 +148,12 @@ class TranslationService:
         source, target = self.pair
         return {"source": source, "target": target, "model": meta.get("name"), "scores": meta.get("scores", {})}
 
-    def translate(self, texts: list[str], decoding: Decoding) -> list[Translation]:
-        """Translate sentences with a request's ``decoding`` through the lane of the request's cost
-        (characters x beam). A heavy request goes in chunks of at most
+    def translate(
+        self, texts: list[str], decoding: Decoding, constraints: list[Constraints] | None = None
+    ) -> list[Translation]:
+        """Translate sentences with a request's ``decoding`` (and, for constrained decoding, each sentence's
+        ``constraints``) through the lane of the request's cost (characters x beam). A heavy request goes in
+        chunks of at most
         ``settings.heavy_chunk_cost``, so that the heavy lane shares its turns between large requests and a
         request that times out stops after its current chunk. Queue, work-in-flight and timeout problems
         become 503 ApiErrors (answered with Retry-After)."""
@@ -159,7 +164,9 @@ class TranslationService:
         futures = []
         try:
             costs = [request_cost(c, beam) for c in chunks]
-            futures = lane.submit_many(chunks, beam, costs, decoding.n_best)
+            starts = [sum(len(c) for c in chunks[:i]) for i in range(len(chunks))]
+            per_chunk = [constraints[a : a + len(c)] for a, c in zip(starts, chunks)] if constraints else None
+            futures = lane.submit_many(chunks, beam, costs, decoding.n_best, per_chunk)
             deadline = time.monotonic() + self.settings.request_timeout_s
             return [t for future in futures for t in future.result(timeout=max(0.0, deadline - time.monotonic()))]
         except (QueueFullError, BatcherClosedError) as err:
@@ -186,7 +193,11 @@ class TranslationService:
                 f"a sentence is {len(longest)} characters long ({longest[:40]!r}...); the limit is "
                 f"{self.settings.max_sentence_chars} (split long text into sentences)",
             )
-        results = self.translate(sentences, request.decoding) if sentences else []
+        constraints = None
+        if request.glossary is not None and request.glossary_method == "constrain":
+            tok = self.translator.package.tokenizer
+            constraints = [term_constraints(sentence, request.glossary, tok) for sentence in sentences]
+        results = self.translate(sentences, request.decoding, constraints) if sentences else []
         return assemble(self.translator.package.tokenizer, doc_plan, results)
 
     def align(self, request: AlignRequest, reverse: TranslationService | None = None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ from serve.schema import ApiError, align_schema, check_object, heatmap_schema, t
 from serve.settings import Settings
 from translator.alignment.aligner import AlignMethod
 from translator.alignment.links import DEFAULT_LINK_RULE
+from translator.glossary import GLOSSARY_METHODS
 from translator.markup import TagOptions
 
 __all__ = [
@@ -46,6 +47,7 @@ class TranslateBody:
     tags: TagOptions = TagOptions()
     glossary: tuple[tuple[str, str], ...] = ()
     glossary_id: str | None = None
+    glossary_method: str = GLOSSARY_METHODS[0]
 
 
 @dataclass(frozen=True)
@@ -119,6 +121,7 @@ def parse_translate(body: dict[str, Any], settings: Settings) -> TranslateBody:
         _tag_options(fields),
         tuple((entry["source"], entry["target"]) for entry in fields["glossary"]),
         fields["glossary_id"],
+        fields["glossary_method"],
     )
 
 

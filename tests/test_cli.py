@@ -1,6 +1,7 @@
 """The translator command line: translate, evaluate (BLEU equals sacreBLEU), heatmap, bad input."""
 
 import json
+import re
 import subprocess
 import sys
 
@@ -112,6 +113,10 @@ def test_translate_with_a_glossary_file_uses_its_terms(trained_run, tmp_path):
     assert out.returncode == 0, out.stderr
     lines = out.stdout.splitlines()
     assert len(lines) == 2 and "Glossarterm" in lines[0] and "Glossarterm" not in lines[1]
+    forced = run_cli("translate", "--model", trained_run.package, "--glossary", terms, "--glossary-method", "constrain",
+                     stdin="Ein Hund.\nEin Mann.\n")  # fmt: skip
+    assert forced.returncode == 0, forced.stderr
+    assert re.search(r"(?<!\w)Glossarterm(?!\w)", forced.stdout.splitlines()[0]), forced.stdout
     terms.write_text("Hund\tdog\thound\n", encoding="utf-8")
     bad = run_cli("translate", "--model", trained_run.package, "--glossary", terms, stdin="Ein Hund.\n")
     assert bad.returncode == 2 and bad.stderr.startswith("error: ") and "line 1" in bad.stderr and not bad.stdout

@@ -78,8 +78,9 @@ def test_a_completed_term_is_never_glued_to_a_piece_that_continues_its_word() ->
     assert _run(glued, 2, ((D,),), glue=(C,))[:2] != [D, C]  # C would make "DC" one word: never after the term
 
 
-def test_a_constraint_that_cannot_fit_the_length_limit_still_gives_an_output() -> None:
-    assert _run(HIDDEN, 3, ((C, D),), max_len=1) in ([A], [B], [D])
+def test_the_length_limit_grows_by_the_constraint_pieces() -> None:
+    assert _run(HIDDEN, 3, (), max_len=1) == [A]
+    assert _run(HIDDEN, 3, ((C, D),), max_len=1) == [A, C, D]  # limit 1 + 2 pieces: A C D fits
 
 
 @pytest.fixture(scope="module")

@@ -19,7 +19,7 @@ from translator.config import MAX_BEAM, n_best_problem
 from translator.document import DocumentTranslation, document_json, translate_documents
 from translator.evaluate import EvaluationError, evaluate_files
 from translator.files import read_stdin_lines
-from translator.glossary import glossary_translation, read_glossary_file
+from translator.glossary import GLOSSARY_METHODS, glossary_translation, read_glossary_file, term_constraints
 from translator.heatmap import render_heatmap
 from translator.markup import MARKUP_FORMATS, Marked, MarkupError, TagOptions, extract, marked_translation
 from translator.package import PackageError
@@ -73,6 +73,10 @@ def _translate(args: argparse.Namespace) -> int:
     if problem := n_best_problem(args.n_best, beam):
         raise EvaluationError(f"--n-best: {problem}")
     glossary = read_glossary_file(args.glossary) if args.glossary else None
+    constrained = glossary is not None and args.glossary_method == "constrain"  # the search writes the terms
+    tok = translator.package.tokenizer
+    constraints_of = (lambda sentence: term_constraints(sentence, glossary, tok)) if constrained else None
+    replaced = None if constrained else glossary
     all_marked = _marked_lines(lines, args) if args.format in MARKUP_FORMATS else None  # all read before any output
     show = sys.stderr.isatty() and len(lines) > PROGRESS_MIN_LINES
     with tqdm(total=len(lines), unit="line", disable=not show, file=sys.stderr) as bar:
@@ -80,12 +84,14 @@ def _translate(args: argparse.Namespace) -> int:
             chunk = lines[start : start + CHUNK_LINES]
             marked = all_marked[start : start + CHUNK_LINES] if all_marked else None
             texts = [m.text for m in marked] if marked else chunk
-            documents = translate_documents(translator, texts, args.beam_size, args.n_best, not args.no_split)
+            documents = translate_documents(
+                translator, texts, args.beam_size, args.n_best, not args.no_split, constraints_of
+            )
             for i, document in enumerate(documents, start):
                 if marked and not args.json:
-                    print(marked_translation(document, marked[i - start], args.link_rule, glossary)[0])
-                elif glossary is not None and not args.json:
-                    print(glossary_translation(document, glossary, args.link_rule)[0])
+                    print(marked_translation(document, marked[i - start], args.link_rule, replaced)[0])
+                elif replaced is not None and not args.json:
+                    print(glossary_translation(document, replaced, args.link_rule)[0])
                 elif args.json:
                     print(json.dumps(document_json(document, link_rule=args.link_rule), ensure_ascii=False))
                 elif args.n_best > 1:
@@ -148,6 +154,12 @@ def build_parser() -> argparse.ArgumentParser:
     for option, meaning in TAG_OPTION_HELP.items():
         tr.add_argument(f"--{option.replace('_', '-')}", default="", metavar="A,B", help=meaning)
     tr.add_argument("--glossary", help="TSV file of source<TAB>target terms the translation must use")
+    tr.add_argument(
+        "--glossary-method",
+        choices=GLOSSARY_METHODS,
+        default=GLOSSARY_METHODS[0],
+        help="replace: put terms in place of the words linked to them; constrain: constrained beam search",
+    )
     tr.add_argument(
         "--link-rule",
         choices=LINK_RULES,

@@ -9,12 +9,13 @@ same words as the word alignment); its character offsets come from SentencePiece
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from translator.alignment.links import DEFAULT_LINK_RULE
 from translator.alignment.words import merge_alignment, word_spans
+from translator.constrained import Constraints
 from translator.segment import Span, reassemble, sentence_spans
 from translator.tokenizer import Tokenizer
 from translator.translate import Translation, Translator, confidence_of
@@ -107,12 +108,19 @@ def assemble(tokenizer: Tokenizer, doc_plan: Plan, results: Sequence[Translation
 
 
 def translate_documents(
-    translator: Translator, texts: Sequence[str], beam_size: int | None = None, n_best: int = 1, split: bool = True
+    translator: Translator,
+    texts: Sequence[str],
+    beam_size: int | None = None,
+    n_best: int = 1,
+    split: bool = True,
+    constraints_of: Callable[[str], Constraints] | None = None,
 ) -> list[DocumentTranslation]:
     """Split ``texts`` into sentences in the package's source language, translate all of them as one batch
-    (``Translator.translate``), and put each text back together."""
+    (``Translator.translate``; with ``constraints_of``, each sentence under its constraints), and put each text
+    back together."""
     doc_plan = plan(texts, translator.metadata["src_lang"], split)
-    results = translator.translate(doc_plan.sentences, beam_size=beam_size, n_best=n_best)
+    constraints = [constraints_of(s) for s in doc_plan.sentences] if constraints_of else None
+    results = translator.translate(doc_plan.sentences, beam_size=beam_size, n_best=n_best, constraints=constraints)
     return assemble(translator.package.tokenizer, doc_plan, results)
 
 

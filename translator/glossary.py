@@ -12,6 +12,9 @@ words a match overlaps (the translation's own words, by character span; runs of 
 replaced by the term, the first run by the term and later runs
 removed; a match whose words have no linked target word gets the term after the translation of the word before
 it. Each match reports where its term now is.
+
+The other method, constrained decoding, puts the terms in during the search (``term_constraints`` gives a
+sentence's constraints, ``translator.constrained`` decodes under them, ``located_terms`` finds where they went).
 """
 
 from __future__ import annotations
@@ -22,9 +25,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from translator.alignment.projection import Link, Span, after_translation_before, covered_words, linked_targets, runs
+from translator.constrained import Constraints
 from translator.document import DocumentTranslation, document_links
+from translator.tokenizer import Tokenizer
 
 WORD = re.compile(r"\w+(?:['’-]\w+)*")
+GLOSSARY_METHODS = ("replace", "constrain")  # alignment replacement (the default), constrained decoding
 
 
 class GlossaryError(ValueError):
@@ -185,6 +191,25 @@ def glossary_translation(
     source_words, target_words, links = document_links(document, link_rule)
     edits = choose_edits(find_terms(document.source, glossary), source_words, target_words, links)
     return apply_edits(document.text, edits)
+
+
+def term_constraints(text: str, glossary: Glossary, tokenizer: Tokenizer) -> Constraints:
+    """The constraints of constrained decoding for one source sentence: the target pieces of every term found."""
+    return tuple(tuple(tokenizer.encode_target(match.entry.target)) for match in find_terms(text, glossary))
+
+
+def located_terms(document: DocumentTranslation, glossary: Glossary) -> list[Applied]:
+    """Where each term of ``document``'s source stands in its translation (decoded under the terms' constraints):
+    the first occurrence, not yet taken, of its target as whole words (case as given); a term that is not there
+    is not reported."""
+    applied, taken = [], set()
+    for match in find_terms(document.source, glossary):
+        pattern = rf"(?<!\w){re.escape(match.entry.target)}(?!\w)"
+        spot = next((m.span() for m in re.finditer(pattern, document.text) if m.span() not in taken), None)
+        if spot is not None:
+            taken.add(spot)
+            applied.append(Applied(match, spot))
+    return applied
 
 
 def applied_json(applied: Sequence[Applied]) -> list[dict]:

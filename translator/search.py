@@ -171,7 +171,8 @@ def beam_search(
     of the K beams uses the length penalty. A sentence whose K beams have all finished leaves the
     active batch. Each step keeps only back-pointers; the chosen hypotheses are read back at the end.
     ``lexical`` (one tuple of piece-id sequences per sentence, possibly empty) makes the search lexically
-    constrained (``translator.constrained``): beams that met all their constraints rank first.
+    constrained (``translator.constrained``): beams that met all their constraints rank first, and a
+    sentence's length limit grows by its constraints' pieces.
     """
     if problem := n_best_problem(n_best, beam_size):
         raise ValueError(problem)
@@ -190,6 +191,8 @@ def beam_search(
     )
     scores, lengths = start.view(total).clone(), torch.zeros(total, dtype=torch.long, device=device)
     constrained = ConstraintSearch(lexical, k) if lexical and any(lexical.constraints) else None
+    if constrained is not None:  # room for the required pieces on top of the usual limit
+        max_len = max_len + torch.tensor([sum(map(len, c)) for c in lexical.constraints], device=max_len.device)
     complete = torch.ones(total, dtype=torch.bool, device=device)  # (B * K,): met all its constraints
     history: History = []
     for t in range(int(max_len.max()) + 1):

@@ -62,3 +62,21 @@ def test_a_glossary_with_html_keeps_the_tags_well_formed(client: FlaskClient) ->
     assert out == item["translation"]
     (applied,) = item["glossary"]
     assert root.text_content()[slice(*applied["target_span"])] == "Glossarterm"
+
+
+def test_constrained_decoding_writes_the_term_into_the_translation(client: FlaskClient) -> None:
+    """glossary_method constrain: the search itself produces the term (the tiny package's pieces spell any
+    word), the answer says where it stands, and a sentence without terms is translated as without a glossary."""
+    body = {"text": TEXT, "glossary": [{"source": "hund", "target": "dog"}], "glossary_method": "constrain"}
+    item = client.post("/v1/translate", json=body).get_json()["translations"][0]
+    (applied,) = item["glossary"]
+    assert item["translation"] == item["plain_translation"]  # no edit after the search: the search wrote it
+    assert item["translation"][slice(*applied["target_span"])] == "dog"
+    plain = client.post("/v1/translate", json={"text": "Zwei Hunde spielen."}).get_json()["translations"][0]
+    constrained_sentences = item["sentences"]
+    assert constrained_sentences[1]["translation"] == plain["translation"]
+    html = {**body, "text": "Ein <b>Hund</b> läuft.", "format": "html"}
+    marked = client.post("/v1/translate", json=html).get_json()["translations"][0]
+    assert "dog" in marked["plain_translation"] and marked["translation"].count("<b>") >= 1
+    bad = client.post("/v1/translate", json={**body, "glossary_method": "force"})
+    assert_error(bad, 400, "glossary_method")
