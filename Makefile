@@ -28,7 +28,7 @@ MONO_LANG ?= en
 help:  ## every target with one line (this list, read from the Makefile)
 	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
-.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links markup-wpt glossary-eval task2-mono backtranslate test lint format clean
+.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links markup-wpt markup-live glossary-eval task2-mono backtranslate test lint format clean
 
 install: $(VENV)/.installed  ## create .venv: torch==2.13.0 (CPU) and this project with its dev extras
 
@@ -106,6 +106,9 @@ guided-links: install  ## eflomal word links of CONFIG's training pairs, for gui
 
 markup-wpt: install  ## tag placement on the WPT dev pairs with random tags: exact span match, token F1, tags kept, well-formed, for the length-proportional baseline and each LINKS (NAME=FILE, 0-indexed links of the dev pairs)
 	$(PY) -m experiments.markup_wpt --links $(LINKS)
+
+markup-live: install  ## Multi30k val of MODEL's pair with random tags through the HTML path: BLEU with tags stripped vs untagged, structure accuracy, XML-BLEU against eflomal-projected references
+	$(PY) -m experiments.markup_live --model $(MODEL)
 
 glossary-eval: install  ## glossary methods (alignment replacement, constrained decoding) with no, real and random terms on MODEL's pair of Multi30k val: term accuracy, window overlap, 1-TERm, masked BLEU/chrF, ms/sentence (batch 64, beam 5)
 	$(PY) -m experiments.glossary_eval --model $(MODEL)

@@ -65,16 +65,21 @@ WORDS = [
 ]  # fmt: skip
 
 
-def test_the_measurement_runs_end_to_end_and_constraints_put_every_term_in(tmp_path: Path) -> None:
-    package = build_tiny_package(tmp_path / "package", tmp_path / "spm")
-    data = tmp_path / "data"
+def write_word_pairs(data: Path) -> Path:
+    """Multi30k-like train and val files of word-for-word "translations" (which eflomal learns) in ``data``."""
     data.mkdir()
     rng = random.Random(0)
-    for split, count in (("train", 300), ("val", 30)):  # word-for-word "translations" that eflomal learns
+    for split, count in (("train", 300), ("val", 30)):
         rows = [rng.sample(WORDS, rng.randint(3, 6)) for _ in range(count)]
         for lang, side in (("de", 0), ("en", 1)):
             text = "".join(" ".join(pair[side] for pair in row) + " .\n" for row in rows)
             (data / f"{split}.{lang}").write_text(text, encoding="utf-8")
+    return data
+
+
+def test_the_measurement_runs_end_to_end_and_constraints_put_every_term_in(tmp_path: Path) -> None:
+    package = build_tiny_package(tmp_path / "package", tmp_path / "spm")
+    data = write_word_pairs(tmp_path / "data")
     results = tmp_path / "results.jsonl"
     code = glossary_eval(["--model", str(package), "--data-dir", str(data), "--work-dir", str(tmp_path / "work"),
                           "--results", str(results)])  # fmt: skip

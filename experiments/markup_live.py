@@ -1,0 +1,147 @@
+"""Live translation with markup: Multi30k val sources with random tags, through the product's markup path.
+
+    python -m experiments.markup_live --model artifacts/default [--data-dir data/multi30k] [--link-rule mutual]
+
+Each val source gets tags around random spans of 1 to 4 of its words (some nested; ``experiments.markup_wpt``'s
+construction). The tagged sources go through the same path as ``/v1/translate`` with ``format: html``
+(``translator.markup``: extract, translate the plain text, place the tags by the translation's word links).
+Reported (Hashimoto et al. 2019 define the last two):
+
+- BLEU and chrF of the tagged inputs' outputs with their tags stripped, and of the untagged sources' outputs,
+  against the references, and how many of the two outputs are identical (goal: all);
+- structure accuracy: outputs that an HTML5 parser reads without a parse error and that hold every tag of the
+  input;
+- XML-BLEU against the references with the tags projected onto them through eflomal's links (intersection, over
+  Multi30k train plus val): a sentence whose tag structure (the sequence of tags, in order) matches the
+  reference's contributes the text of each of its segments, paired with the reference's segment; any other
+  sentence contributes empty segments. BLEU over all segments.
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import re
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import html5lib
+import sacrebleu
+
+from experiments.glossary_terms import tokenized, val_links
+from experiments.markup_wpt import tag_spans, tagged_source
+from experiments.record import RESULTS, append
+from translator.alignment.links import LINK_RULES, Link
+from translator.document import translate_documents
+from translator.files import read_lines
+from translator.markup import extract_html, marked_translation, place_tags, render
+from translator.translate import Translator
+
+TAG = re.compile(r"<[^>]+>")
+
+
+def token_spans(raw: str, tokens: Sequence[str]) -> list[tuple[int, int]]:
+    """The character span in ``raw`` of each (lowercased) token, found left to right; a token not found takes
+    an empty span where the search stands."""
+    lowered, at, spans = raw.lower(), 0, []
+    for token in tokens:
+        start = lowered.find(token, at)
+        if start < 0:
+            spans.append((at, at))
+            continue
+        spans.append((start, start + len(token)))
+        at = start + len(token)
+    return spans
+
+
+def structure(markup: str) -> tuple[list[str], list[str]]:
+    """The tags of ``markup`` in order and the text segments between them (len(tags) + 1)."""
+    return TAG.findall(markup), TAG.split(markup)
+
+
+def well_formed(markup: str) -> bool:
+    """An HTML5 parser reads ``markup`` without a parse error."""
+    try:
+        html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parseFragment(markup, container="div")
+    except html5lib.html5parser.ParseError:
+        return False
+    return True
+
+
+def xml_bleu(hyps: Sequence[str], refs: Sequence[str]) -> float:
+    """XML-BLEU: segments of structure-matching sentences, empty segments for the others."""
+    hyp_segments, ref_segments = [], []
+    for hyp, ref in zip(hyps, refs, strict=True):
+        (hyp_tags, hyp_parts), (ref_tags, ref_parts) = structure(hyp), structure(ref)
+        same = hyp_tags == ref_tags
+        for k, ref_part in enumerate(ref_parts):
+            if ref_part.strip():
+                ref_segments.append(ref_part.strip())
+                hyp_segments.append(hyp_parts[k].strip() if same else "")
+    return sacrebleu.corpus_bleu(hyp_segments, [ref_segments]).score
+
+
+def tagged_reference(marked_source: str, source: str, reference: str, tokens, links: set[Link]) -> str:  # noqa: ANN001
+    """The reference with the tagged source's tags projected onto it through eflomal's token links."""
+    marked = extract_html(marked_source)
+    src_spans, ref_spans = token_spans(source, tokens[0].split()), token_spans(reference, tokens[1].split())
+    return render(reference, place_tags(marked, src_spans, ref_spans, sorted(links), reference), marked.breaks)
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--model", default="artifacts/default")
+    p.add_argument("--data-dir", default="data/multi30k", type=Path)
+    p.add_argument("--work-dir", default="runs/glossary-eval", type=Path, help="where val's eflomal links are cached")
+    p.add_argument("--link-rule", choices=LINK_RULES, default="mutual", help="the translation's word links")
+    p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--results", default=RESULTS, type=Path)
+    args = p.parse_args(argv)
+    try:
+        return run(args)
+    except (OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2
+
+
+def run(args: argparse.Namespace) -> int:
+    translator = Translator.load(args.model)
+    src, tgt = translator.metadata["src_lang"], translator.metadata["tgt_lang"]
+    sources, references = (read_lines(args.data_dir / f"val.{lang}") for lang in (src, tgt))
+    links = val_links(args.data_dir, src, tgt, args.work_dir / f"val.{src}-{tgt}.eflomal.links")
+    tokens = tokenized(args.data_dir, "val", src, tgt)
+    rng = random.Random(args.seed)
+    tagged = []
+    for source in sources:
+        words = [w.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for w in source.split()]
+        tagged.append(tagged_source(words, tag_spans(len(words), rng)))
+    plain = [d.text for d in translate_documents(translator, sources, split=False)]
+    marked = [extract_html(t) for t in tagged]
+    documents = translate_documents(translator, [m.text for m in marked], split=False)
+    outputs = [marked_translation(d, m, args.link_rule)[0] for d, m in zip(documents, marked)]
+    stripped = [d.text for d in documents]
+    tag_refs = [tagged_reference(t, s, r, (tokens[0][n], tokens[1][n]), links[n])
+                for n, (t, s, r) in enumerate(zip(tagged, sources, references))]  # fmt: skip
+    input_tags = [sorted(TAG.findall(t)) for t in tagged]
+    structured = sum(well_formed(o) and set(tags) <= set(TAG.findall(o)) for o, tags in zip(outputs, input_tags))
+    row = {
+        "bleu_untagged": sacrebleu.corpus_bleu(plain, [references]).score,
+        "bleu_tagged_stripped": sacrebleu.corpus_bleu(stripped, [references]).score,
+        "chrf_untagged": sacrebleu.corpus_chrf(plain, [references]).score,
+        "chrf_tagged_stripped": sacrebleu.corpus_chrf(stripped, [references]).score,
+        "identical": sum(a == b for a, b in zip(plain, stripped)) / len(plain),
+        "structure_accuracy": structured / len(outputs),
+        "xml_bleu": xml_bleu(outputs, tag_refs),
+        "tags": sum(map(len, input_tags)) // 2,
+    }
+    print(f"{src}->{tgt} val, {len(sources)} sentences, {row['tags']} tags, links {args.link_rule}")
+    for key, value in row.items():
+        print(f"  {key}: {value:.4f}" if isinstance(value, float) else f"  {key}: {value}")
+    append({"name": f"markup live {args.link_rule}", "pair": f"{src}-{tgt}", "model": str(args.model),
+            "sentences": len(sources), **row}, args.results)  # fmt: skip
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
