@@ -18,13 +18,20 @@ import argparse
 import sys
 import time
 from collections.abc import Sequence
-from pathlib import Path
 
 import sacrebleu
 import torch
 
-from experiments.glossary_terms import TermCase, build_cases, inflection_misses, tokenized, val_links
-from experiments.record import RESULTS, append
+from experiments.glossary_terms import (
+    TermCase,
+    build_cases,
+    guarded,
+    inflection_misses,
+    tokenized,
+    val_links,
+    val_parser,
+)
+from experiments.record import append
 from experiments.term_metrics import masked, term_edit_rate, term_found, window_overlap
 from translator.alignment.links import DEFAULT_LINK_RULE, LINK_RULES
 from translator.document import assemble, plan
@@ -79,20 +86,10 @@ def score(cases: Sequence[TermCase], outputs: Sequence[str], condition: str) -> 
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", default="artifacts/default", help="model package (its pair is measured)")
-    p.add_argument("--data-dir", default="data/multi30k", type=Path)
-    p.add_argument("--work-dir", default="runs/glossary-eval", type=Path, help="where val's eflomal links are cached")
+    p = val_parser(__doc__.splitlines()[0])
     p.add_argument("--max-terms", type=int, default=2, help="terms per sentence at most")
-    p.add_argument("--seed", type=int, default=1, help="seed of the random terms")
     p.add_argument("--link-rule", choices=LINK_RULES, default=DEFAULT_LINK_RULE, help="word links of replace")
-    p.add_argument("--results", default=RESULTS, type=Path, help="the JSON-lines file every row is appended to")
-    args = p.parse_args(argv)
-    try:
-        return run(args)
-    except (OSError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    return guarded(run, p.parse_args(argv))
 
 
 def run(args: argparse.Namespace) -> int:

@@ -9,14 +9,17 @@ random term (WMT 2023's control): the target of another sentence's term, a plaus
 
 from __future__ import annotations
 
+import argparse
 import random
 import re
-from collections.abc import Sequence
+import sys
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
 from experiments.alignment_data import moses_lowercase
 from experiments.eflomal_baseline import eflomal_on
+from experiments.record import RESULTS
 from experiments.term_metrics import term_found
 from translator.alignment.links import Link, format_links, parse_links, symmetrise
 from translator.files import atomic_write_text, read_lines
@@ -109,3 +112,23 @@ def inflection_misses(cases: Sequence[TermCase], sources: Sequence[str]) -> tupl
             exact += word in terms
             longer += word not in terms and any(word.startswith(t) for t in terms)
     return exact, longer
+
+
+def val_parser(description: str) -> argparse.ArgumentParser:
+    """The options every val measurement of a model package shares (model, data, links cache, results file)."""
+    p = argparse.ArgumentParser(description=description)
+    p.add_argument("--model", default="artifacts/default", help="model package (its pair is measured)")
+    p.add_argument("--data-dir", default="data/multi30k", type=Path)
+    p.add_argument("--work-dir", default="runs/glossary-eval", type=Path, help="where val's eflomal links are cached")
+    p.add_argument("--results", default=RESULTS, type=Path, help="the JSON-lines file every row is appended to")
+    p.add_argument("--seed", type=int, default=1, help="seed of the random terms or tags")
+    return p
+
+
+def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
+    """``run(args)``, with a bad file or value reported as one ``error:`` line and exit status 2."""
+    try:
+        return run(args)
+    except (OSError, ValueError) as err:
+        print(f"error: {err}", file=sys.stderr)
+        return 2

@@ -24,14 +24,13 @@ import random
 import re
 import sys
 from collections.abc import Sequence
-from pathlib import Path
 
 import html5lib
 import sacrebleu
 
-from experiments.glossary_terms import tokenized, val_links
+from experiments.glossary_terms import guarded, tokenized, val_links, val_parser
 from experiments.markup_wpt import tag_spans, tagged_source
-from experiments.record import RESULTS, append
+from experiments.record import append
 from translator.alignment.links import LINK_RULES, Link
 from translator.document import translate_documents
 from translator.files import read_lines
@@ -90,19 +89,9 @@ def tagged_reference(marked_source: str, source: str, reference: str, tokens, li
 
 
 def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--model", default="artifacts/default")
-    p.add_argument("--data-dir", default="data/multi30k", type=Path)
-    p.add_argument("--work-dir", default="runs/glossary-eval", type=Path, help="where val's eflomal links are cached")
+    p = val_parser(__doc__.splitlines()[0])
     p.add_argument("--link-rule", choices=LINK_RULES, default="mutual", help="the translation's word links")
-    p.add_argument("--seed", type=int, default=1)
-    p.add_argument("--results", default=RESULTS, type=Path)
-    args = p.parse_args(argv)
-    try:
-        return run(args)
-    except (OSError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+    return guarded(run, p.parse_args(argv))
 
 
 def run(args: argparse.Namespace) -> int:
