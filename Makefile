@@ -107,8 +107,8 @@ guided-links: install  ## eflomal word links of CONFIG's training pairs, for gui
 markup-wpt: install  ## tag placement on the WPT dev pairs with random tags: exact span match, token F1, tags kept, well-formed, for the length-proportional baseline and each LINKS (NAME=FILE, 0-indexed links of the dev pairs)
 	$(PY) -m experiments.markup_wpt --links $(LINKS)
 
-markup-live: install  ## Multi30k val of MODEL's pair with random tags through the HTML path: BLEU with tags stripped vs untagged, structure accuracy, XML-BLEU against eflomal-projected references
-	$(PY) -m experiments.markup_live --model $(MODEL)
+markup-live: install  ## Multi30k val of MODEL's pair with random tags through the HTML path (REVERSE=package: also by both directions' links): BLEU with tags stripped vs untagged, structure accuracy, XML-BLEU against eflomal-projected references
+	$(PY) -m experiments.markup_live --model $(MODEL) $(if $(REVERSE),--reverse $(REVERSE))
 
 glossary-eval: install  ## glossary methods (alignment replacement, constrained decoding) with no, real and random terms on MODEL's pair of Multi30k val: term accuracy, window overlap, 1-TERm, masked BLEU/chrF, ms/sentence (batch 64, beam 5)
 	$(PY) -m experiments.glossary_eval --model $(MODEL)

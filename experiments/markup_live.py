@@ -9,8 +9,9 @@ Reported (Hashimoto et al. 2019 define the last two):
 
 - BLEU and chrF of the tagged inputs' outputs with their tags stripped, and of the untagged sources' outputs,
   against the references, and how many of the two outputs are identical (goal: all);
-- structure accuracy: outputs that an HTML5 parser reads without a parse error and that hold every tag of the
-  input;
+- per way of linking (the translation's own links by ``--link-rule``; with ``--reverse PACKAGE``, also both
+  directions' forced alignments combined by ``--symmetrise``), structure accuracy: outputs that an HTML5
+  parser reads without a parse error and that hold every tag of the input;
 - XML-BLEU against the references with the tags projected onto them through eflomal's links (intersection, over
   Multi30k train plus val): a sentence whose tag structure (the sequence of tags, in order) matches the
   reference's contributes the text of each of its segments, paired with the reference's segment; any other
@@ -31,6 +32,7 @@ import sacrebleu
 from experiments.glossary_terms import guarded, tokenized, val_links, val_parser
 from experiments.markup_wpt import tag_spans, tagged_source
 from experiments.record import append
+from translator.alignment.aligner import COMBINATIONS, AlignMethod, document_links_both
 from translator.alignment.links import LINK_RULES, Link
 from translator.document import translate_documents
 from translator.files import read_lines
@@ -91,6 +93,8 @@ def tagged_reference(marked_source: str, source: str, reference: str, tokens, li
 def main(argv: list[str] | None = None) -> int:
     p = val_parser(__doc__.splitlines()[0])
     p.add_argument("--link-rule", choices=LINK_RULES, default="mutual", help="the translation's word links")
+    p.add_argument("--reverse", help="the opposite pair's package: also place the tags by both directions' links")
+    p.add_argument("--symmetrise", choices=COMBINATIONS, default="grow-diag-final", help="with --reverse")
     return guarded(run, p.parse_args(argv))
 
 
@@ -108,28 +112,41 @@ def run(args: argparse.Namespace) -> int:
     plain = [d.text for d in translate_documents(translator, sources, split=False)]
     marked = [extract_html(t) for t in tagged]
     documents = translate_documents(translator, [m.text for m in marked], split=False)
-    outputs = [marked_translation(d, m, args.link_rule)[0] for d, m in zip(documents, marked)]
     stripped = [d.text for d in documents]
     tag_refs = [tagged_reference(t, s, r, (tokens[0][n], tokens[1][n]), links[n])
                 for n, (t, s, r) in enumerate(zip(tagged, sources, references))]  # fmt: skip
-    input_tags = [sorted(TAG.findall(t)) for t in tagged]
-    structured = sum(well_formed(o) and set(tags) <= set(TAG.findall(o)) for o, tags in zip(outputs, input_tags))
-    row = {
+    common = {
         "bleu_untagged": sacrebleu.corpus_bleu(plain, [references]).score,
         "bleu_tagged_stripped": sacrebleu.corpus_bleu(stripped, [references]).score,
         "chrf_untagged": sacrebleu.corpus_chrf(plain, [references]).score,
         "chrf_tagged_stripped": sacrebleu.corpus_chrf(stripped, [references]).score,
         "identical": sum(a == b for a, b in zip(plain, stripped)) / len(plain),
-        "structure_accuracy": structured / len(outputs),
-        "xml_bleu": xml_bleu(outputs, tag_refs),
-        "tags": sum(map(len, input_tags)) // 2,
+        "tags": sum(len(m.inline) for m in marked),
     }
-    print(f"{src}->{tgt} val, {len(sources)} sentences, {row['tags']} tags, links {args.link_rule}")
-    for key, value in row.items():
+    print(f"{src}->{tgt} val, {len(sources)} sentences, {common['tags']} tags")
+    for key, value in common.items():
         print(f"  {key}: {value:.4f}" if isinstance(value, float) else f"  {key}: {value}")
-    append({"name": f"markup live {args.link_rule}", "pair": f"{src}-{tgt}", "model": str(args.model),
-            "sentences": len(sources), **row}, args.results)  # fmt: skip
+    ways = {args.link_rule: lambda d: None}
+    if args.reverse:  # also the tags placed by both directions' links
+        reverse, method = Translator.load(args.reverse), AlignMethod(args.link_rule, symmetrise=args.symmetrise)
+        ways[f"{args.link_rule} + reverse {args.symmetrise}"] = lambda d: document_links_both(
+            d, translator, reverse, method
+        )
+    for name, word_links in ways.items():
+        outputs = [marked_translation(d, m, args.link_rule, None, word_links(d))[0] for d, m in zip(documents, marked)]
+        row = {**common, **_tag_scores(outputs, tagged, tag_refs)}
+        print(f"  links {name}: structure accuracy {row['structure_accuracy']:.4f}, XML-BLEU {row['xml_bleu']:.2f}")
+        append({"name": f"markup live {name}", "pair": f"{src}-{tgt}", "model": str(args.model),
+                "sentences": len(sources), **row}, args.results)  # fmt: skip
     return 0
+
+
+def _tag_scores(outputs: Sequence[str], tagged: Sequence[str], tag_refs: Sequence[str]) -> dict[str, float]:
+    """Structure accuracy (HTML5-clean, every input tag kept) and XML-BLEU of tagged outputs."""
+    kept = sum(
+        well_formed(out) and set(TAG.findall(source)) <= set(TAG.findall(out)) for out, source in zip(outputs, tagged)
+    )
+    return {"structure_accuracy": kept / len(outputs), "xml_bleu": xml_bleu(outputs, tag_refs)}
 
 
 if __name__ == "__main__":

@@ -27,9 +27,11 @@ from serve.requests import TranslateRequest, settle_heatmap, settle_translate
 from serve.service import TranslationService
 from serve.settings import Settings, load_settings
 from serve.validation import ApiError, parse_align, parse_heatmap, parse_json_body, parse_translate, query_arguments
+from translator.alignment.aligner import document_links_both
 from translator.document import DocumentTranslation, document_json
 from translator.glossary import applied_json, glossary_translation, located_terms
 from translator.markup import marked_translation
+from translator.markup.place import WordLinks
 from translator.translate import Translator
 
 Models = Translator | str | Path | Sequence[Translator | str | Path]
@@ -49,14 +51,17 @@ def _translators(models: Models, settings: Settings) -> list[Translator]:
     return loaded + (load_translators(paths, settings.translator_quantize, settings.device) if paths else [])
 
 
-def _with_tags_and_terms(req: TranslateRequest, k: int, document: DocumentTranslation) -> dict[str, Any]:
-    """What text ``k``'s answer adds for markup and glossaries: the translation with its tags placed and (by
-    alignment replacement) its terms put in, the plain texts, and where each term is; nothing for plain text."""
+def _with_tags_and_terms(
+    req: TranslateRequest, k: int, document: DocumentTranslation, word_links: WordLinks | None
+) -> dict[str, Any]:
+    """What text ``k``'s answer adds for markup and glossaries: the translation with its tags placed (by
+    ``word_links`` when given, else by its own links) and (by alignment replacement) its terms put in, the plain
+    texts, and where each term is; nothing for plain text."""
     constrained = req.glossary is not None and req.glossary_method == "constrain"  # the terms are in already
     replaced = None if constrained else req.glossary
     extra: dict[str, Any] = {}
     if req.marked:
-        text, applied = marked_translation(document, req.marked[k], req.link_rule, replaced)
+        text, applied = marked_translation(document, req.marked[k], req.link_rule, replaced, word_links)
         extra["plain_source"] = req.marked[k].text
     elif replaced is not None:
         text, applied = glossary_translation(document, replaced, req.link_rule)
@@ -144,8 +149,12 @@ def _register_api(app: Flask, catalog: Catalog, limited: Any) -> None:
         documents = service.translate_texts(req)
         cells = settings.max_alignment_cells
         items = [document_json(d, req.alignment, req.word_alignment, cells, req.link_rule) for d in documents]
+        reverse = catalog.reverse_of(service) if req.marked and req.both_directions else None
         for k, (item, document) in enumerate(zip(items, documents)):
-            item.update(_with_tags_and_terms(req, k, document))
+            both = reverse and document_links_both(
+                document, service.translator, reverse.translator, req.both_directions
+            )
+            item.update(_with_tags_and_terms(req, k, document, both or None))
         return jsonify(model=service.summary(), beam_size=req.decoding.beam_size, translations=items)
 
     @app.post("/v1/align")

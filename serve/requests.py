@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from serve.schema import ApiError
 from serve.validation import HeatmapBody, TranslateBody
+from translator.alignment.aligner import AlignMethod
 from translator.glossary import GLOSSARY_METHODS, Glossary, GlossaryError
 from translator.markup import MARKUP_FORMATS, Marked, MarkupError, extract
 
@@ -41,6 +42,7 @@ class TranslateRequest:
     marked: tuple[Marked, ...] | None = None
     glossary: Glossary | None = None
     glossary_method: str = GLOSSARY_METHODS[0]  # how the glossary's terms get in (translator.glossary)
+    both_directions: AlignMethod | None = None  # markup: tags placed by links of both directions, combined so
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,7 @@ def settle_translate(body: TranslateBody, default_beam: int, stored: Glossary | 
         marked=marked,
         glossary=glossary,
         glossary_method=body.glossary_method,
+        both_directions=AlignMethod(body.link_rule, symmetrise=body.symmetrise) if body.symmetrise else None,
         decoding=settle_decoding(body.beam_size, body.n_best, default_beam),
         split=body.split,
         alignment=body.alignment,

@@ -155,6 +155,15 @@ def translate_schema(settings: Settings) -> dict[str, Any]:
                 "description": "A glossary stored on the server for the pair (GET /v1/languages lists them); the "
                 "request's own glossary entries win where the two disagree",
             },
+            "symmetrise": {
+                "type": "string",
+                "enum": [*COMBINATIONS, None],  # null: leave out, as nullable says
+                "nullable": True,
+                "description": "formats html and xml: place the tags (and glossary terms) by links that combine "
+                "this direction with the reverse direction's package (which the server must hold), both "
+                "force-aligning each sentence and its translation, combined as in /v1/align (link_rule is each "
+                "direction's rule); null: the translation's own links by link_rule",
+            },
             "glossary_method": {
                 "type": "string",
                 "enum": list(GLOSSARY_METHODS),

@@ -48,6 +48,7 @@ class TranslateBody:
     glossary: tuple[tuple[str, str], ...] = ()
     glossary_id: str | None = None
     glossary_method: str = GLOSSARY_METHODS[0]
+    symmetrise: str | None = None  # markup: tags placed by both directions' links, combined so
 
 
 @dataclass(frozen=True)
@@ -122,6 +123,7 @@ def parse_translate(body: dict[str, Any], settings: Settings) -> TranslateBody:
         tuple((entry["source"], entry["target"]) for entry in fields["glossary"]),
         fields["glossary_id"],
         fields["glossary_method"],
+        fields["symmetrise"],
     )
 
 

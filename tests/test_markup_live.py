@@ -30,12 +30,15 @@ def test_xml_bleu_counts_segments_only_where_the_structure_matches() -> None:
     assert well_formed(ref) and not well_formed("<b>x<i>y</b></i>")
 
 
-def test_the_live_measurement_runs_end_to_end(tmp_path: Path) -> None:
+def test_the_live_measurement_runs_end_to_end_with_one_and_both_directions(tmp_path: Path) -> None:
     package = build_tiny_package(tmp_path / "package", tmp_path / "spm")
+    reverse = build_tiny_package(tmp_path / "reverse", tmp_path / "spm-reverse", pair=("en", "de"), seed=2)
     data = write_word_pairs(tmp_path / "data")
     results = tmp_path / "results.jsonl"
     args = ["--model", str(package), "--data-dir", str(data), "--work-dir", str(tmp_path / "work")]
-    assert markup_live([*args, "--results", str(results)]) == 0
-    (row,) = map(json.loads, results.read_text(encoding="utf-8").splitlines())
-    assert row["identical"] == 1.0 and row["bleu_tagged_stripped"] == row["bleu_untagged"]
-    assert row["structure_accuracy"] == 1.0 and row["tags"] > 0
+    assert markup_live([*args, "--results", str(results), "--reverse", str(reverse), "--symmetrise", "union"]) == 0
+    one, both = map(json.loads, results.read_text(encoding="utf-8").splitlines())
+    assert one["name"] == "markup live mutual" and both["name"] == "markup live mutual + reverse union"
+    for row in (one, both):
+        assert row["identical"] == 1.0 and row["bleu_tagged_stripped"] == row["bleu_untagged"]
+        assert row["structure_accuracy"] == 1.0 and row["tags"] > 0

@@ -71,3 +71,25 @@ def test_symmetrise_without_the_opposite_pair_or_unknown_is_a_400(both_app: Flas
     assert_error(missing, 400, "needs a fr->en model", "de->en, en->de, en->fr")
     assert_error(both_app.test_client().post("/v1/align", json={**fr, "symmetrise": "both"}), 400, "one of")
     assert_error(client.post("/v1/align", json={**PAIR, "symmetrise": "union"}), 400, "needs a en->de model")
+
+
+def test_markup_tags_follow_both_directions_links_when_asked(both_app: Flask, both_ways: Path) -> None:
+    """format html with symmetrise: the tags sit on the target words that the combined links (the library's
+    forced alignments of the sentence and its translation, both ways) give their source words; without the
+    opposite pair the request is a 400."""
+    client = both_app.test_client()
+    body = {"text": "Zwei <b>Hunde</b> spielen im Schnee.", "format": "html", "source": "de", "target": "en"}
+    item = client.post("/v1/translate", json={**body, "symmetrise": "intersection"}).get_json()["translations"][0]
+    forward, backward = (Translator.load(both_ways / name) for name in ("de-en", "en-de"))
+    pair = (item["plain_source"], item["plain_translation"])
+    (links,) = align_pairs([pair], forward, AlignMethod("argmax", symmetrise="intersection"), backward)[0]
+    wrapped = sorted(j for i, j in links if i == 1)  # "Hunde" is source word 1
+    words = item["plain_translation"].split()
+    if wrapped:
+        assert "<b>" + words[wrapped[0]] in item["translation"]
+    else:
+        assert "<b></b>" in item["translation"]
+    one_way = client.post("/v1/translate", json={**body, "source": "en", "target": "fr", "text": "<b>Two</b> dogs."})
+    assert one_way.status_code == 200
+    missing = {**body, "source": "en", "target": "fr", "text": "<b>Two</b> dogs.", "symmetrise": "union"}
+    assert_error(client.post("/v1/translate", json=missing), 400, "fr->en")

@@ -29,7 +29,9 @@ from translator.alignment.links import (
     symmetrise,
 )
 from translator.config import require
+from translator.document import DocumentTranslation, document_links
 from translator.files import read_lines
+from translator.segment import Span
 from translator.translate import Translator
 
 PAIR_SEPARATOR = "|||"
@@ -121,3 +123,26 @@ def align_pairs(
     swapped = [(t, s) for s, t in pairs]
     reverse = force_align(backward.package.model, backward.package.tokenizer, swapped)
     return [combined_links(f, r, method) for f, r in zip(forced, reverse, strict=True)], forced
+
+
+def document_links_both(
+    document: DocumentTranslation, forward: Translator, backward: Translator, method: AlignMethod
+) -> tuple[list[Span], list[Span], list[Link]]:
+    """``document_links`` with links that combine both directions (``method.symmetrise``): every sentence and its
+    translation force-aligned by ``forward`` and, swapped, by ``backward``. A sentence whose whitespace words are
+    not the translation's words (rare: special pieces) keeps its own one-direction links (``method.rule``)."""
+    source_words, target_words, links = document_links(document, method.rule)
+    pairs = [(document.source[slice(*s.source_span)], s.translation.text) for s in document.sentences]
+    usable = [k for k, (src, tgt) in enumerate(pairs) if src.split() and tgt.split()]
+    combined = dict(zip(usable, align_pairs([pairs[k] for k in usable], forward, method, backward)[0]))
+    out: list[Link] = []
+    src_at = tgt_at = 0
+    for k, sentence in enumerate(document.sentences):
+        n, m = len(sentence.source_words), len(sentence.target_words)
+        fits = k in combined and n == len(pairs[k][0].split()) and m == len(pairs[k][1].split())
+        if fits:
+            out += [(i + src_at, j + tgt_at) for i, j in sorted(combined[k])]
+        else:
+            out += [(i, j) for i, j in links if src_at <= i < src_at + n and tgt_at <= j < tgt_at + m]
+        src_at, tgt_at = src_at + n, tgt_at + m
+    return source_words, target_words, out

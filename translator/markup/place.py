@@ -27,6 +27,8 @@ from translator.document import DocumentTranslation, document_links
 from translator.glossary import Applied, Glossary, apply_edits, choose_edits, find_terms, shifted
 from translator.markup.extract import Marked
 
+WordLinks = tuple[Sequence[Span], Sequence[Span], Sequence[Link]]  # source words, target words, links
+
 
 @dataclass(frozen=True)
 class Placed:
@@ -148,12 +150,18 @@ def _break(kind: str | None) -> str:
 
 
 def marked_translation(
-    document: DocumentTranslation, marked: Marked, link_rule: str, glossary: Glossary | None = None
+    document: DocumentTranslation,
+    marked: Marked,
+    link_rule: str,
+    glossary: Glossary | None = None,
+    word_links: WordLinks | None = None,
 ) -> tuple[str, list[Applied]]:
     """The translation of ``marked.text`` (``document``) with ``marked``'s tags placed by its word links and,
     with a ``glossary``, its terms put in (the tags placed as without it, their ends moved with the edits),
-    and where each term went (in the translation without tags)."""
-    source_words, target_words, links = document_links(document, link_rule)
+    and where each term went (in the translation without tags). The links are the translation's own
+    (``link_rule``) unless ``word_links`` (source words, target words, links: ``document_links``' form) are
+    given, e.g. both directions' (``translator.alignment.aligner.document_links_both``)."""
+    source_words, target_words, links = word_links or document_links(document, link_rule)
     placed = place_tags(marked, source_words, target_words, links, document.text)
     if glossary is None:
         return render(document.text, placed, marked.breaks), []
