@@ -6,10 +6,11 @@ beside the weights in every checkpoint directory and model package.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 import yaml
 
@@ -60,6 +61,23 @@ class CorpusFiles:
 
 CorpusSource = str | CorpusFiles  # a TSV file (source, tab, target) or two aligned files
 CORPUS_SPLITS = ("train", "valid", "test")
+SYNTHETIC_TAG = "<bt>"  # put before the source of a tagged corpus's pairs (Caswell et al. 2019); one piece
+
+
+@dataclass(frozen=True)
+class TrainCorpus:
+    """One of several training corpora: its files; ``weight``, how often each of its pairs is drawn per epoch
+    on average (2: twice, 0.5: half of them, a new half each epoch); ``tag``: its sources start with
+    ``SYNTHETIC_TAG`` (synthetic pairs, e.g. back-translations, that the model can tell apart)."""
+
+    files: CorpusSource
+    weight: float = 1.0
+    tag: bool = False
+
+    def __post_init__(self) -> None:
+        if isinstance(self.files, str):
+            _check_location("files", self.files)
+        require(math.isfinite(self.weight) and self.weight >= 0, f"weight must be >= 0, got {self.weight}")
 
 
 WordUnit = Literal["whitespace", "moses"]  # the words guided-alignment links index (training.link_words)
@@ -77,6 +95,8 @@ class DataConfig:
     ``test``) each name a TSV file (source, tab, target) or ``{src: PATH, tgt: PATH}``; gzip is detected by
     its magic bytes; a path may be an http(s) URL ending in ``#sha256=<hex>`` (downloaded to ``data_dir``
     and verified). Languages are then any BCP 47 codes (``translator.langcode``: ``pt_br`` is read as ``pt-BR``).
+    ``train`` may also be a list of corpora (``TrainCorpus``: ``files``, ``weight``, ``tag``), read one after
+    the other and cleaned together; the weights act when batches are drawn, each epoch.
 
     Cleaning of the training pairs (counted, and saved as ``runs/<name>/shards/train/clean.json``): pairs
     with an empty side, a side over ``max_len`` pieces, a piece-length ratio over ``max_length_ratio``
@@ -90,7 +110,7 @@ class DataConfig:
 
     src_lang: str = "de"
     tgt_lang: str = "en"
-    train: CorpusSource | None = None
+    train: CorpusSource | tuple[TrainCorpus, ...] | None = None
     valid: CorpusSource | None = None
     test: CorpusSource | None = None
     mirror: str | None = None
@@ -125,6 +145,9 @@ class DataConfig:
         for split in CORPUS_SPLITS:
             if isinstance(getattr(self, split), str):
                 _check_location(split, getattr(self, split))
+        if isinstance(self.train, tuple):
+            require(len(self.train) > 0, "data.train: the list of corpora is empty")
+            require(any(c.weight > 0 for c in self.train), "data.train: every corpus has weight 0; nothing to train on")
         require(self.vocab_size >= 16, "vocab_size must be >= 16")
         require(self.max_len >= 2, "max_len must be >= 2")
         require(self.max_length_ratio == 0 or self.max_length_ratio >= 1, "max_length_ratio must be 0 (off) or >= 1")
@@ -137,6 +160,18 @@ class DataConfig:
     def multi30k(self) -> bool:
         """True when the corpus is Multi30k (no files of the user's named)."""
         return self.train is None
+
+    @property
+    def corpora(self) -> tuple[TrainCorpus, ...]:
+        """The training corpora of the user's files (one, weight 1, untagged, when ``train`` names one)."""
+        if self.train is None:
+            return ()
+        return self.train if isinstance(self.train, tuple) else (TrainCorpus(self.train),)
+
+    @property
+    def tagged(self) -> bool:
+        """Some training corpus is tagged: the subword models hold ``SYNTHETIC_TAG`` as one piece."""
+        return any(c.tag for c in self.corpora)
 
 
 @dataclass(frozen=True)
@@ -239,6 +274,10 @@ class Config:
             self.train.guided_alignment_weight == 0.0 or self.data.alignment_links is not None,
             "train.guided_alignment_weight > 0 needs data.alignment_links (python -m training.guided makes it)",
         )
+        require(
+            self.train.guided_alignment_weight == 0.0 or not self.data.tagged,
+            "train.guided_alignment_weight > 0 cannot use a tagged corpus (its tag piece has no word links)",
+        )
 
 
 def load_config(path: str | Path, name: str | None = None) -> Config:
@@ -252,9 +291,14 @@ def load_config(path: str | Path, name: str | None = None) -> Config:
 
 def config_yaml(cfg: Config) -> str:
     """The resolved config (bases merged, defaults filled in) as YAML text."""
-    data = to_dict(cfg)
-    data["train"]["betas"] = list(data["train"]["betas"])
-    return yaml.safe_dump(data, sort_keys=False, allow_unicode=True)
+    return yaml.safe_dump(_lists(to_dict(cfg)), sort_keys=False, allow_unicode=True)
+
+
+def _lists(value: Any) -> Any:
+    """``value`` with every tuple a list (YAML's safe form), at any depth."""
+    if isinstance(value, dict):
+        return {k: _lists(v) for k, v in value.items()}
+    return [_lists(v) for v in value] if isinstance(value, (list, tuple)) else value
 
 
 def save_config(cfg: Config, path: str | Path) -> None:

@@ -24,13 +24,13 @@ from torch import Tensor
 from torch.utils.data import DataLoader, Sampler
 
 from training.clean import CleanCounts
-from training.config import Config, UnlinkedGuide
+from training.config import Config, DataConfig, UnlinkedGuide
 from training.guided import PieceLinks, guide_tensor, guide_unlinked
 from training.guided_store import FOLDER as GUIDED_FOLDER
 from training.guided_store import PieceLinkStore, build_store
 from training.paths import run_dir, shard_dir, spm_dir
 from training.sampler import BucketBatchSampler, sorted_batches
-from training.shards import ShardDataset, build_shards
+from training.shards import ShardDataset, build_shards, read_meta
 from training.sources import describe, fetch_corpus, read_split, split_paths
 from training.vocab import train_spm
 from translator.padding import lengths_of, pad_ids
@@ -109,6 +109,17 @@ class LinkedExamples:
 
 
 TrainData = ShardDataset | LinkedExamples | list  # a list of examples: small in-memory data (tests)
+
+
+def example_weights(data: DataConfig, shards: Path) -> np.ndarray | None:
+    """(N,) each kept training pair's corpus weight (several corpora in ``data.train``), else None: the corpus of
+    a pair is found from its input line (``index.npy``) and the lines each corpus had (``meta.json``)."""
+    if not isinstance(data.train, tuple):
+        return None
+    lines = read_meta(shards)["corpus_lines"]  # type: ignore[index]
+    lines += [0] * (len(data.train) - len(lines))  # corpora after a max_train_pairs cut: none read
+    corpus = np.searchsorted(np.cumsum(lines), np.load(shards / "index.npy"), side="right")  # (N,)
+    return np.array([c.weight for c in data.train], dtype=np.float64)[corpus]
 
 
 def _lengths(data: TrainData) -> np.ndarray:
@@ -200,6 +211,7 @@ class TranslationDataModule(pl.LightningDataModule):
             rank=rank,
             world_size=world_size,
             src_lengths=lengths[:, 0],
+            weights=example_weights(self.cfg.data, shard_dir(self.cfg)),
         )
         return self._loader(self.train_data, sampler)
 

@@ -27,7 +27,7 @@ from torch import Tensor
 from training.config import load_config
 from training.downloads import CorpusError
 from training.link_words import WHITESPACE, Words, WordSplitError, pieces_of_words
-from training.sources import iter_pairs, split_paths
+from training.sources import split_paths, train_pairs
 from translator.alignment.links import SYMMETRISATIONS, Link, LinkError, format_links, parse_links, symmetrise
 from translator.files import atomic_write_text, temp_path
 from translator.tokenizer import Tokenizer
@@ -154,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
         if not args.out and not cfg.data.alignment_links:
             raise CorpusError("give --out or set data.alignment_links in the config")
         data = cfg.data
-        pairs = list(iter_pairs(split_paths(data, "train"), data.max_train_pairs))
+        pairs = list(train_pairs(data, split_paths(data, "train"), tagged=False))
         out.parent.mkdir(parents=True, exist_ok=True)
         unit = Words(data.alignment_words, data.src_lang, data.tgt_lang)
         words = [(unit.for_aligner(s, False), unit.for_aligner(t, True)) for s, t in pairs]

@@ -31,7 +31,7 @@ from training.downloads import CorpusError
 from training.guided import PieceLinks, existing_links_file, piece_links
 from training.link_words import Words
 from training.shards import read_meta
-from training.sources import file_digests, iter_pairs
+from training.sources import file_digests, train_pairs
 from translator.alignment.links import LinkError, parse_links
 from translator.files import atomic_write_text
 from translator.tokenizer import Tokenizer
@@ -78,7 +78,7 @@ def build_store(cfg: DataConfig, paths: tuple[Path, ...], tokenizer: Tokenizer, 
     building = Path(tempfile.mkdtemp(prefix=f".{FOLDER}.", dir=shards))
     try:
         position = 0
-        pairs = _word_links(links_path, iter_pairs(paths, cfg.max_train_pairs), _links_lines(links_path))
+        pairs = _word_links(links_path, train_pairs(cfg, paths, tagged=False), _links_lines(links_path))
         with (building / "links.bin").open("wb") as out:
             for line, ((source, target), links) in enumerate(pairs):
                 if position < len(kept) and kept[position] == line:

@@ -23,6 +23,12 @@ class BucketBatchSampler(Sampler[list[int]]):
 
     Rank ``r`` of ``world_size`` takes batches ``r::world_size`` after the tail is dropped so that every
     rank gets the same number; with one rank every example is used once per epoch.
+
+    ``weights`` (N,) (several corpora, ``data.train``): each epoch example i is drawn floor(w_i) times, and once
+    more with probability w_i - floor(w_i), before the groups are cut. The number of batches is then fixed at
+    what the weights give on average (each group's expected examples over its batch size, rounded up): an
+    epoch that drew more batches drops some at random, one that drew fewer repeats some, so that every epoch
+    has the same number of batches.
     """
 
     def __init__(
@@ -34,6 +40,7 @@ class BucketBatchSampler(Sampler[list[int]]):
         rank: int = 0,
         world_size: int = 1,
         src_lengths: Sequence[int] | np.ndarray | None = None,
+        weights: Sequence[float] | np.ndarray | None = None,
     ) -> None:
         if not 0 <= rank < world_size:
             raise ValueError(f"rank {rank} is outside [0, world_size={world_size})")
@@ -54,6 +61,12 @@ class BucketBatchSampler(Sampler[list[int]]):
         self.groups = [(int(starts[k]), int(starts[k + 1]), int(sizes[k])) for k in range(len(values))]
         self.seed, self.rank, self.world_size = seed, rank, world_size
         self.epoch = 0
+        self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
+        if self.weights is not None:
+            if len(self.weights) != len(costs) or not (self.weights >= 0).all() or self.weights.sum() <= 0:
+                raise ValueError("weights must be one non-negative number per example, not all zero")
+            expected = [self.weights[self.by_length[a:b]].sum() for a, b, _ in self.groups]
+            self.fixed = sum(int(np.ceil(e / size)) for e, (_, _, size) in zip(expected, self.groups) if e > 0)
 
     @property
     def sampler(self) -> BucketBatchSampler:
@@ -65,8 +78,10 @@ class BucketBatchSampler(Sampler[list[int]]):
         self.epoch = epoch
 
     def _epoch_order(self) -> tuple[np.ndarray, list[tuple[int, int]]]:
-        """(positions in this epoch's order (N,), every rank's batches as (start, end) spans into it, in order)."""
+        """(positions in this epoch's order, every rank's batches as (start, end) spans into it, in order)."""
         rng = np.random.default_rng([self.seed, self.epoch])
+        if self.weights is not None:
+            return self._weighted_order(rng, self.weights)
         order = self.by_length.copy()
         spans = []
         for start, end, size in self.groups:
@@ -75,6 +90,28 @@ class BucketBatchSampler(Sampler[list[int]]):
             group[:] = group[np.argsort(self.src_lengths[group], kind="stable")]
             spans += [(s, min(s + size, end)) for s in range(start, end, size)]
         return order, [spans[i] for i in rng.permutation(len(spans))]
+
+    def _weighted_order(
+        self, rng: np.random.Generator, weights: np.ndarray
+    ) -> tuple[np.ndarray, list[tuple[int, int]]]:
+        """``_epoch_order`` with each example drawn as its weight (N,) says, cut into exactly ``self.fixed``
+        batches."""
+        draws = np.floor(weights).astype(np.int64)
+        draws += rng.random(len(draws)) < weights - draws  # (N,) times each example is drawn this epoch
+        parts, spans, at = [], [], 0
+        for start, end, size in self.groups:
+            members = self.by_length[start:end]
+            group = np.repeat(members, draws[members])  # (drawn,) positions of one length
+            rng.shuffle(group)
+            group = group[np.argsort(self.src_lengths[group], kind="stable")]
+            parts.append(group)
+            spans += [(at + s, at + min(s + size, len(group))) for s in range(0, len(group), size)]
+            at += len(group)
+        order = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
+        picked = rng.permutation(len(spans))[: self.fixed]  # too many: some dropped
+        if len(picked) < self.fixed and spans:  # too few: some repeated
+            picked = np.concatenate([picked, rng.choice(len(spans), self.fixed - len(picked))])
+        return order, [spans[i] for i in picked]
 
     def _per_rank(self, total: int) -> int:
         per_rank = total // self.world_size
@@ -94,6 +131,8 @@ class BucketBatchSampler(Sampler[list[int]]):
             yield order[s:e].tolist()
 
     def __len__(self) -> int:
+        if self.weights is not None:
+            return self._per_rank(self.fixed)
         return self._per_rank(sum(-(-(end - start) // size) for start, end, size in self.groups))
 
 

@@ -5,7 +5,8 @@
 - ``src.bin``, ``tgt.bin``: the piece ids of every kept pair, concatenated (``meta.json`` names the dtype);
 - ``offsets.npy``: (N + 1, 2) int64, where pair k's source and target ids start (column 0: src, 1: tgt);
 - ``lengths.npy``: (N, 2) uint16, the source and target piece counts (all the sampler needs in memory);
-- ``index.npy``: (N,) int64, each kept pair's 0-based line in the input (guided-alignment links use it);
+- ``index.npy``: (N,) int64, each kept pair's 0-based line in the input (guided-alignment links use it; several
+  corpora count as one input, in order: ``meta.json``'s ``corpus_lines`` says where each starts);
 - ``meta.json``: the inputs' SHA-256 digests and the settings it was built with, and the cleaning counts
   (also written alone as ``clean.json``).
 
@@ -31,7 +32,7 @@ import numpy as np
 from training.clean import CleanCounts, duplicate_mask, length_rule
 from training.config import DataConfig
 from training.downloads import CorpusError
-from training.sources import describe, file_digests, iter_pairs
+from training.sources import corpus_paths, describe, file_digests, train_pairs
 from translator.files import atomic_write_text, sha256_file
 from translator.tokenizer import Tokenizer
 
@@ -49,7 +50,16 @@ def build_settings(cfg: DataConfig, paths: tuple[Path, ...], tokenizer: Tokenize
         "max_length_ratio": cfg.max_length_ratio,
         "drop_duplicates": cfg.drop_duplicates,
         "max_train_pairs": cfg.max_train_pairs,
+        **_corpora_settings(cfg),
     }
+
+
+def _corpora_settings(cfg: DataConfig) -> dict[str, Any]:
+    """Several corpora: their files in order and their tags (absent otherwise, so older metas still match)."""
+    if not isinstance(cfg.train, tuple):
+        return {}
+    return {"corpora": [[str(p) for p in corpus_paths(c.files, cfg.data_dir)] for c in cfg.train],
+            "tags": [c.tag for c in cfg.train]}  # fmt: skip
 
 
 def read_meta(folder: Path) -> dict[str, Any] | None:
@@ -100,13 +110,16 @@ class _Writer:
         return len(lengths)
 
 
-def _encode(cfg: DataConfig, paths: tuple[Path, ...], tokenizer: Tokenizer, folder: Path) -> CleanCounts:
-    """Clean and encode the pairs of ``paths`` into ``folder``; returns the counts."""
-    duplicates = duplicate_mask(iter_pairs(paths, cfg.max_train_pairs)) if cfg.drop_duplicates else None
+def _encode(
+    cfg: DataConfig, paths: tuple[Path, ...], tokenizer: Tokenizer, folder: Path, corpus_lines: list[int]
+) -> CleanCounts:
+    """Clean and encode the training pairs (``training.sources.train_pairs``) into ``folder``; returns the counts
+    and fills ``corpus_lines`` with each corpus's number of input pairs."""
+    duplicates = duplicate_mask(train_pairs(cfg, paths)) if cfg.drop_duplicates else None
     counts = CleanCounts()
     with open(folder / "src.bin", "wb") as src_file, open(folder / "tgt.bin", "wb") as tgt_file:
         writer = _Writer(src_file, tgt_file, token_dtype(tokenizer))
-        for start, chunk in _chunks(iter_pairs(paths, cfg.max_train_pairs)):
+        for start, chunk in _chunks(train_pairs(cfg, paths, lines=corpus_lines)):
             _encode_chunk(cfg, tokenizer, chunk, np.arange(start, start + len(chunk)), duplicates, counts, writer)
             counts.read = start + len(chunk)
     counts.kept = writer.finish(folder)
@@ -151,13 +164,15 @@ def build_shards(cfg: DataConfig, paths: tuple[Path, ...], tokenizer: Tokenizer,
     folder.parent.mkdir(parents=True, exist_ok=True)
     building = Path(tempfile.mkdtemp(prefix=f".{folder.name}.", dir=folder.parent))
     try:
-        counts = _encode(cfg, paths, tokenizer, building)
+        corpus_lines: list[int] = []
+        counts = _encode(cfg, paths, tokenizer, building, corpus_lines)
         if counts.kept == 0:
             raise CorpusError(f"no training pairs left after cleaning {describe(paths)}: {counts.summary()}")
         meta = {
             "settings": settings,
             "dtype": token_dtype(tokenizer).name,
             "pairs": counts.kept,
+            "corpus_lines": corpus_lines,  # input pairs of each training corpus, in order (none for Multi30k)
             "clean": counts.as_dict(),
         }
         atomic_write_text(building / "clean.json", json.dumps(counts.as_dict(), indent=2))

@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from training.config import CorpusSource, DataConfig
+from training.config import SYNTHETIC_TAG, CorpusSource, DataConfig, TrainCorpus
 from training.downloads import CorpusError, download_verified, is_url
 from training.multi30k import prepare_corpus
 from translator.files import sha256_file
@@ -35,20 +35,51 @@ def local_path(location: str, data_dir: str | Path) -> Path:
     return Path(data_dir) / "downloads" / f"{checksum[:16]}-{Path(url.split('?')[0]).name or 'corpus'}"
 
 
-def _locations(source: CorpusSource) -> tuple[str, ...]:
+def _locations(source: CorpusSource | tuple[TrainCorpus, ...]) -> tuple[str, ...]:
+    if isinstance(source, tuple):  # several training corpora: all their files
+        return tuple(location for corpus in source for location in _locations(corpus.files))
     return (source,) if isinstance(source, str) else (source.src, source.tgt)
 
 
 def split_paths(cfg: DataConfig, split: str) -> tuple[Path, ...] | None:
-    """The files of ``split`` (train, valid or test): ``(tsv,)`` or ``(src, tgt)``; None when the config
-    names no test set."""
+    """The files of ``split`` (train, valid or test): ``(tsv,)`` or ``(src, tgt)`` (several training
+    corpora: all their files, in order); None when the config names no test set."""
     if cfg.multi30k:
         name = MULTI30K_SPLITS[split]
         return Path(cfg.data_dir) / f"{name}.{cfg.src_lang}", Path(cfg.data_dir) / f"{name}.{cfg.tgt_lang}"
-    source: CorpusSource | None = getattr(cfg, split)
+    source: CorpusSource | tuple[TrainCorpus, ...] | None = getattr(cfg, split)
     if source is None:
         return None
     return tuple(local_path(location, cfg.data_dir) for location in _locations(source))
+
+
+def corpus_paths(source: CorpusSource, data_dir: str | Path) -> tuple[Path, ...]:
+    """The local files of one corpus: ``(tsv,)`` or ``(src, tgt)``."""
+    return tuple(local_path(location, data_dir) for location in _locations(source))
+
+
+def train_pairs(
+    cfg: DataConfig, paths: tuple[Path, ...], tagged: bool = True, lines: list[int] | None = None
+) -> Iterator[tuple[str, str]]:
+    """The training pairs (the first ``cfg.max_train_pairs``): those of ``paths`` (``split_paths``), or with
+    several corpora in ``data.train`` each corpus's one after the other, the sources of a tagged corpus led by
+    ``SYNTHETIC_TAG`` (unless ``tagged`` is false: the text for the subword models). ``lines``, when given,
+    receives each corpus's number of pairs read."""
+    if not isinstance(cfg.train, tuple):
+        yield from iter_pairs(paths, cfg.max_train_pairs)
+        return
+    left = cfg.max_train_pairs
+    for corpus in cfg.corpora:
+        paths = corpus_paths(corpus.files, cfg.data_dir)
+        count = 0
+        for source, target in iter_pairs(paths, left):
+            count += 1
+            yield (f"{SYNTHETIC_TAG} {source}" if corpus.tag and tagged and source else source), target
+        if lines is not None:
+            lines.append(count)
+        left = None if left is None else left - count
+        if left == 0:
+            return
 
 
 def fetch_sources(cfg: DataConfig) -> None:

@@ -19,9 +19,9 @@ from typing import Any
 
 import sentencepiece as spm
 
-from training.config import DataConfig
+from training.config import SYNTHETIC_TAG, DataConfig
 from training.downloads import CorpusError
-from training.sources import describe, file_digests, iter_pairs
+from training.sources import describe, file_digests, train_pairs
 from translator.files import atomic_write_bytes
 from translator.special import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 from translator.tokenizer import JOINT_MODEL, SRC_MODEL, TGT_MODEL
@@ -56,6 +56,7 @@ def _train_model(sentences: Iterator[str], cfg: DataConfig) -> bytes:
             bos_id=BOS_ID,
             eos_id=EOS_ID,
             num_threads=1,  # deterministic: repeated runs give identical models
+            user_defined_symbols=[SYNTHETIC_TAG] if cfg.tagged else [],  # one piece, never split
             minloglevel=2,
         )
     except RuntimeError as err:
@@ -65,7 +66,9 @@ def _train_model(sentences: Iterator[str], cfg: DataConfig) -> bytes:
 
 def _settings(cfg: DataConfig, paths: tuple[Path, ...]) -> dict[str, Any]:
     """What the models depend on: the settings and the SHA-256 of the training files."""
+    tag = {"synthetic_tag": SYNTHETIC_TAG} if cfg.tagged else {}  # absent when untagged: older stamps still match
     return {
+        **tag,
         "src_lang": cfg.src_lang,
         "tgt_lang": cfg.tgt_lang,
         "vocab_size": cfg.vocab_size,
@@ -87,7 +90,7 @@ def _read_stamp(path: Path) -> dict[str, Any] | None:
 
 def _sentences(paths: tuple[Path, ...], cfg: DataConfig, sides: tuple[int, ...]) -> Iterator[str]:
     """The non-empty texts of the given sides (0: source, 1: target) of the training pairs, streamed."""
-    for pair in iter_pairs(paths, cfg.max_train_pairs):
+    for pair in train_pairs(cfg, paths, tagged=False):
         yield from (pair[side] for side in sides if pair[side])
 
 

@@ -73,6 +73,8 @@ def _check_type(name: str, value: Any, hint: Any, parse_strings: bool = False) -
             except ConfigError as err:
                 errors.append(str(err))
         raise ConfigError("; ".join(errors))
+    if origin is tuple:
+        return _check_tuple(name, value, typing.get_args(hint), parse_strings)
     if dataclasses.is_dataclass(hint):
         if isinstance(value, hint):
             return value
@@ -84,6 +86,17 @@ def _check_type(name: str, value: Any, hint: Any, parse_strings: bool = False) -
     if hint in (int, float, str, bool) and (not isinstance(value, hint) or (hint is int and isinstance(value, bool))):
         raise ConfigError(f"{name}: expected {hint.__name__}, got {value!r}")
     return value
+
+
+def _check_tuple(name: str, value: Any, args: tuple[Any, ...], parse_strings: bool) -> tuple[Any, ...]:
+    """A list (YAML) or tuple for ``tuple[X, ...]`` (any length) or ``tuple[X, Y]`` (that length), each item
+    checked against its type."""
+    if not isinstance(value, (list, tuple)):
+        raise ConfigError(f"{name}: expected a list, got {value!r}")
+    hints = [args[0]] * len(value) if len(args) == 2 and args[1] is Ellipsis else list(args)
+    if len(hints) != len(value):
+        raise ConfigError(f"{name}: expected {len(hints)} values, got {len(value)}")
+    return tuple(_check_type(f"{name}[{k}]", v, h, parse_strings) for k, (v, h) in enumerate(zip(value, hints)))
 
 
 def _drop_retired(cls: type, data: dict[str, Any], prefix: str) -> None:
