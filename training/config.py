@@ -191,6 +191,9 @@ class TrainConfig:
     reaches: ``free`` (default) leaves their attention unguided; ``uniform`` pulls it toward the uniform
     distribution over the source, so words the teacher leaves unaligned learn flat rows that the extraction
     rules do not link (``training.guided.guide_unlinked``).
+    ``subword_alpha`` > 0 turns on subword regularisation (Kudo 2018): every time a training pair is read, both
+    sides are segmented anew by SentencePiece sampling with that smoothing (unigram; BPE: the dropout rate) over
+    the ``subword_nbest`` best segmentations (-1: all); validation and decoding keep the best segmentation.
     """
 
     seed: int = 1234
@@ -222,8 +225,12 @@ class TrainConfig:
     threads: int = 0
     guided_alignment_weight: float = 0.0
     guided_unlinked: UnlinkedGuide = "free"
+    subword_alpha: float = 0.0
+    subword_nbest: int = -1
 
     def __post_init__(self) -> None:
+        require(0.0 <= self.subword_alpha <= 1.0, "subword_alpha must be in [0, 1] (0: off)")
+        require(self.subword_nbest == -1 or self.subword_nbest >= 2, "subword_nbest must be -1 (all) or >= 2")
         require(self.batch_tokens >= 16, "batch_tokens must be >= 16")
         require(self.lr > 0 and self.min_lr >= 0, "lr must be > 0 and min_lr >= 0")
         require(isinstance(self.betas, (list, tuple)) and len(self.betas) == 2, "betas must have two values")
@@ -273,6 +280,10 @@ class Config:
         require(
             self.train.guided_alignment_weight == 0.0 or self.data.alignment_links is not None,
             "train.guided_alignment_weight > 0 needs data.alignment_links (python -m training.guided makes it)",
+        )
+        require(
+            self.train.guided_alignment_weight == 0.0 or self.train.subword_alpha == 0.0,
+            "train.guided_alignment_weight > 0 cannot use train.subword_alpha (the links index fixed pieces)",
         )
         require(
             self.train.guided_alignment_weight == 0.0 or not self.data.tagged,

@@ -108,7 +108,29 @@ class LinkedExamples:
         return links
 
 
-TrainData = ShardDataset | LinkedExamples | list  # a list of examples: small in-memory data (tests)
+class SampledExamples:
+    """The examples of ``base`` with both sides segmented anew each time they are read (subword
+    regularisation: ``Tokenizer.resample`` with ``alpha`` and ``nbest``), each side cut to ``max_len`` pieces.
+    The sampler's lengths stay those of the best segmentation, so a batch may pass ``batch_tokens`` a little."""
+
+    def __init__(self, base: ShardDataset, tokenizer: Tokenizer, alpha: float, nbest: int, max_len: int) -> None:
+        self.base, self.tokenizer, self.lengths = base, tokenizer, base.lengths
+        self.alpha, self.nbest, self.max_len = alpha, nbest, max_len
+
+    def __len__(self) -> int:
+        return len(self.base)
+
+    def __getitems__(self, positions: Sequence[int]) -> list:
+        return [
+            (i, self._sample(src, False) or src, self._sample(tgt, True) or tgt)
+            for i, src, tgt in self.base.__getitems__(positions)
+        ]
+
+    def _sample(self, ids: Sequence[int], target: bool) -> list[int]:
+        return self.tokenizer.resample(ids, target, self.alpha, self.nbest)[: self.max_len]
+
+
+TrainData = ShardDataset | LinkedExamples | SampledExamples | list  # a list: small in-memory data (tests)
 
 
 def example_weights(data: DataConfig, shards: Path) -> np.ndarray | None:
@@ -174,9 +196,14 @@ class TranslationDataModule(pl.LightningDataModule):
         self.tokenizer = Tokenizer.load(self.spm_dir)
         if stage in (None, "fit"):
             self.train_data = ShardDataset(shard_dir(self.cfg))
-            if self.cfg.train.guided_alignment_weight > 0:
+            train = self.cfg.train
+            if train.guided_alignment_weight > 0:
                 links = PieceLinkStore(shard_dir(self.cfg) / GUIDED_FOLDER)
-                self.train_data = LinkedExamples(self.train_data, links, self.cfg.train.guided_unlinked)
+                self.train_data = LinkedExamples(self.train_data, links, train.guided_unlinked)
+            elif train.subword_alpha > 0:
+                self.train_data = SampledExamples(
+                    self.train_data, self.tokenizer, train.subword_alpha, train.subword_nbest, data.max_len
+                )
         if stage in (None, "fit", "validate"):
             pairs = read_split(data, "valid", limit=data.max_val_pairs)
             self.val_examples = encode_eval(pairs, self.tokenizer, data.max_len)

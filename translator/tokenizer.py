@@ -136,6 +136,14 @@ class Tokenizer:
         processor = self._tgt if target else self._src
         return processor.encode(list(texts), out_type=int, num_threads=-1)
 
+    def resample(self, ids: Sequence[int], target: bool, alpha: float, nbest: int = -1) -> list[int]:
+        """The text of source (or ``target``) ``ids`` segmented anew by SentencePiece sampling (subword
+        regularisation, Kudo 2018): ``alpha`` the smoothing (BPE: the dropout rate), ``nbest`` the number of
+        segmentations sampled from (-1: all)."""
+        processor = self._tgt if target else self._src
+        text = processor.decode([int(i) for i in ids])
+        return processor.encode(text, out_type=int, enable_sampling=True, alpha=alpha, nbest_size=nbest)
+
     def encode_target(self, text: str) -> list[int]:
         """Target text -> ids without BOS/EOS."""
         return self._tgt.encode(_valid(text), out_type=int)
