@@ -95,7 +95,7 @@ def test_the_sampler_draws_by_weight_with_the_same_number_of_batches_each_epoch(
     assert 3.2 < heavy / light < 4.8  # weights 2 and 0.5: four times as often
 
 
-def test_a_run_on_a_tagged_and_an_untagged_corpus_trains(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_on_a_tagged_and_an_untagged_corpus_with_sampled_subwords_trains(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.chdir(tmp_path)
     data = _data(tmp_path / "corpus")
     config = {
@@ -103,7 +103,7 @@ def test_a_run_on_a_tagged_and_an_untagged_corpus_trains(tmp_path: Path, monkeyp
                  "train": [{"files": c.files if isinstance(c.files, str) else {"src": c.files.src, "tgt": c.files.tgt},
                             "weight": c.weight, "tag": c.tag} for c in data.corpora]},
         "model": {"emb_dim": 16, "hidden_size": 32},
-        "train": {"batch_tokens": 800, "max_epochs": 1, "warmup_steps": 2, "accelerator": "cpu",
+        "train": {"batch_tokens": 800, "max_epochs": 1, "warmup_steps": 2, "accelerator": "cpu", "subword_alpha": 0.1,
                   "precision": "32-true", "log_every_n_steps": 1},
         "decode": {"beam_size": 1},
     }  # fmt: skip
