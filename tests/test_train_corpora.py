@@ -95,7 +95,9 @@ def test_the_sampler_draws_by_weight_with_the_same_number_of_batches_each_epoch(
     assert 3.2 < heavy / light < 4.8  # weights 2 and 0.5: four times as often
 
 
-def test_a_run_on_a_tagged_and_an_untagged_corpus_with_sampled_subwords_trains(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_a_run_on_a_tagged_and_an_untagged_corpus_with_sampled_subwords_trains(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.chdir(tmp_path)
     data = _data(tmp_path / "corpus")
     config = {
