@@ -116,8 +116,8 @@ glossary-eval: install  ## glossary methods (alignment replacement, constrained 
 task2-mono: install  ## Multi30k task 2's captions of MONO_LANG (en or de) that are new text, in data/mono/task2.MONO_LANG (monolingual, for back-translation)
 	$(PY) -m training.multi30k_task2 --lang $(MONO_LANG) --out data/mono/task2.$(MONO_LANG)
 
-backtranslate: install  ## translate INPUT (target-language text, one line each) with the reverse package MODEL into OUT: synthetic source<TAB>line, resumable
-	$(PY) -m training.backtranslate --model $(MODEL) --input $(INPUT) --out $(OUT)
+backtranslate: install  ## translate INPUT (target-language text, one line each) with the reverse package MODEL into OUT: synthetic source<TAB>line, resumable (SAMPLE=1: sampled, not beam; FORWARD=1: line<TAB>translation, for distillation)
+	$(PY) -m training.backtranslate --model $(MODEL) --input $(INPUT) --out $(OUT) $(if $(SAMPLE),--sample) $(if $(FORWARD),--forward)
 
 test: install  ## the whole test suite (CPU)
 	$(PY) -m pytest -q

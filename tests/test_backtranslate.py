@@ -73,3 +73,27 @@ def test_an_output_of_another_input_is_refused_untouched(package: Path, mono: Pa
     assert _run(package, mono, out) == 2
     assert "line 1 is not a translation" in capsys.readouterr().err
     assert out.read_bytes() == before
+
+
+def test_sampled_translations_are_repeatable_and_differ_from_beam_search(package: Path, mono: Path, tmp_path) -> None:  # noqa: ANN001
+    beam, first, again = tmp_path / "beam.tsv", tmp_path / "a.tsv", tmp_path / "b.tsv"
+    assert _run(package, mono, beam) == 0
+    assert (
+        _run(package, mono, first, "--sample", "--seed", "7") == 0
+        and _run(package, mono, again, "--sample", "--seed", "7") == 0
+    )
+    assert first.read_bytes() == again.read_bytes()
+    sampled = [line.split("\t") for line in first.read_text(encoding="utf-8").splitlines()]
+    assert [target for _, target in sampled] == [line.replace("\t", " ") for line in LINES]
+    assert first.read_bytes() != beam.read_bytes()  # the random-weight model's distribution is far from peaked
+
+
+def test_forward_writes_the_input_first_for_distillation_and_resumes(package: Path, mono: Path, tmp_path) -> None:  # noqa: ANN001
+    out = tmp_path / "kd.tsv"
+    assert _run(package, mono, out, "--forward") == 0
+    rows = [line.split("\t") for line in out.read_text(encoding="utf-8").splitlines()]
+    assert [source for source, _ in rows] == [line.replace("\t", " ") for line in LINES]
+    written = out.read_bytes()
+    out.write_bytes(written[: written.index(b"\n", len(written) // 2) + 3])
+    assert _run(package, mono, out, "--forward") == 0 and out.read_bytes() == written
+    assert _run(package, mono, out) == 2  # the other layout's resume check refuses it

@@ -6,6 +6,11 @@ Each line of ``--input`` (target-language text, say English captions) is transla
 package (English->German) in batches of ``--batch-size`` lines; every output line is
 ``synthetic source <TAB> original line``, ready for ``data.train`` of the forward direction (German->English).
 
+``--sample`` draws each translation from the model's distribution instead of beam search (sampled
+back-translation, Edunov et al. 2018; ``--seed`` makes it repeatable). ``--forward`` writes
+``input line <TAB> translation`` instead: the package translates the training sources, and its outputs become the
+targets of sequence-level knowledge distillation (Kim & Rush 2016).
+
 Resumable: lines are appended a batch at a time and flushed to disk, so a killed run leaves complete lines
 (and at most one cut-off line, which is dropped on restart). A restart checks that the lines already written
 belong to this input, in order, and continues after the last one: no line is duplicated or missing. Bad
@@ -18,7 +23,7 @@ from __future__ import annotations
 import argparse
 import itertools
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tqdm import tqdm
@@ -57,9 +62,14 @@ def check_input(path: Path) -> int:
     return count
 
 
-def resume_point(out: Path, source: Path, total: int) -> int:
+def _input_field(written: str, forward: bool) -> str:
+    """The input line an output line holds: its first field (``forward``) or its last."""
+    return written.partition("\t")[0] if forward else written.rpartition("\t")[2]
+
+
+def resume_point(out: Path, source: Path, total: int, forward: bool = False) -> int:
     """How many of the ``total`` input lines ``out`` already holds: its complete lines (a cut-off last line is
-    removed), each of which must end in the input line of the same number (BacktranslationError otherwise)."""
+    removed), each of which must hold the input line of the same number (BacktranslationError otherwise)."""
     if not out.is_file():
         return 0
     data = out.read_bytes()
@@ -69,7 +79,7 @@ def resume_point(out: Path, source: Path, total: int) -> int:
     except UnicodeDecodeError:
         raise BacktranslationError(f"{out} is not this tool's UTF-8 output; name another --out") from None
     for number, (written, line) in enumerate(zip(done, input_lines(source)), start=1):
-        if written.rpartition("\t")[2] != line:
+        if _input_field(written, forward) != line:
             raise BacktranslationError(f"{out} line {number} is not a translation of {source} line {number}")
     if len(done) > total:
         raise BacktranslationError(f"{out} has more lines than {source}")
@@ -80,19 +90,37 @@ def resume_point(out: Path, source: Path, total: int) -> int:
 
 
 def backtranslate(
-    translator: Translator, source: Path, out: Path, batch: int, beam: int | None, total: int, done: int
+    translate: Callable[[list[str]], list[str]],
+    source: Path,
+    out: Path,
+    batch: int,
+    total: int,
+    done: int,
+    forward: bool = False,
 ) -> int:
-    """Translate the lines of ``source`` after the first ``done`` (already in ``out``; ``check_input`` and
-    ``resume_point`` give ``total`` and ``done``) and append them; returns the lines written now."""
+    """Translate (``translate``: a batch of lines -> their translations) the lines of ``source`` after the first
+    ``done`` (already in ``out``; ``check_input`` and ``resume_point`` give ``total`` and ``done``) and append
+    them, translation first (``forward``: last); returns the lines written now."""  # fmt: skip
     out.parent.mkdir(parents=True, exist_ok=True)
     lines = itertools.islice(input_lines(source), done, None)
     with out.open("a", encoding="utf-8") as handle, tqdm(total=total, initial=done, unit="line") as bar:
         while chunk := list(itertools.islice(lines, batch)):
-            translations = translator.translate(chunk, beam_size=beam, batch_size=batch)
-            handle.write("".join(f"{_clean(t.text)}\t{line}\n" for t, line in zip(translations, chunk)))
+            outputs = [_clean(text) for text in translate(chunk)]
+            rows = zip(chunk, outputs) if forward else zip(outputs, chunk)
+            handle.write("".join(f"{a}\t{b}\n" for a, b in rows))
             handle.flush()
             bar.update(len(chunk))
     return total - done
+
+
+def _decoder(translator: Translator, args: argparse.Namespace) -> Callable[[list[str]], list[str]]:
+    """Lines -> translations: by beam search, or sampled (``--sample``: batch k of this run draws with seed
+    ``--seed`` + k, so a run is repeatable; a resumed run draws its own samples for the lines left)."""
+    if args.sample:
+        counter = itertools.count(args.seed)
+        return lambda chunk: translator.sample(chunk, batch_size=args.batch_size, seed=next(counter))
+    return lambda chunk: [t.text for t in translator.translate(chunk, beam_size=args.beam_size,
+                                                                batch_size=args.batch_size)]  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -102,14 +130,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", required=True, type=Path, help="TSV of synthetic source <TAB> input line")
     parser.add_argument("--batch-size", type=int, default=64, help="lines per decode call")
     parser.add_argument("--beam-size", type=int, help="default: the package's")
+    parser.add_argument("--sample", action="store_true", help="sample each translation instead of beam search")
+    parser.add_argument("--seed", type=int, default=1, help="with --sample: the seed of the draws")
+    parser.add_argument("--forward", action="store_true", help="write input<TAB>translation (distillation)")
     args = parser.parse_args(argv)
     try:
         if args.batch_size < 1:
             raise BacktranslationError("--batch-size must be at least 1")
         total = check_input(args.input)
-        done = resume_point(args.out, args.input, total)  # a foreign output is refused before the model loads
+        done = resume_point(args.out, args.input, total, args.forward)  # a foreign output: refused before loading
         translator = Translator.load(args.model)
-        written = backtranslate(translator, args.input, args.out, args.batch_size, args.beam_size, total, done)
+        written = backtranslate(_decoder(translator, args), args.input, args.out, args.batch_size, total, done,
+                                args.forward)  # fmt: skip
     except (BacktranslationError, PackageError, OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2

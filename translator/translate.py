@@ -17,7 +17,8 @@ from translator.ensemble import Ensemble
 from translator.package import Package, PackageError, load_package
 from translator.padding import lengths_of, pad_ids
 from translator.quantize import apply_quantization, resolve_quantization
-from translator.search import Hypothesis, search_n_best
+from translator.sampling import sample
+from translator.search import Hypothesis, max_lengths, search_n_best
 
 
 def confidence_of(log_probs: Sequence[float]) -> float:
@@ -142,6 +143,25 @@ class Translator:
                 results[i] = self._to_translation(encoded[i][1], hyps, n_best > 1)
         empty = Translation("", [], [], [], 0.0)
         return [r if r is not None else empty for r in results]
+
+    def sample(self, texts: list[str], batch_size: int | None = None, seed: int = 0) -> list[str]:
+        """One sampled translation of each text (``translator.sampling``: for sampled back-translation), in
+        order; the draws are repeatable for a given ``seed`` and batch size. Blank texts give ""."""
+        cfg = self.package.decode_cfg
+        batch_size = batch_size or cfg.batch_size
+        tok = self.package.tokenizer
+        encoded = [tok.encode_source(t)[0] if t.strip() else [] for t in texts]
+        order = sorted((i for i, ids in enumerate(encoded) if ids), key=lambda i: len(encoded[i]))
+        generator = torch.Generator(device=self.device).manual_seed(seed)
+        results = [""] * len(texts)
+        for start in range(0, len(order), batch_size):
+            chunk = order[start : start + batch_size]
+            ids = [encoded[i] for i in chunk]
+            src, lengths = pad_ids(ids).to(self.device), lengths_of(ids).to(self.device)
+            limit = max_lengths(lengths, cfg)
+            for i, pieces in zip(chunk, sample(self.package.model, src, lengths, limit, generator)):
+                results[i] = tok.decode_target(pieces)
+        return results
 
     def _decode(
         self, batch_ids: list[list[int]], beam: int, n_best: int, lexical: Lexical | None = None
