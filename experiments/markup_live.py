@@ -26,11 +26,10 @@ import re
 import sys
 from collections.abc import Sequence
 
-import html5lib
 import sacrebleu
 
 from experiments.glossary_terms import guarded, tokenized, val_links, val_parser
-from experiments.markup_wpt import tag_spans, tagged_source
+from experiments.markup_wpt import tag_spans, tagged_source, well_formed
 from experiments.record import append
 from translator.alignment.aligner import COMBINATIONS, AlignMethod, document_links_both
 from translator.alignment.links import LINK_RULES, Link
@@ -59,15 +58,6 @@ def token_spans(raw: str, tokens: Sequence[str]) -> list[tuple[int, int]]:
 def structure(markup: str) -> tuple[list[str], list[str]]:
     """The tags of ``markup`` in order and the text segments between them (len(tags) + 1)."""
     return TAG.findall(markup), TAG.split(markup)
-
-
-def well_formed(markup: str) -> bool:
-    """An HTML5 parser reads ``markup`` without a parse error."""
-    try:
-        html5lib.HTMLParser(strict=True, namespaceHTMLElements=False).parseFragment(markup, container="div")
-    except html5lib.html5parser.ParseError:
-        return False
-    return True
 
 
 def xml_bleu(hyps: Sequence[str], refs: Sequence[str]) -> float:
