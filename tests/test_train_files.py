@@ -10,6 +10,7 @@ import sys
 from pathlib import Path
 
 import pytest
+import torch
 import yaml
 
 from tests.corpus_files import synthetic_pairs, write_tsv, write_two_files
@@ -156,3 +157,29 @@ def test_two_processes_train_with_ddp_on_cpu(tmp_path: Path) -> None:
     assert "GLOBAL_RANK: 1" in run.stderr and "distributed_backend=gloo" in run.stderr
     assert (tmp_path / "artifacts" / "mine" / "model.safetensors").is_file()
     assert "test BLEU" in run.stdout
+
+
+def test_a_run_continues_from_a_package_with_its_pieces_and_weights(trained: Path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    """train.init_from: the package's SentencePiece files are used as they are, the model starts from its
+    weights, and model settings that differ from the package's are one error line."""
+    from training.config import load_config
+    from training.export import with_vocab_sizes
+    from training.module import TranslationModule
+    from translator.package import load_package
+    from translator.tokenizer import Tokenizer
+
+    monkeypatch.chdir(trained)
+    package = trained / "artifacts" / "mine"
+    config = write_config(trained, "more", init_from=str(package))
+    assert main(["--config", str(config)]) == 0
+    assert (trained / "runs" / "more" / "spm" / "spm.model").read_bytes() == (package / "spm.model").read_bytes()
+    cfg = with_vocab_sizes(load_config(config), Tokenizer.load(package))
+    start = TranslationModule(cfg).model.state_dict()
+    for name, tensor in load_package(package).model.state_dict().items():
+        assert torch.equal(start[name], tensor), name
+    wider = yaml.safe_load(config.read_text(encoding="utf-8"))
+    wider["model"]["hidden_size"] = 48
+    (trained / "wider.yaml").write_text(yaml.safe_dump(wider), encoding="utf-8")
+    capsys.readouterr()
+    assert main(["--config", str(trained / "wider.yaml")]) == 2
+    assert "init_from's model settings differ (hidden_size: 32 there, 48 here)" in capsys.readouterr().err

@@ -194,6 +194,8 @@ class TrainConfig:
     ``subword_alpha`` > 0 turns on subword regularisation (Kudo 2018): every time a training pair is read, both
     sides are segmented anew by SentencePiece sampling with that smoothing (unigram; BPE: the dropout rate) over
     the ``subword_nbest`` best segmentations (-1: all); validation and decoding keep the best segmentation.
+    ``init_from``: a model package to continue training from (``training.init_from``: its SentencePiece models
+    and weights; the model settings must be its own).
     """
 
     seed: int = 1234
@@ -227,6 +229,7 @@ class TrainConfig:
     guided_unlinked: UnlinkedGuide = "free"
     subword_alpha: float = 0.0
     subword_nbest: int = -1
+    init_from: str | None = None
 
     def __post_init__(self) -> None:
         require(0.0 <= self.subword_alpha <= 1.0, "subword_alpha must be in [0, 1] (0: off)")

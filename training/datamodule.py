@@ -28,6 +28,7 @@ from training.config import Config, DataConfig, UnlinkedGuide
 from training.guided import PieceLinks, guide_tensor, guide_unlinked
 from training.guided_store import FOLDER as GUIDED_FOLDER
 from training.guided_store import PieceLinkStore, build_store
+from training.init_from import install_tokenizer
 from training.paths import run_dir, shard_dir, spm_dir
 from training.sampler import BucketBatchSampler, sorted_batches
 from training.shards import ShardDataset, build_shards, read_meta
@@ -182,8 +183,11 @@ class TranslationDataModule(pl.LightningDataModule):
             fcntl.flock(lock, fcntl.LOCK_EX)  # released when the file is closed
             fetch_corpus(data)
             paths = split_paths(data, "train")
-            train_spm(data, paths, self.spm_dir)
-            tokenizer = Tokenizer.load(self.spm_dir)
+            if self.cfg.train.init_from:  # continued training: the package's pieces, as they are
+                tokenizer = install_tokenizer(self.cfg.train.init_from, self.spm_dir)
+            else:
+                train_spm(data, paths, self.spm_dir)
+                tokenizer = Tokenizer.load(self.spm_dir)
             meta = build_shards(data, paths, tokenizer, shard_dir(self.cfg))
             if self.cfg.train.guided_alignment_weight > 0:
                 build_store(data, paths, tokenizer, shard_dir(self.cfg))

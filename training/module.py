@@ -17,6 +17,7 @@ from torch import Tensor
 
 from training.config import Config
 from training.guided import guided_alignment_loss
+from training.init_from import initial_state
 from translator.config import to_dict
 from translator.model import Seq2Seq
 from translator.search import search
@@ -39,6 +40,8 @@ class TranslationModule(pl.LightningModule):
         self.cfg = cfg
         self.save_hyperparameters({"config": to_dict(cfg)})
         self.model = Seq2Seq(cfg.model)
+        if cfg.train.init_from:  # continued training (a resumed run then loads its own checkpoint over it)
+            self.model.load_state_dict(initial_state(cfg))
         self.val_decode = dataclasses.replace(cfg.decode, beam_size=cfg.train.val_beam_size)
         self._val_hyps: list[tuple[int, list[int]]] = []  # (example index, piece ids) for this epoch
         self._last_val_bleu = math.nan  # BLEU of the latest validation, written into every checkpoint
