@@ -80,7 +80,7 @@ def score(cases: Sequence[TermCase], outputs: Sequence[str], condition: str) -> 
         "window_overlap": sum(window_overlap(o, r, t) for o, r, t in real) / len(real),
         "one_minus_term": 1 - sum(term_edit_rate(o, c.reference, [t for _, t in c.terms])
                                   for c, o in zip(cases, outputs)) / len(cases),
-        "masked_bleu": sacrebleu.corpus_bleu(hyps, [refs]).score,
+        "masked_bleu": sacrebleu.corpus_bleu(hyps, [refs], force=True).score,  # masking leaves lone periods
         "masked_chrf": sacrebleu.corpus_chrf(hyps, [refs]).score,
     }  # fmt: skip
 

@@ -20,7 +20,7 @@ from pathlib import Path
 from experiments.alignment_data import moses_lowercase
 from experiments.eflomal_baseline import eflomal_on
 from experiments.record import RESULTS
-from experiments.term_metrics import term_found
+from experiments.term_metrics import WORD, term_found
 from translator.alignment.links import Link, format_links, parse_links, symmetrise
 from translator.files import atomic_write_text, read_lines
 
@@ -52,9 +52,9 @@ def val_links(data_dir: Path, src: str, tgt: str, cache: Path) -> list[set[Link]
 
 
 def _surface(token: str, raw: str) -> str | None:
-    """The word ``token`` (lowercased) as written in ``raw``, or None when it is not a whole word of it."""
-    found = re.search(rf"(?<!\w){re.escape(token)}(?!\w)", raw, flags=re.IGNORECASE)
-    return found.group() if found else None
+    """The word ``token`` (lowercased) as written in ``raw``, or None when it is not one of its words (words as
+    the metrics read them, ``experiments.term_metrics.WORD``: "fireman's" is one word, not "fireman")."""
+    return next((m.group() for m in WORD.finditer(raw) if m.group().casefold() == token), None)
 
 
 def candidates(source: str, reference: str, src_tokens: list[str], tgt_tokens: list[str], links: set[Link]):  # noqa: ANN201

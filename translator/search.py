@@ -201,9 +201,12 @@ def beam_search(
         history.append(_record(beams, total, origin, weights, scores, PAD_ID))
         scores.index_copy_(0, beams.rows, beams.scores)
         lengths.index_copy_(0, beams.rows, beams.lengths)
+        settled = beams.finished  # (A,): beams that need no more steps
         if constrained is not None:
-            complete.index_copy_(0, beams.rows, constrained.complete(device))
-        done = beams.finished.view(-1, k).all(dim=1)  # (n,): every beam of the sentence has finished
+            met = constrained.complete(device)  # (A,)
+            complete.index_copy_(0, beams.rows, met)
+            settled = settled | _hopeless(beams, met, k)
+        done = settled.view(-1, k).all(dim=1)  # (n,): every beam of the sentence has settled
         if bool(done.any()):  # one host sync per step, as any early stop needs
             if bool(done.all()):
                 break
@@ -215,6 +218,15 @@ def beam_search(
         state = state.select(origin)
     normalised = scores / length_penalty(lengths, alpha)
     return _best(history, normalised, normalised - UNMET_PENALTY * (~complete).float(), src_len, k, n_best)
+
+
+def _hopeless(beams: _Beams, met: Tensor, k: int) -> Tensor:
+    """(A,) beams that missed a constraint and score below their sentence's best finished beam that met them
+    all: adding pieces only lowers a score, so they need not be decoded on (a beam still missing a constraint
+    cannot end before its length limit, and would otherwise keep its sentence decoding until then)."""
+    finished_met = torch.where(beams.finished & met, beams.scores, float("-inf")).view(-1, k)  # (n, k)
+    best = finished_met.max(dim=1, keepdim=True).values  # (n, 1)
+    return (~met & (beams.scores.view(-1, k) < best).view(-1)).view(-1)
 
 
 def _best(
