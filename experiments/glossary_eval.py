@@ -119,7 +119,25 @@ def run(args: argparse.Namespace) -> int:
                       "sentences": len(cases), "terms_per_sentence": per_sentence, "link_rule": args.link_rule,
                       "batch": BATCH, "beam": BEAM, "threads": torch.get_num_threads(), **row}  # fmt: skip
             append(record, args.results)
+    _two_term_timing(translator, [c for c in cases if len(c.terms) == 2], args, f"{src}-{tgt}")
     return 0
+
+
+def _two_term_timing(translator: Translator, cases: list[TermCase], args: argparse.Namespace, pair: str) -> None:
+    """Milliseconds per sentence on the sentences with exactly two terms: plain beam search (no terms) against
+    each method with the real terms, side by side in this process."""
+    if not cases:
+        return
+    times = {
+        name: 1000 * run_method(translator, cases, method, condition, args.link_rule)[1] / len(cases)
+        for name, method, condition in (("plain", "replace", "none"), ("replace", "replace", "real"),
+                                        ("constrain", "constrain", "real"))
+    }  # fmt: skip
+    print(f"\n{len(cases)} sentences with two terms, batch {BATCH}, beam {BEAM}: "
+          + ", ".join(f"{name} {ms:.1f} ms ({ms / times['plain']:.2f}x)" for name, ms in times.items()))  # fmt: skip
+    append({"name": "glossary two-term timing", "pair": pair, "model": str(args.model), "sentences": len(cases),
+            "batch": BATCH, "beam": BEAM, "threads": torch.get_num_threads(),
+            **{f"ms_{name}": ms for name, ms in times.items()}}, args.results)  # fmt: skip
 
 
 if __name__ == "__main__":
