@@ -95,10 +95,10 @@ alignment-eval: install  ## AER of eflomal and of the en-fr/fr-en attention on t
 	$(PY) -m experiments.eflomal_baseline
 	$(PY) -m experiments.alignment_aer --forward $(or $(FORWARD),artifacts/en-fr) --backward $(or $(BACKWARD),artifacts/fr-en)
 
-alignment-recipe: install  ## the best alignment recipe for PAIRS (default the WPT dev pairs): both guided directions trained on Multi30k + PAIRS, links in runs/<RECIPE>-links.txt; with GOLD, AER beside eflomal
+alignment-recipe: install  ## the best alignment recipe for PAIRS (default the WPT dev pairs): both guided directions trained on Multi30k + PAIRS (CONTINUE="EN_FR FR_EN": continued from those packages for EPOCHS), links in runs/<RECIPE>-links.txt; with GOLD, AER beside eflomal
 	$(PY) -m training.multi30k --config configs/en-fr.yaml
 	$(PY) -m experiments.alignment_recipe --pairs $(PAIRS_TO_ALIGN) --name $(RECIPE) $(if $(GOLD),--gold $(GOLD)) \
-		$(if $(MORE_PAIRS),--more-pairs $(MORE_PAIRS))
+		$(if $(MORE_PAIRS),--more-pairs $(MORE_PAIRS)) $(if $(CONTINUE),--continue-from $(CONTINUE) --epochs $(or $(EPOCHS),2))
 
 guided-links: install  ## eflomal word links of CONFIG's training pairs, for guided alignment (data.alignment_links)
 	$(PY) -m training.multi30k --config $(CONFIG)

@@ -19,6 +19,13 @@ killed run goes on where it stopped; training itself resumes from ``last.ckpt``)
 6. with ``--gold`` (1-indexed ``i-j`` sure and ``ipj`` possible links, as the WPT set): AER, precision and
    recall of those links and of eflomal's intersection over the same corpus (the baseline's protocol,
    ``experiments.eflomal_baseline``), one row each to ``experiments/results.jsonl``.
+
+The cheap path, ``--continue-from EN_FR_PACKAGE FR_EN_PACKAGE``: instead of training from scratch, each
+direction continues training a general package (``train.init_from``: its SentencePiece model and weights; the
+template's model settings must be its own) for ``--epochs`` epochs (default 2) on the same corpus and links,
+with the rule: learning rate ``--lr-scale`` (default 0.5) times the template's, ``--warmup`` steps (default 100)
+of linear warm-up, then the template's inverse-square-root decay, and the last min(epochs, template's)
+epochs averaged.
 """
 
 from __future__ import annotations
@@ -27,6 +34,7 @@ import argparse
 import dataclasses
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 
 from experiments.alignment_aer import forced
@@ -55,16 +63,37 @@ def check_template(template: str | Path, src: str, tgt: str) -> None:
         raise ValueError(f"{template} translates {data.src_lang}->{data.tgt_lang}; the recipe needs {src}->{tgt} there")
 
 
-def direction_config(template: str | Path, name: str, corpus: Path, out_dir: Path) -> Path:
-    """The template with ``corpus`` as training data and its own run name and links file -> the saved file."""
+@dataclass(frozen=True)
+class Continued:
+    """The cheap path's rule (module doc): the package to start from, epochs, learning-rate scale, warm-up."""
+
+    start: Path
+    epochs: int = 2
+    lr_scale: float = 0.5
+    warmup: int = 100
+
+
+def direction_config(
+    template: str | Path, name: str, corpus: Path, out_dir: Path, continued: Continued | None = None
+) -> Path:
+    """The template with ``corpus`` as training data and its own run name and links file (and, ``continued``,
+    starting from a package by the cheap path's rule) -> the saved file."""
     cfg = load_config(template)
     src, tgt = cfg.data.src_lang, cfg.data.tgt_lang
     run = f"{name}-{src}-{tgt}"
     train = CorpusFiles(src=str(corpus / f"train.{src}"), tgt=str(corpus / f"train.{tgt}"))
     data = dataclasses.replace(cfg.data, train=train, alignment_links=f"runs/{run}/train.links")
+    schedule = cfg.train
+    if continued is not None:
+        kept = min(cfg.train.keep_epoch_checkpoints, continued.epochs)
+        schedule = dataclasses.replace(
+            cfg.train, init_from=str(continued.start), max_epochs=continued.epochs,
+            lr=cfg.train.lr * continued.lr_scale, warmup_steps=continued.warmup, keep_epoch_checkpoints=kept,
+            average_last_epochs=min(cfg.train.average_last_epochs, kept),
+        )  # fmt: skip
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{run}.yaml"
-    save_config(dataclasses.replace(cfg, name=run, data=data), path)
+    save_config(dataclasses.replace(cfg, name=run, data=data, train=schedule), path)
     return path
 
 
@@ -120,15 +149,22 @@ def run(args: argparse.Namespace) -> None:
     if not (corpus / "train.fr").is_file() and write_corpus(corpus_args):
         raise RuntimeError("the corpus could not be written")
     configs = Path("runs") / f"{args.name}-configs"
+    starts = args.continue_from or [None, None]
     packages = [
-        train_direction(direction_config(template, args.name, corpus, configs), args.threads)
-        for template in (args.forward_template, args.backward_template)
+        train_direction(direction_config(template, args.name, corpus, configs, _continued(args, start)), args.threads)
+        for template, start in zip((args.forward_template, args.backward_template), starts)
     ]
     links = write_recipe_links(packages, pairs, Path("runs") / f"{args.name}-links.txt")
     for path, found in more.items():
         write_recipe_links(packages, found, Path("runs") / f"{args.name}-{path.stem}-links.txt")
     if args.gold:
         score(args, links, [pair for found in more.values() for pair in found])
+
+
+def _continued(args: argparse.Namespace, start: str | None) -> Continued | None:
+    if start is None:
+        return None
+    return Continued(Path(start), args.epochs, args.lr_scale, args.warmup)
 
 
 def write_recipe_links(packages: list[Path], pairs: list[tuple[str, str]], out: Path) -> list[set[Link]]:
@@ -151,6 +187,10 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--forward-template", default=str(FORWARD_TEMPLATE), help="en->fr config to copy")
     p.add_argument("--backward-template", default=str(BACKWARD_TEMPLATE), help="fr->en config to copy")
     p.add_argument("--threads", type=int, help="CPU threads of each training (train.threads)")
+    p.add_argument("--continue-from", nargs=2, metavar=("EN_FR", "FR_EN"), help="general packages: the cheap path")
+    p.add_argument("--epochs", type=int, default=2, help="cheap path: epochs of continued training")
+    p.add_argument("--lr-scale", type=float, default=0.5, help="cheap path: learning rate, times the template's")
+    p.add_argument("--warmup", type=int, default=100, help="cheap path: warm-up steps")
     p.add_argument("--no-record", action="store_true", help="do not append the AER rows to experiments/results.jsonl")
     args = p.parse_args(argv)
     try:

@@ -206,3 +206,21 @@ def test_templates_of_the_wrong_direction_are_refused_before_anything_is_written
     err = capsys.readouterr().err
     assert err.startswith("error: ") and "the recipe needs en->fr" in err
     assert not Path("runs").exists()
+
+
+def test_the_cheap_path_continues_the_general_packages_by_its_rule(finished, monkeypatch) -> None:  # noqa: ANN001
+    """--continue-from: each direction starts from a package (here the from-scratch run's), with its pieces, for
+    --epochs epochs at half the template's learning rate after 100 warm-up steps, and writes its links."""
+    work, _ = finished
+    monkeypatch.chdir(work)
+    general = ["artifacts/tiny-en-fr", "artifacts/tiny-fr-en"]
+    cheap = ["--pairs", "pairs.txt", "--name", "cheap", "--data-dir", "multi30k", "--no-record"]
+    cheap += ["--forward-template", "en-fr.yaml", "--backward-template", "fr-en.yaml", "--epochs", "1"]
+    assert main([*cheap, "--continue-from", *general]) == 0
+    for (src, tgt), start in zip((("en", "fr"), ("fr", "en")), general):
+        config = yaml.safe_load((work / f"runs/cheap-configs/cheap-{src}-{tgt}.yaml").read_text(encoding="utf-8"))
+        assert config["train"]["init_from"] == start and config["train"]["max_epochs"] == 1
+        assert config["train"]["lr"] == 0.0025 and config["train"]["warmup_steps"] == 100
+        spm = (work / f"runs/cheap-{src}-{tgt}/spm/spm.model").read_bytes()
+        assert spm == (work / start / "spm.model").read_bytes()
+    assert len((work / "runs/cheap-links.txt").read_text(encoding="utf-8").splitlines()) == len(PAIRS)
