@@ -28,7 +28,7 @@ MONO_LANG ?= en
 help:  ## every target with one line (this list, read from the Makefile)
 	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
-.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links markup-wpt markup-live glossary-eval task2-mono backtranslate test lint format clean
+.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links markup-wpt markup-live glossary-eval own-links task2-mono backtranslate test lint format clean
 
 install: $(VENV)/.installed  ## create .venv: torch==2.13.0 (CPU) and this project with its dev extras
 
@@ -109,6 +109,9 @@ markup-wpt: install  ## tag placement on the WPT dev pairs with random tags: exa
 
 markup-live: install  ## Multi30k val of MODEL's pair with random tags through the HTML path (REVERSE=package: also by both directions' links): BLEU with tags stripped vs untagged, structure accuracy, XML-BLEU against eflomal-projected references
 	$(PY) -m experiments.markup_live --model $(MODEL) $(if $(REVERSE),--reverse $(REVERSE))
+
+own-links: install  ## word links of MODEL's own translations of 200 val sentences (beam 5) by argmax and mutual against eflomal's intersection: precision, recall, the most frequent disagreements
+	$(PY) -m experiments.own_output_links --model $(MODEL)
 
 glossary-eval: install  ## glossary methods (alignment replacement, constrained decoding) with no, real and random terms on MODEL's pair of Multi30k val: term accuracy, window overlap, 1-TERm, masked BLEU/chrF, ms/sentence (batch 64, beam 5)
 	$(PY) -m experiments.glossary_eval --model $(MODEL)
