@@ -11,7 +11,8 @@ Reported (Hashimoto et al. 2019 define the last two):
   against the references, and how many of the two outputs are identical (goal: all);
 - per way of linking (the translation's own links by ``--link-rule``; with ``--reverse PACKAGE``, also both
   directions' forced alignments combined by ``--symmetrise``), structure accuracy: outputs that an HTML5
-  parser reads without a parse error and that hold every tag of the input;
+  parser reads without a parse error and that hold every tag of the input, and the share of tags split (reopened
+  around target words that are not contiguous);
 - XML-BLEU against the references with the tags projected onto them through eflomal's links (intersection, over
   Multi30k train plus val): a sentence whose tag structure (the sequence of tags, in order) matches the
   reference's contributes the text of each of its segments, paired with the reference's segment; any other
@@ -125,18 +126,26 @@ def run(args: argparse.Namespace) -> int:
     for name, word_links in ways.items():
         outputs = [marked_translation(d, m, args.link_rule, None, word_links(d))[0] for d, m in zip(documents, marked)]
         row = {**common, **_tag_scores(outputs, tagged, tag_refs)}
-        print(f"  links {name}: structure accuracy {row['structure_accuracy']:.4f}, XML-BLEU {row['xml_bleu']:.2f}")
+        print(f"  links {name}: structure accuracy {row['structure_accuracy']:.4f}, XML-BLEU {row['xml_bleu']:.2f}, "
+              f"tags split {100 * row['split_tags']:.2f} %")  # fmt: skip
         append({"name": f"markup live {name}", "pair": f"{src}-{tgt}", "model": str(args.model),
                 "sentences": len(sources), **row}, args.results)  # fmt: skip
     return 0
 
 
 def _tag_scores(outputs: Sequence[str], tagged: Sequence[str], tag_refs: Sequence[str]) -> dict[str, float]:
-    """Structure accuracy (HTML5-clean, every input tag kept) and XML-BLEU of tagged outputs."""
+    """Structure accuracy (HTML5-clean, every input tag kept), XML-BLEU, and the share of the input's tags that
+    were split (reopened around words that are not contiguous in the translation) in tagged outputs."""
     kept = sum(
         well_formed(out) and set(TAG.findall(source)) <= set(TAG.findall(out)) for out, source in zip(outputs, tagged)
     )
-    return {"structure_accuracy": kept / len(outputs), "xml_bleu": xml_bleu(outputs, tag_refs)}
+    opening = [[t for t in TAG.findall(source) if not t.startswith("</")] for source in tagged]
+    split = sum(out.count(t) > 1 for out, tags in zip(outputs, opening) for t in tags)
+    return {
+        "structure_accuracy": kept / len(outputs),
+        "xml_bleu": xml_bleu(outputs, tag_refs),
+        "split_tags": split / max(sum(map(len, opening)), 1),
+    }
 
 
 if __name__ == "__main__":

@@ -11,7 +11,7 @@ length-proportional baseline (English word i to French word round(i * m / n)). R
 
 - exact span match: the tag wraps exactly its gold span, once;
 - token F1: the French words it wraps against its gold span's words, micro-averaged over tags;
-- tags kept: tags of the input found in the output;
+- tags kept: tags of the input found in the output; tags split: those reopened (their words not contiguous);
 - well-formed: outputs that an HTML5 parser reads without a parse error (so without a repair).
 """
 
@@ -117,7 +117,7 @@ def _walk_offsets(element: lxml.etree._Element, at: int, out: list) -> int:
 def score(pairs, gold, links: Sequence[set[Link]] | None, seed: int) -> dict[str, float]:  # noqa: ANN001
     """Exact match, token F1, tags kept and well-formed outputs of one projection over every pair."""
     rng = random.Random(seed)
-    exact = counted = hit = wrapped = golden = kept = tags = formed = 0
+    exact = counted = hit = wrapped = golden = kept = tags = formed = split = 0
     for n, ((english, french), gold_links) in enumerate(zip(pairs, gold)):
         en, fr = english.split(), french.split()
         spans = tag_spans(len(en), rng)
@@ -129,6 +129,7 @@ def score(pairs, gold, links: Sequence[set[Link]] | None, seed: int) -> dict[str
         found = projected(output, [str(k) for k in range(len(spans))], target)
         tags += len(spans)
         kept += sum(f'id="{k}"' in output for k in range(len(spans)))
+        split += sum(output.count(f'id="{k}"') > 1 for k in range(len(spans)))
         for k, span in enumerate(spans):
             answer = gold_span(span, gold_links)
             if answer is None:
@@ -143,6 +144,7 @@ def score(pairs, gold, links: Sequence[set[Link]] | None, seed: int) -> dict[str
         "exact": exact / counted,
         "f1": f1,
         "kept": kept / tags,
+        "split": split / tags,
         "well_formed": formed / len(pairs),
         "tags": counted,
     }
@@ -166,12 +168,12 @@ def main(argv: list[str] | None = None) -> int:
     except (OSError, ValueError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
-    print("| projection | exact span match % | token F1 % | tags kept % | well-formed % | tags scored |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: |")
+    print("| projection | exact span match % | token F1 % | tags kept % | tags split % | well-formed % | tags scored |")
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, links in projections.items():
         row = score(pairs, gold, links, args.seed)
         print(f"| {name} | {100 * row['exact']:.2f} | {100 * row['f1']:.2f} | {100 * row['kept']:.2f} | "
-              f"{100 * row['well_formed']:.2f} | {row['tags']} |")  # fmt: skip
+              f"{100 * row['split']:.2f} | {100 * row['well_formed']:.2f} | {row['tags']} |")  # fmt: skip
         if not args.no_record:
             append({"kind": "markup-wpt", "name": f"tag projection: {name}", "seed": args.seed, **row})
     return 0
