@@ -186,7 +186,8 @@ def translate_schema(settings: Settings) -> dict[str, Any]:
                 "default": DEFAULT_LINK_RULE,
                 "description": "How word_links are read from the word matrix: argmax (each target word to its most "
                 "attended source word) or mutual (the maximum of both its row and its column; a word may stay "
-                "unlinked; the lower AER on the WPT 2003 dev pairs, README)",
+                "unlinked; the lower AER on the WPT 2003 dev pairs, README). Left out with format html or xml: "
+                "mutual, which the tags then follow",
             },
         },
     }

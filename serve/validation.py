@@ -14,7 +14,7 @@ from serve.settings import Settings
 from translator.alignment.aligner import AlignMethod
 from translator.alignment.links import DEFAULT_LINK_RULE
 from translator.glossary import GLOSSARY_METHODS
-from translator.markup import TagOptions
+from translator.markup import MARKUP_FORMATS, TAG_LINK_RULE, TagOptions
 
 __all__ = [
     "AlignRequest",
@@ -117,7 +117,7 @@ def parse_translate(body: dict[str, Any], settings: Settings) -> TranslateBody:
         fields["split"],
         fields["alignment"],
         fields["word_alignment"],
-        fields["link_rule"],
+        _link_rule(body, fields),
         fields["format"],
         _tag_options(fields),
         tuple((entry["source"], entry["target"]) for entry in fields["glossary"]),
@@ -125,6 +125,13 @@ def parse_translate(body: dict[str, Any], settings: Settings) -> TranslateBody:
         fields["glossary_method"],
         fields["symmetrise"],
     )
+
+
+def _link_rule(body: dict[str, Any], fields: dict[str, Any]) -> str:
+    """The request's link rule; left out with markup: ``TAG_LINK_RULE`` (the tags follow the better links)."""
+    if body.get("link_rule") is None and fields["format"] in MARKUP_FORMATS:
+        return TAG_LINK_RULE
+    return fields["link_rule"]
 
 
 def _tag_options(fields: dict[str, Any]) -> TagOptions:

@@ -21,7 +21,15 @@ from translator.evaluate import EvaluationError, evaluate_files
 from translator.files import read_stdin_lines
 from translator.glossary import GLOSSARY_METHODS, glossary_translation, read_glossary_file, term_constraints
 from translator.heatmap import render_heatmap
-from translator.markup import MARKUP_FORMATS, Marked, MarkupError, TagOptions, extract, marked_translation
+from translator.markup import (
+    MARKUP_FORMATS,
+    TAG_LINK_RULE,
+    Marked,
+    MarkupError,
+    TagOptions,
+    extract,
+    marked_translation,
+)
 from translator.package import PackageError
 from translator.translate import Translator
 
@@ -69,6 +77,8 @@ def _translate(args: argparse.Namespace) -> int:
     ``CHUNK_LINES`` lines, put back together; one output line (or JSON object) per input line."""
     translator = Translator.load(args.model)
     lines = read_stdin_lines()
+    if args.link_rule is None:
+        args.link_rule = TAG_LINK_RULE if args.format in MARKUP_FORMATS else DEFAULT_LINK_RULE
     beam = args.beam_size or translator.package.decode_cfg.beam_size
     if problem := n_best_problem(args.n_best, beam):
         raise EvaluationError(f"--n-best: {problem}")
@@ -163,8 +173,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument(
         "--link-rule",
         choices=LINK_RULES,
-        default=DEFAULT_LINK_RULE,
-        help="how --json reads each sentence's word_links from its word matrix (as /v1/translate's link_rule)",
+        help=f"how --json reads each sentence's word_links from its word matrix (as /v1/translate's link_rule); "
+        f"default {DEFAULT_LINK_RULE}, with --format html or xml {TAG_LINK_RULE} (the tags follow it)",
     )
     ev = sub.add_parser("evaluate", help="BLEU and chrF of a package on a parallel corpus")
     ev.add_argument("--src", help="source file, one sentence per line")

@@ -82,7 +82,7 @@ def test_markup_tags_follow_both_directions_links_when_asked(both_app: Flask, bo
     item = client.post("/v1/translate", json={**body, "symmetrise": "intersection"}).get_json()["translations"][0]
     forward, backward = (Translator.load(both_ways / name) for name in ("de-en", "en-de"))
     pair = (item["plain_source"], item["plain_translation"])
-    (links,) = align_pairs([pair], forward, AlignMethod("argmax", symmetrise="intersection"), backward)[0]
+    (links,) = align_pairs([pair], forward, AlignMethod("mutual", symmetrise="intersection"), backward)[0]
     wrapped = sorted(j for i, j in links if i == 1)  # "Hunde" is source word 1
     words = item["plain_translation"].split()
     if wrapped:

@@ -105,3 +105,16 @@ def test_blocks_and_ignored_tags_follow_the_request_options(client: FlaskClient)
     assert item["plain_source"] == "" and item["translation"] == body["text"].replace(
         "<code>x</code>", "<code>x</code>"
     )
+
+
+def test_tags_follow_mutual_links_unless_the_request_names_a_rule(client: FlaskClient) -> None:
+    body = {"text": FRAGMENT, "format": "html", "word_alignment": True}
+    default = client.post("/v1/translate", json=body).get_json()["translations"][0]
+    mutual = client.post("/v1/translate", json={**body, "link_rule": "mutual"}).get_json()["translations"][0]
+    argmax = client.post("/v1/translate", json={**body, "link_rule": "argmax"}).get_json()["translations"][0]
+    assert default == mutual
+    assert [s["word_links"] for s in argmax["sentences"]] != [s["word_links"] for s in mutual["sentences"]]
+    plain = client.post("/v1/translate", json={"text": "Ein Mann fährt Fahrrad.", "word_alignment": True})
+    named = client.post("/v1/translate", json={"text": "Ein Mann fährt Fahrrad.", "word_alignment": True,
+                                               "link_rule": "argmax"})  # fmt: skip
+    assert plain.get_json()["translations"] == named.get_json()["translations"]  # plain text: argmax, as before

@@ -14,6 +14,8 @@ from translator.markup.extract import (
 )
 from translator.markup.place import Placed, marked_translation, place_tags, render
 
+TAG_LINK_RULE = "mutual"  # the links tags follow unless a request names a rule (the better one on WPT and Multi30k)
+
 __all__ = [
     "MARKUP_FORMATS",
     "MAX_DEPTH",
@@ -22,6 +24,7 @@ __all__ = [
     "Marked",
     "MarkupError",
     "Placed",
+    "TAG_LINK_RULE",
     "TagOptions",
     "extract",
     "extract_html",
