@@ -28,7 +28,7 @@ MONO_LANG ?= en
 help:  ## every target with one line (this list, read from the Makefile)
 	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
-.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links markup-wpt markup-live glossary-eval own-links task2-mono backtranslate test lint format clean
+.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links markup-wpt markup-live glossary-eval own-links link-agreement task2-mono backtranslate test lint format clean
 
 install: $(VENV)/.installed  ## create .venv: torch==2.13.0 (CPU) and this project with its dev extras
 
@@ -112,6 +112,9 @@ markup-live: install  ## Multi30k val of MODEL's pair with random tags through t
 
 own-links: install  ## word links of MODEL's own translations of 200 val sentences (beam 5) by argmax and mutual against eflomal's intersection: precision, recall, the most frequent disagreements
 	$(PY) -m experiments.own_output_links --model $(MODEL)
+
+link-agreement: install  ## mutual word links of MODEL against those of AGAINST on 200 force-aligned val pairs: precision and recall (does a new model keep the alignment?)
+	$(PY) -m experiments.link_agreement --model $(MODEL) --against $(AGAINST)
 
 glossary-eval: install  ## glossary methods (alignment replacement, constrained decoding) with no, real and random terms on MODEL's pair of Multi30k val: term accuracy, window overlap, 1-TERm, masked BLEU/chrF, ms/sentence (batch 64, beam 5)
 	$(PY) -m experiments.glossary_eval --model $(MODEL)
