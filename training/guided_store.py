@@ -4,7 +4,8 @@
 piece links of each kept pair (``piece_links``) once, streamed from the corpus and the links file together,
 and are written to ``<shards>/guided/``:
 
-- ``links.bin``: int32 (L, 2), the (target piece, source piece) pairs of every kept pair, concatenated;
+- ``links.bin``: uint16 (L, 2), the (target piece, source piece) pairs of every kept pair, concatenated (piece
+  indices within a sentence, which the shards' uint16 lengths bound);
 - ``offsets.npy``: (N + 1,) int64, shard position k's pairs are rows ``offsets[k]:offsets[k + 1]``;
 - ``meta.json``: what they were built from (the links file's digest, the word unit, the shards' settings).
 
@@ -37,14 +38,19 @@ from translator.files import atomic_write_text
 from translator.tokenizer import Tokenizer
 
 FOLDER = "guided"
-PAIR = np.dtype(np.int32)  # one piece index of a (target piece, source piece) pair
+PAIR = np.dtype(np.uint16)  # one piece index of a (target piece, source piece) pair: < 65536, as shard lengths
 
 
 def store_settings(cfg: DataConfig, shards: Path) -> dict[str, Any]:
     """What a store is built from: a store with other settings is rebuilt."""
     links = existing_links_file(str(cfg.alignment_links))
     shard_meta = read_meta(shards) or {}
-    return {"links": file_digests((links,)), "words": cfg.alignment_words, "shards": shard_meta.get("settings")}
+    return {
+        "links": file_digests((links,)),
+        "words": cfg.alignment_words,
+        "shards": shard_meta.get("settings"),
+        "dtype": PAIR.name,  # a store written with another element type is rebuilt, never misread
+    }
 
 
 def _links_lines(path: Path) -> Iterator[tuple[int, str]]:
