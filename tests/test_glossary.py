@@ -4,8 +4,10 @@ and the required terms put in place of the words the alignment links to them."""
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 import pytest
+from tiny_package import build_tiny_package
 
 from translator.glossary import (
     Glossary,
@@ -15,7 +17,9 @@ from translator.glossary import (
     read_glossary_file,
     replace_terms,
     shifted,
+    term_constraints,
 )
+from translator.tokenizer import Tokenizer
 
 
 def _words(text: str) -> list[tuple[int, int]]:
@@ -104,3 +108,12 @@ def test_offsets_move_with_the_edits_and_inside_an_edit_snap_to_its_ends() -> No
     assert [edit for edit, _ in edits] == [(3, 7, "énorme")]
     assert [shifted(p, edits, False) for p in (0, 3, 5, 7, 8)] == [0, 3, 3, 9, 10]
     assert shifted(5, edits, True) == 9
+
+
+def test_constraints_are_the_pieces_of_the_terms_found_and_leave_out_terms_the_vocabulary_cannot_spell(
+    tmp_path: Path,
+) -> None:
+    tokenizer = Tokenizer.load(build_tiny_package(tmp_path / "package", tmp_path / "spm"))
+    glossary = Glossary([("Hund", "dog"), ("Katze", "猫"), ("Vogel", "bird")])
+    constraints = term_constraints("Ein Hund und eine Katze.", glossary, tokenizer)
+    assert constraints == (tuple(tokenizer.encode_target("dog")),)  # 猫 is no piece of it; Vogel is not there

@@ -27,6 +27,7 @@ from pathlib import Path
 from translator.alignment.projection import Link, Span, after_translation_before, covered_words, linked_targets, runs
 from translator.constrained import Constraints
 from translator.document import DocumentTranslation, document_links
+from translator.special import UNK_ID
 from translator.tokenizer import Tokenizer
 
 WORD = re.compile(r"\w+(?:['’-]\w+)*")
@@ -194,8 +195,11 @@ def glossary_translation(
 
 
 def term_constraints(text: str, glossary: Glossary, tokenizer: Tokenizer) -> Constraints:
-    """The constraints of constrained decoding for one source sentence: the target pieces of every term found."""
-    return tuple(tuple(tokenizer.encode_target(match.entry.target)) for match in find_terms(text, glossary))
+    """The constraints of constrained decoding for one source sentence: the target pieces of every term found,
+    but for a term the target vocabulary cannot spell (an unknown piece would print as "⁇"): it is left out,
+    and so not reported as applied."""
+    pieces = (tuple(tokenizer.encode_target(match.entry.target)) for match in find_terms(text, glossary))
+    return tuple(ids for ids in pieces if UNK_ID not in ids)
 
 
 def located_terms(document: DocumentTranslation, glossary: Glossary) -> list[Applied]:
