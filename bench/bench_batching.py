@@ -34,6 +34,7 @@ from bench.bench_decode import median_seconds
 from bench.serve_bench import RESULTS, load_sentences
 from serve.service import pair_of
 from translator.config import QUANTIZATIONS
+from translator.errors import bad_input
 from translator.translate import Translator
 
 
@@ -126,8 +127,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         reports = [bench_package(path, args) for path in args.model]
     except (OSError, ValueError) as err:  # a package that does not load
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return bad_input(err)
     for report in reports:
         print_report(report, args)
     out = Path(args.out or RESULTS / f"batching-{platform.node()}-{dt.date.today()}.json")

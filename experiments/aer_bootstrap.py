@@ -30,6 +30,7 @@ from experiments.eflomal_baseline import eflomal_on, multi30k_pairs
 from experiments.record import append
 from translator.alignment.aligner import COMBINATIONS, AlignMethod, combined_links
 from translator.alignment.links import RULES, SYMMETRISATIONS, GoldLinks, Link, link_counts, symmetrise
+from translator.errors import bad_input
 
 
 def sentence_counts(gold: Sequence[GoldLinks], predicted: Sequence[Iterable[Link]]) -> np.ndarray:
@@ -129,8 +130,7 @@ def main(argv: list[str] | None = None) -> int:
         ours = [combined_links(f, b, method) for f, b in zip(fwd, bwd, strict=True)]
         train = multi30k_pairs(args.data_dir)
     except (ValueError, OSError) as err:  # a package that does not load, files missing or malformed
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return bad_input(err)
     runs = []
     for _ in range(args.eflomal_runs):
         forward, reverse = eflomal_on(train, pairs)

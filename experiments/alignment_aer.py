@@ -22,6 +22,7 @@ from experiments.record import append
 from translator.alignment.aligner import COMBINATIONS, AlignMethod, combined_links, links_of
 from translator.alignment.forced import ForcedAlignment, force_align
 from translator.alignment.links import GoldLinks, alignment_error_rate
+from translator.errors import bad_input
 from translator.translate import Translator
 
 THRESHOLDS = (0.05, 0.1, 0.2, 0.3, 0.4, 0.5)
@@ -76,8 +77,7 @@ def main(argv: list[str] | None = None) -> int:
         backward = forced(args.backward, pairs, True) if args.backward else None
         rows = table(gold, forced(args.forward, pairs, False), backward, methods(tuple(args.thresholds)))
     except (ValueError, OSError) as err:  # a package that does not load, gold files missing or malformed
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return bad_input(err)
     best = {group: min(r[2] for r in rows if r[0] == group) for group, *_ in rows}
     print("| links | method | AER | precision | recall |\n| --- | --- | ---: | ---: | ---: |")
     for group, name, aer, precision, recall in rows:

@@ -47,6 +47,7 @@ from training.guided import main as write_links
 from training.paths import package_dir
 from translator.alignment.aligner import AlignMethod, combined_links, read_pairs_file
 from translator.alignment.links import Link, alignment_error_rate, format_links, symmetrise
+from translator.errors import bad_input
 from translator.files import atomic_write_text
 
 LEVERS = Path(__file__).resolve().parents[1] / "configs" / "levers"
@@ -196,8 +197,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         run(args)
     except (ValueError, OSError, RuntimeError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return bad_input(err)
     return 0
 
 

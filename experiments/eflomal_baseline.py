@@ -23,6 +23,7 @@ from experiments.record import append
 from training.guided import eflomal_directions
 from translator.alignment.aligner import read_pairs_file
 from translator.alignment.links import SYMMETRISATIONS, Link, alignment_error_rate, format_links, symmetrise
+from translator.errors import bad_input
 from translator.files import atomic_write_text, read_lines
 
 
@@ -64,8 +65,7 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return run(args)
     except (ValueError, OSError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return bad_input(err)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -12,7 +12,6 @@ from __future__ import annotations
 import argparse
 import random
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,6 +21,7 @@ from experiments.eflomal_baseline import eflomal_on
 from experiments.record import RESULTS
 from experiments.term_metrics import WORD, term_found
 from translator.alignment.links import Link, format_links, parse_links, symmetrise
+from translator.errors import bad_input
 from translator.files import atomic_write_text, read_lines
 
 MIN_LETTERS = 4
@@ -130,5 +130,4 @@ def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) 
     try:
         return run(args)
     except (OSError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return bad_input(err)

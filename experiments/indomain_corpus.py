@@ -19,6 +19,7 @@ from pathlib import Path
 
 from experiments.alignment_data import GOLD_DIR
 from translator.alignment.aligner import read_pairs_file
+from translator.errors import bad_input
 from translator.files import read_lines
 
 
@@ -42,8 +43,7 @@ def main(argv: list[str] | None = None) -> int:
         pairs = [pair for path in args.pairs for pair in read_pairs_file(path)]  # in the order given
         en, fr = corpus_lines(read_lines(data / "train.en"), read_lines(data / "train.fr"), pairs)
     except (OSError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return bad_input(err)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     for lang, lines in (("en", en), ("fr", fr)):

@@ -32,6 +32,7 @@ from experiments.record import append
 from translator.alignment.aligner import read_links_file
 from translator.alignment.links import GoldLinks, Link
 from translator.alignment.projection import covered_words
+from translator.errors import bad_input
 from translator.markup import extract_html, place_tags, render
 
 TAGS = ("b", "i", "em", "span")
@@ -166,8 +167,7 @@ def main(argv: list[str] | None = None) -> int:
             if len(projections[name]) != len(pairs):
                 raise ValueError(f"{path} has {len(projections[name])} lines for {len(pairs)} pairs")
     except (OSError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return bad_input(err)
     print("| projection | exact span match % | token F1 % | tags kept % | tags split % | well-formed % | tags scored |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
     for name, links in projections.items():

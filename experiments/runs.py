@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from experiments.record import append
+from translator.errors import bad_input
 
 
 def val_bleu_by_epoch(run: Path) -> dict[int, float]:
@@ -75,8 +76,7 @@ def main(argv: list[str] | None = None) -> int:
         try:
             summary = summarise(run, args.at_epoch)
         except (ValueError, OSError) as err:
-            print(f"error: {err}", file=sys.stderr)
-            return 2
+            return bad_input(err)
         minutes = summary["train_seconds"] / 60 if summary["train_seconds"] else float("nan")
         extra = f"  at epoch {args.at_epoch}: {summary[f'val_bleu_at_epoch_{args.at_epoch}']}" if args.at_epoch else ""
         print(

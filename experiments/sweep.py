@@ -17,6 +17,7 @@ from pathlib import Path
 
 from experiments.record import append
 from translator.config import QUANTIZATIONS
+from translator.errors import bad_input
 from translator.evaluate import EvaluationError, score
 from translator.files import read_lines
 from translator.package import PackageError
@@ -81,8 +82,7 @@ def main(argv: list[str] | None = None) -> int:
             raise ValueError("beam sizes must be in [1, 64] and alphas >= 0")
         run(args)
     except (EvaluationError, PackageError, ValueError, OSError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return bad_input(err)
     return 0
 
 

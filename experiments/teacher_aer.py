@@ -19,6 +19,7 @@ from experiments.record import append
 from training.link_words import pieces_of_words, word_char_spans
 from translator.alignment.aligner import read_links_file
 from translator.alignment.links import Link, alignment_error_rate
+from translator.errors import bad_input
 
 
 def token_of_words(text: str, unit: str, lang: str) -> list[int]:
@@ -48,8 +49,7 @@ def main(argv: list[str] | None = None) -> int:
         pairs, gold = read_gold(Path(args.gold_dir) / "dev.src-tgt", Path(args.gold_dir) / "dev.gold")
         lines = read_links_file(args.links)
     except (OSError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return bad_input(err)
     if len(lines) < len(pairs):
         print(f"error: {args.links} has {len(lines)} lines, fewer than the {len(pairs)} pairs", file=sys.stderr)
         return 2

@@ -144,7 +144,7 @@ def test_cli_fetches_and_reports_errors_in_one_line(
     texts = sorted(p.name for p in data.iterdir() if p.suffix != ".gz")
     assert texts == sorted(f"{split}.{lang}" for split in multi30k.SPLITS for lang in LINES)
     capsys.readouterr()
-    assert multi30k.main(["--mirror", str(tmp_path / "absent"), "--data-dir", str(tmp_path / "x")]) == 1
+    assert multi30k.main(["--mirror", str(tmp_path / "absent"), "--data-dir", str(tmp_path / "x")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "not found (mirror" in err and "Traceback" not in err
 

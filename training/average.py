@@ -18,6 +18,7 @@ import torch
 from torch import Tensor
 
 from training.paths import checkpoint_dir
+from translator.errors import bad_input
 from translator.files import atomic_write_bytes
 
 PREFIX = "model."
@@ -82,8 +83,7 @@ def main(argv: list[str] | None = None) -> int:
             paths += epoch_checkpoints(args.run)[-args.last :]
         out = write_average(paths, args.out)
     except (ValueError, OSError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return bad_input(err)
     print(f"averaged {len(paths)} checkpoints into {out}")
     return 0
 

@@ -28,6 +28,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from translator.errors import bad_input
 from translator.package import PackageError
 from translator.translate import Translator
 
@@ -143,8 +144,7 @@ def main(argv: list[str] | None = None) -> int:
         written = backtranslate(_decoder(translator, args), args.input, args.out, args.batch_size, total, done,
                                 args.forward)  # fmt: skip
     except (BacktranslationError, PackageError, OSError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return bad_input(err)
     print(f"{args.out}: {written} lines translated now", file=sys.stderr)
     return 0
 

@@ -17,6 +17,7 @@ from pathlib import Path
 from training.config import Config, load_config
 from training.paths import eval_dir, package_dir
 from training.sources import MULTI30K_SPLITS, read_split, split_paths
+from translator.errors import bad_input
 from translator.evaluate import EvaluationError, evaluate_pairs
 from translator.translate import Translator
 
@@ -72,8 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         if report is None:
             raise EvaluationError(f"{args.config} names no test set (data.test)")
     except (ValueError, OSError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return bad_input(err)
     print(f"{report['split']}: BLEU {report['bleu']:.2f}  chrF {report['chrf']:.2f}  ({report['sentences']} sentences)")
     print(f"BLEU signature: {report['signature']}")
     print(f"chrF signature: {report['chrf_signature']}")

@@ -23,6 +23,7 @@ from training.config import Config, load_config
 from training.multi30k import resolve_mirror
 from training.paths import run_dir
 from translator.config import to_dict
+from translator.errors import bad_input
 from translator.files import atomic_write_text
 from translator.model import Seq2Seq
 from translator.package import METADATA, save_package
@@ -121,8 +122,7 @@ def main(argv: list[str] | None = None) -> int:
             raise FileNotFoundError(f"checkpoint not found: {args.checkpoint}")
         out = export(cfg, args.checkpoint, args.out, {"quantization": "int8"} if args.int8 else None)
     except (ValueError, OSError) as err:  # ConfigError, TokenizerError, CheckpointMismatchError, files
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return bad_input(err)
     print(out)
     return 0
 

@@ -29,6 +29,7 @@ from training.downloads import CorpusError
 from training.link_words import WHITESPACE, Words, WordSplitError, pieces_of_words
 from training.sources import split_paths, train_pairs
 from translator.alignment.links import SYMMETRISATIONS, Link, LinkError, format_links, parse_links, symmetrise
+from translator.errors import bad_input
 from translator.files import atomic_write_text, temp_path
 from translator.tokenizer import Tokenizer
 
@@ -161,8 +162,7 @@ def main(argv: list[str] | None = None) -> int:
         links = eflomal_links(words, args.symmetrise, out.parent)
         atomic_write_text(out, "".join(format_links(pair) + "\n" for pair in links))
     except (ValueError, OSError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return bad_input(err)
     print(f"{len(links)} pairs aligned ({args.symmetrise}) into {out}")
     return 0
 

@@ -21,6 +21,7 @@ from pathlib import Path
 
 from training.config import LANGS, UPSTREAM_MIRROR, DataConfig, load_config
 from training.downloads import CorpusError, download_verified, is_url
+from translator.errors import bad_input
 from translator.files import sha256_file, temp_path
 
 SPLITS = ("train", "val", "test_2016_flickr")
@@ -123,8 +124,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         mirror = resolve_mirror(cfg)
         paths = fetch_all(mirror, dict.fromkeys(langs), cfg.data_dir)
     except (ValueError, OSError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 1
+        return bad_input(err)
     print(f"{len(paths)} verified files from {mirror} in {cfg.data_dir}")
     return 0
 

@@ -21,6 +21,7 @@ from pathlib import Path
 from training.config import DataConfig
 from training.downloads import CorpusError
 from training.multi30k import fetch_split, resolve_mirror
+from translator.errors import bad_input
 from translator.files import atomic_write_text, read_lines
 
 TASK2_MIRROR_ENV = "MULTI30K_TASK2_MIRROR"
@@ -101,8 +102,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         atomic_write_text(args.out, "".join(f"{caption}\n" for caption in kept))
     except (CorpusError, OSError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return bad_input(err)
     print(f"{args.out}: " + ", ".join(f"{key} {value}" for key, value in counts.items()))
     return 0
 

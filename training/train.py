@@ -29,6 +29,7 @@ from training.module import VAL_BLEU_KEY, TranslationModule, recorded_val_bleu
 from training.paths import averaged_checkpoint, best_checkpoint, checkpoint_dir, last_checkpoint, package_dir, run_dir
 from training.resume import check_inputs_unchanged, check_resumable
 from translator.config import ConfigError
+from translator.errors import bad_input
 from translator.translate import Translator
 
 
@@ -272,8 +273,7 @@ def main(argv: list[str] | None = None) -> int:
         if result.rank == 0:
             finish(result, Path(args.out or package_dir(cfg)))
     except (ConfigError, ValueError, OSError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return bad_input(err)
     return 0
 
 

@@ -17,6 +17,7 @@ from translator.alignment import cli as cli_align
 from translator.alignment.links import DEFAULT_LINK_RULE, LINK_RULES
 from translator.config import MAX_BEAM, n_best_problem
 from translator.document import DocumentTranslation, document_json, translate_documents
+from translator.errors import bad_input
 from translator.evaluate import EvaluationError, evaluate_files
 from translator.files import read_stdin_lines
 from translator.glossary import GLOSSARY_METHODS, glossary_translation, read_glossary_file, term_constraints
@@ -208,5 +209,4 @@ def main(argv: list[str] | None = None) -> int:
     try:
         return handlers[args.command](args)
     except (PackageError, EvaluationError, OSError, ValueError) as err:
-        print(f"error: {err}", file=sys.stderr)
-        return 2
+        return bad_input(err)
