@@ -128,29 +128,32 @@ class ConstraintSearch:
                 pairs[s] = sorted(found)
         flat = [pair for sentence in pairs.values() for pair in sentence]
         values = cand[[r for r, _ in flat], [p for _, p in flat]].tolist() if flat else []  # one gather for all
-        chosen: list[tuple[int, int, float]] = []
+        chosen: list[tuple[int, int, float, Progress]] = []  # (row extended, piece, score, progress after it)
         for s in range(len(self.constraints)):
-            if s not in pairs:  # no constraints: the plain search's k best
-                chosen.extend((s * k + f // V, f % V, v) for f, v in zip(top[s], top_values[s]))
+            if s not in pairs:  # no constraints: the plain search's k best (their progress stays empty)
+                rows = [s * k + f // V for f in top[s]]
+                chosen.extend((r, f % V, v, self.progress[r]) for r, f, v in zip(rows, top[s], top_values[s]))
                 continue
             scored, values = list(zip(values[: len(pairs[s])], pairs[s])), values[len(pairs[s]) :]
             chosen.extend(self._allocate(s, scored))
-        self.progress = [self.progress[r].advance(self.constraints[r // k], p) for r, p, _ in chosen]
-        origin, pieces, scores = zip(*chosen)
+        self.progress = [progress for *_, progress in chosen]
+        origin, pieces, scores, _ = zip(*chosen)
         device = cand.device
         return (torch.tensor(origin, device=device), torch.tensor(pieces, device=device),
                 torch.tensor(scores, device=device, dtype=cand.dtype))  # fmt: skip
 
-    def _allocate(self, s: int, scored: list[tuple[float, tuple[int, int]]]) -> list[tuple[int, int, float]]:
-        """Sentence s's k (row, piece, score), by dynamic beam allocation over its candidates."""
+    def _allocate(self, s: int, scored: list[tuple[float, tuple[int, int]]]) -> list[tuple[int, int, float, Progress]]:
+        """Sentence s's k (row, piece, score, progress after the piece), by dynamic beam allocation over its
+        candidates (each candidate's progress is found once, for its bank and for the beam it becomes)."""
         constraints = self.constraints[s]
         live = [(v, r, p) for v, (r, p) in scored if v != float("-inf")]
-        counts = [self.progress[r].advance(constraints, p).count(constraints) for _, r, p in live]
-        kept = [live[i] for i in allocate(live, counts, self.k)]
-        kept.sort(key=lambda c: -c[0])
-        while len(kept) < self.k:  # fewer live paths than beams (the first steps): dead copies, as plain search has
-            kept.append((float("-inf"), s * self.k, scored[0][1][1]))
-        return [(r, p, v) for v, r, p in kept]
+        after = [self.progress[r].advance(constraints, p) for _, r, p in live]
+        kept = sorted(allocate(live, [a.count(constraints) for a in after], self.k), key=lambda i: -live[i][0])
+        chosen = [(live[i][1], live[i][2], live[i][0], after[i]) for i in kept]
+        while len(chosen) < self.k:  # fewer live paths than beams (the first steps): dead copies, as plain search has
+            row, piece = s * self.k, scored[0][1][1]
+            chosen.append((row, piece, float("-inf"), self.progress[row].advance(constraints, piece)))
+        return chosen
 
     def keep(self, sentences: list[int]) -> None:
         """Only these active sentences go on decoding (their beams keep their progress)."""

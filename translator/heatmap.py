@@ -10,13 +10,13 @@ from typing import IO
 
 from matplotlib.figure import Figure
 
-WORD_START = "\u2581"  # SentencePiece's mark of a piece that starts a word
+from translator.alignment.words import BOUNDARY  # SentencePiece's mark of a piece that starts a word
 
 
 def piece_label(piece: str) -> str:
     """How a piece is shown to people: ``▁Hund`` (starts a word) as ``Hund``, a piece that continues a word
     as ``·rad``, a lone ``▁`` as ``␣``. The page (``serve/static/app.js``: pieceLabel) uses the same rule."""
-    if piece.startswith(WORD_START):
+    if piece.startswith(BOUNDARY):
         return piece[1:] or "\u2423"
     return "\u00b7" + piece
 

@@ -226,7 +226,7 @@ def _hopeless(beams: _Beams, met: Tensor, k: int) -> Tensor:
     cannot end before its length limit, and would otherwise keep its sentence decoding until then)."""
     finished_met = torch.where(beams.finished & met, beams.scores, float("-inf")).view(-1, k)  # (n, k)
     best = finished_met.max(dim=1, keepdim=True).values  # (n, 1)
-    return (~met & (beams.scores.view(-1, k) < best).view(-1)).view(-1)
+    return ~met & (beams.scores.view(-1, k) < best).view(-1)
 
 
 def _best(

@@ -10,7 +10,9 @@ from pathlib import Path
 from typing import Any
 
 import torch
+from torch import Tensor
 
+from translator.alignment.words import BOUNDARY
 from translator.config import MAX_BEAM
 from translator.constrained import Constraints, Lexical
 from translator.ensemble import Ensemble
@@ -124,7 +126,7 @@ class Translator:
         own, resolved by ``serve.requests``). ``n_best`` > 1 (at most the beam size; the search refuses more
         with a ValueError) fills each translation's ``alternatives`` with that many outputs, best first.
         ``constraints``: per text, target piece-id sequences its translation must contain (constrained beam
-        search, ``translator.constrained``; ``terms_constraints`` makes them from glossary terms).
+        search, ``translator.constrained``; ``translator.glossary.term_constraints`` makes them from glossary terms).
         """
         if isinstance(texts, str) or not all(isinstance(t, str) for t in texts):
             raise TypeError("translate() takes a list of strings")
@@ -132,13 +134,11 @@ class Translator:
         beam = cfg.beam_size if beam_size is None else int(beam_size)
         if not 1 <= beam <= MAX_BEAM:
             raise ValueError(f"beam_size must be between 1 and {MAX_BEAM}")
-        batch_size = batch_size or cfg.batch_size
-        encoded = [self.package.tokenizer.encode_source(t) if t.strip() else ([], []) for t in texts]
+        encoded, batches = self._length_batches(texts, batch_size)
         results: list[Translation | None] = [None] * len(texts)
-        order = sorted((i for i, (ids, _) in enumerate(encoded) if ids), key=lambda i: len(encoded[i][0]))
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            lexical = self._lexical([constraints[i] for i in chunk]) if constraints else None
+        continues = self._continues_word() if constraints else None  # one table for every batch of the call
+        for chunk in batches:
+            lexical = Lexical(tuple(tuple(constraints[i]) for i in chunk), continues) if constraints else None
             for i, hyps in zip(chunk, self._decode([encoded[i][0] for i in chunk], beam, n_best, lexical)):
                 results[i] = self._to_translation(encoded[i][1], hyps, n_best > 1)
         empty = Translation("", [], [], [], 0.0)
@@ -147,21 +147,26 @@ class Translator:
     def sample(self, texts: list[str], batch_size: int | None = None, seed: int = 0) -> list[str]:
         """One sampled translation of each text (``translator.sampling``: for sampled back-translation), in
         order; the draws are repeatable for a given ``seed`` and batch size. Blank texts give ""."""
-        cfg = self.package.decode_cfg
-        batch_size = batch_size or cfg.batch_size
-        tok = self.package.tokenizer
-        encoded = [tok.encode_source(t)[0] if t.strip() else [] for t in texts]
-        order = sorted((i for i, ids in enumerate(encoded) if ids), key=lambda i: len(encoded[i]))
+        encoded, batches = self._length_batches(texts, batch_size)
         generator = torch.Generator(device=self.device).manual_seed(seed)
         results = [""] * len(texts)
-        for start in range(0, len(order), batch_size):
-            chunk = order[start : start + batch_size]
-            ids = [encoded[i] for i in chunk]
+        for chunk in batches:
+            ids = [encoded[i][0] for i in chunk]
             src, lengths = pad_ids(ids).to(self.device), lengths_of(ids).to(self.device)
-            limit = max_lengths(lengths, cfg)
+            limit = max_lengths(lengths, self.package.decode_cfg)
             for i, pieces in zip(chunk, sample(self.package.model, src, lengths, limit, generator)):
-                results[i] = tok.decode_target(pieces)
+                results[i] = self.package.tokenizer.decode_target(pieces)
         return results
+
+    def _length_batches(
+        self, texts: list[str], batch_size: int | None
+    ) -> tuple[list[tuple[list[int], list[str]]], list[list[int]]]:
+        """Every text's source (ids, pieces) (blank: empty), and the positions of the others sorted by length,
+        in batches of ``batch_size`` (default: the package's)."""
+        size = batch_size or self.package.decode_cfg.batch_size
+        encoded = [self.package.tokenizer.encode_source(t) if t.strip() else ([], []) for t in texts]
+        order = sorted((i for i, (ids, _) in enumerate(encoded) if ids), key=lambda i: len(encoded[i][0]))
+        return encoded, [order[start : start + size] for start in range(0, len(order), size)]
 
     def _decode(
         self, batch_ids: list[list[int]], beam: int, n_best: int, lexical: Lexical | None = None
@@ -171,12 +176,11 @@ class Translator:
         cfg = dataclasses.replace(self.package.decode_cfg, beam_size=beam)
         return search_n_best(self.package.model, src, lengths, cfg, n_best, lexical)
 
-    def _lexical(self, constraints: list[Constraints]) -> Lexical:
-        """A batch's constraints, with the target pieces that continue a word (see ``Lexical``)."""
+    def _continues_word(self) -> Tensor:
+        """(V,) bool: the target pieces that continue a word (no word-start mark, a letter or digit first)."""
         tok = self.package.tokenizer
         pieces = tok.target_pieces(list(range(tok.tgt_vocab_size)))
-        continues = torch.tensor([not p.startswith("\u2581") and p[:1].isalnum() for p in pieces])
-        return Lexical(tuple(tuple(c) for c in constraints), continues)
+        return torch.tensor([not p.startswith(BOUNDARY) and p[:1].isalnum() for p in pieces])
 
     def _to_translation(self, source_tokens: list[str], hyps: list[Hypothesis], keep_list: bool) -> Translation:
         """The best of ``hyps`` (with all of them as ``alternatives`` when ``keep_list``)."""
