@@ -27,15 +27,13 @@ from experiments.glossary_terms import (
     build_cases,
     guarded,
     inflection_misses,
-    tokenized,
-    val_links,
+    load_val,
     val_parser,
 )
 from experiments.record import append
 from experiments.term_metrics import masked, term_edit_rate, term_found, window_overlap
 from translator.alignment.links import DEFAULT_LINK_RULE, LINK_RULES
 from translator.document import assemble, plan
-from translator.files import read_lines
 from translator.glossary import Glossary, glossary_translation, term_constraints
 from translator.translate import Translator
 
@@ -93,13 +91,10 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    translator = Translator.load(args.model)
-    src, tgt = translator.metadata["src_lang"], translator.metadata["tgt_lang"]
-    sources, references = (read_lines(args.data_dir / f"val.{lang}") for lang in (src, tgt))
-    links = val_links(args.data_dir, src, tgt, args.work_dir / f"val.{src}-{tgt}.eflomal.links")
+    val = load_val(args)
+    translator, src, tgt, sources = val.translator, val.src, val.tgt, val.sources
     baseline = [r.text for r in translator.translate(sources, beam_size=BEAM, batch_size=BATCH)]
-    cases = build_cases(sources, references, tokenized(args.data_dir, "val", src, tgt), links, baseline,
-                        args.max_terms, args.seed)  # fmt: skip
+    cases = build_cases(sources, val.references, val.tokens, val.links, baseline, args.max_terms, args.seed)
     per_sentence = sum(len(c.terms) for c in cases) / len(cases)
     exact, longer = inflection_misses(cases, sources)
     print(f"{src}->{tgt}: {len(cases)} of {len(sources)} val sentences have a term the baseline misses; "

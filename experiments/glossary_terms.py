@@ -23,6 +23,7 @@ from experiments.term_metrics import WORD, term_found
 from translator.alignment.links import Link, format_links, parse_links, symmetrise
 from translator.errors import bad_input
 from translator.files import atomic_write_text, read_lines
+from translator.translate import Translator
 
 MIN_LETTERS = 4
 
@@ -38,17 +39,40 @@ class TermCase:
     random_terms: tuple[tuple[str, str], ...]
 
 
-def val_links(data_dir: Path, src: str, tgt: str, cache: Path) -> list[set[Link]]:
-    """eflomal's intersection links of every val pair (Moses words, lowercased), cached in ``cache``."""
+def val_links(data_dir: Path, src: str, tgt: str, cache: Path, val: tuple[list[str], list[str]]) -> list[set[Link]]:
+    """eflomal's intersection links of every val pair (``val``: its Moses words, lowercased, ``tokenized``),
+    run over Multi30k train plus val and cached in ``cache``."""
     if cache.is_file():
         return [set(parse_links(line).sure) for line in cache.read_text(encoding="utf-8").splitlines()]
-    train = list(zip(*(moses_lowercase(read_lines(data_dir / f"train.{lang}"), lang) for lang in (src, tgt))))
-    val = list(zip(*(moses_lowercase(read_lines(data_dir / f"val.{lang}"), lang) for lang in (src, tgt))))
-    forward, reverse = eflomal_on(train, val)
+    forward, reverse = eflomal_on(list(zip(*tokenized(data_dir, "train", src, tgt))), list(zip(*val)))
     links = [symmetrise(f, r, "intersection") for f, r in zip(forward, reverse, strict=True)]
     cache.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(cache, "".join(format_links(pair) + "\n" for pair in links))
     return links
+
+
+@dataclass(frozen=True)
+class ValSet:
+    """What a val measurement of a package reads: the package, its pair, Multi30k val's sources and references,
+    their Moses words (lowercased) and eflomal's intersection links of each pair."""
+
+    translator: Translator
+    src: str
+    tgt: str
+    sources: list[str]
+    references: list[str]
+    tokens: tuple[list[str], list[str]]
+    links: list[set[Link]]
+
+
+def load_val(args: argparse.Namespace) -> ValSet:
+    """The ``ValSet`` of ``val_parser``'s options (the links from ``--work-dir``'s cache when it has them)."""
+    translator = Translator.load(args.model)
+    src, tgt = translator.metadata["src_lang"], translator.metadata["tgt_lang"]
+    sources, references = (read_lines(args.data_dir / f"val.{lang}") for lang in (src, tgt))
+    tokens = tokenized(args.data_dir, "val", src, tgt)
+    links = val_links(args.data_dir, src, tgt, args.work_dir / f"val.{src}-{tgt}.eflomal.links", tokens)
+    return ValSet(translator, src, tgt, sources, references, tokens, links)
 
 
 def _surface(token: str, raw: str) -> str | None:

@@ -29,14 +29,13 @@ from collections.abc import Sequence
 
 import sacrebleu
 
-from experiments.glossary_terms import guarded, tokenized, val_links, val_parser
+from experiments.glossary_terms import guarded, load_val, val_parser
 from experiments.markup_wpt import tag_spans, tagged_source, well_formed
 from experiments.record import append
 from translator.alignment.aligner import COMBINATIONS, AlignMethod, document_links_both
 from translator.alignment.links import LINK_RULES, Link
 from translator.document import translate_documents
-from translator.files import read_lines
-from translator.markup import extract_html, marked_translation, place_tags, render
+from translator.markup import TAG_LINK_RULE, extract_html, marked_translation, place_tags, render
 from translator.translate import Translator
 
 TAG = re.compile(r"<[^>]+>")
@@ -83,18 +82,16 @@ def tagged_reference(marked_source: str, source: str, reference: str, tokens, li
 
 def main(argv: list[str] | None = None) -> int:
     p = val_parser(__doc__.splitlines()[0])
-    p.add_argument("--link-rule", choices=LINK_RULES, default="mutual", help="the translation's word links")
+    p.add_argument("--link-rule", choices=LINK_RULES, default=TAG_LINK_RULE, help="the translation's word links")
     p.add_argument("--reverse", help="the opposite pair's package: also place the tags by both directions' links")
     p.add_argument("--symmetrise", choices=COMBINATIONS, default="grow-diag-final", help="with --reverse")
     return guarded(run, p.parse_args(argv))
 
 
 def run(args: argparse.Namespace) -> int:
-    translator = Translator.load(args.model)
-    src, tgt = translator.metadata["src_lang"], translator.metadata["tgt_lang"]
-    sources, references = (read_lines(args.data_dir / f"val.{lang}") for lang in (src, tgt))
-    links = val_links(args.data_dir, src, tgt, args.work_dir / f"val.{src}-{tgt}.eflomal.links")
-    tokens = tokenized(args.data_dir, "val", src, tgt)
+    val = load_val(args)
+    translator, src, tgt, sources, references = val.translator, val.src, val.tgt, val.sources, val.references
+    tokens, links = val.tokens, val.links
     rng = random.Random(args.seed)
     tagged = []
     for source in sources:
