@@ -309,9 +309,8 @@ class MicroBatcher:
 
     def _call(self, job: _Job, texts: list[str], constraints: list[Constraints] | None) -> list[Any]:
         """One ``translate`` call for ``texts`` with ``job``'s beam and n-best sizes (and ``constraints``)."""
-        extra = {"constraints": constraints} if constraints is not None else {}
         return self._translate(
-            texts, beam_size=job.beam_size, batch_size=self.max_batch_size, n_best=job.n_best, **extra
+            texts, beam_size=job.beam_size, batch_size=self.max_batch_size, n_best=job.n_best, constraints=constraints
         )
 
     def _record(self, sentences: int) -> None:

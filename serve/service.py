@@ -7,6 +7,7 @@ import io
 import time
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import asdict
+from itertools import accumulate
 from typing import Any
 
 import torch
@@ -164,7 +165,7 @@ class TranslationService:
         futures = []
         try:
             costs = [request_cost(c, beam) for c in chunks]
-            starts = [sum(len(c) for c in chunks[:i]) for i in range(len(chunks))]
+            starts = accumulate((len(c) for c in chunks), initial=0)  # each chunk's first sentence
             per_chunk = [constraints[a : a + len(c)] for a, c in zip(starts, chunks)] if constraints else None
             futures = lane.submit_many(chunks, beam, costs, decoding.n_best, per_chunk)
             deadline = time.monotonic() + self.settings.request_timeout_s

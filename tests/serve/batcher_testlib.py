@@ -24,7 +24,12 @@ class FakeTranslator:
         self.entered = threading.Event()
 
     def translate(
-        self, texts: list[str], beam_size: int | None = None, batch_size: int | None = None, n_best: int = 1
+        self,
+        texts: list[str],
+        beam_size: int | None = None,
+        batch_size: int | None = None,
+        n_best: int = 1,
+        constraints: list | None = None,
     ) -> list[str]:
         self.entered.set()
         assert self.gate.wait(WAIT_S), "the test never opened the gate"
