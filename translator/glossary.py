@@ -190,8 +190,7 @@ def glossary_translation(
 ) -> tuple[str, list[Applied]]:
     """A translated text with the glossary's terms of its source put in by its word links (``link_rule``)."""
     source_words, target_words, links = document_links(document, link_rule)
-    edits = choose_edits(find_terms(document.source, glossary), source_words, target_words, links)
-    return apply_edits(document.text, edits)
+    return replace_terms(document.text, find_terms(document.source, glossary), source_words, target_words, links)
 
 
 def term_constraints(text: str, glossary: Glossary, tokenizer: Tokenizer) -> Constraints:

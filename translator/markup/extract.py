@@ -150,11 +150,6 @@ class _Walker:
         if not self.line_start:
             self._newline(None)
 
-    def _kept_whole(self, element: Node) -> bool:
-        if not isinstance(element.tag, str):  # a comment or processing instruction
-            return True
-        return _tag_markup(element, self.xml)[1] in self.ignore or element.get("translate") == "no"
-
     def _whole(self, element: Node) -> str:
         """An element kept untranslated, as markup (HTML: script and style contents as written, not escaped;
         a comment with a "--" inside, which HTML5 parsers before 2016 refuse, or another one that HTML5 forbids,
@@ -178,17 +173,17 @@ class _Walker:
     def element(self, element: Node, depth: int) -> None:
         if depth >= MAX_DEPTH:
             raise MarkupError(_TOO_DEEP)
-        if self._kept_whole(element):  # comments, untranslated elements: as they are, with their content
+        tagged = isinstance(element.tag, str)  # not a comment or a processing instruction
+        opening, name = _tag_markup(element, self.xml) if tagged else ("", "")
+        if not tagged or name in self.ignore or element.get("translate") == "no":  # kept as it is, content too
             self.empty.append(EmptyTag(self._whole(element), self.length))
         elif self._is_empty(element):
-            opening, name = _tag_markup(element, self.xml)
             markup = opening + ("/>" if self.xml else ">" if name in HTML_VOID else f"></{name}>")
             if name == "br":
                 self._newline(markup)
             else:
                 self.empty.append(EmptyTag(markup, self.length))
         else:
-            opening, name = _tag_markup(element, self.xml)
             block = name in self.blocks
             if block:
                 self._line_edge()
