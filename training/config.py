@@ -162,6 +162,11 @@ class DataConfig:
         return self.train is None
 
     @property
+    def several_corpora(self) -> bool:
+        """``train`` is a list of corpora (read one after the other, with weights and tags)."""
+        return isinstance(self.train, tuple)
+
+    @property
     def corpora(self) -> tuple[TrainCorpus, ...]:
         """The training corpora of the user's files (one, weight 1, untagged, when ``train`` names one)."""
         if self.train is None:

@@ -137,12 +137,12 @@ TrainData = ShardDataset | LinkedExamples | SampledExamples | list  # a list: sm
 def example_weights(data: DataConfig, shards: Path) -> np.ndarray | None:
     """(N,) each kept training pair's corpus weight (several corpora in ``data.train``), else None: the corpus of
     a pair is found from its input line (``index.npy``) and the lines each corpus had (``meta.json``)."""
-    if not isinstance(data.train, tuple):
+    if not data.several_corpora:
         return None
     lines = read_meta(shards)["corpus_lines"]  # type: ignore[index]
-    lines += [0] * (len(data.train) - len(lines))  # corpora after a max_train_pairs cut: none read
+    lines += [0] * (len(data.corpora) - len(lines))  # corpora after a max_train_pairs cut: none read
     corpus = np.searchsorted(np.cumsum(lines), np.load(shards / "index.npy"), side="right")  # (N,)
-    return np.array([c.weight for c in data.train], dtype=np.float64)[corpus]
+    return np.array([c.weight for c in data.corpora], dtype=np.float64)[corpus]
 
 
 def _lengths(data: TrainData) -> np.ndarray:

@@ -56,10 +56,10 @@ def build_settings(cfg: DataConfig, paths: tuple[Path, ...], tokenizer: Tokenize
 
 def _corpora_settings(cfg: DataConfig) -> dict[str, Any]:
     """Several corpora: their files in order and their tags (absent otherwise, so older metas still match)."""
-    if not isinstance(cfg.train, tuple):
+    if not cfg.several_corpora:
         return {}
-    return {"corpora": [[str(p) for p in corpus_paths(c.files, cfg.data_dir)] for c in cfg.train],
-            "tags": [c.tag for c in cfg.train]}  # fmt: skip
+    return {"corpora": [[str(p) for p in corpus_paths(c.files, cfg.data_dir)] for c in cfg.corpora],
+            "tags": [c.tag for c in cfg.corpora]}  # fmt: skip
 
 
 def read_meta(folder: Path) -> dict[str, Any] | None:

@@ -65,7 +65,7 @@ def train_pairs(
     several corpora in ``data.train`` each corpus's one after the other, the sources of a tagged corpus led by
     ``SYNTHETIC_TAG`` (unless ``tagged`` is false: the text for the subword models). ``lines``, when given,
     receives each corpus's number of pairs read."""
-    if not isinstance(cfg.train, tuple):
+    if not cfg.several_corpora:
         yield from iter_pairs(paths, cfg.max_train_pairs)
         return
     left = cfg.max_train_pairs
