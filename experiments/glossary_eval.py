@@ -34,7 +34,7 @@ from experiments.record import append
 from experiments.term_metrics import masked, term_edit_rate, term_found, window_overlap
 from translator.alignment.links import DEFAULT_LINK_RULE, LINK_RULES
 from translator.document import assemble, plan
-from translator.glossary import Glossary, glossary_translation, term_constraints
+from translator.glossary import CONSTRAIN, GLOSSARY_METHODS, Glossary, glossary_translation, term_constraints
 from translator.translate import Translator
 
 BATCH, BEAM = 64, 5
@@ -52,7 +52,7 @@ def run_method(
     texts = [case.source for case in cases]
     tok = translator.package.tokenizer
     started = time.perf_counter()
-    if method == "constrain":
+    if method == CONSTRAIN:
         constraints = [term_constraints(c.source, Glossary(_terms(c, condition)), tok) for c in cases]
         results = translator.translate(texts, beam_size=BEAM, batch_size=BATCH, constraints=constraints)
         return [r.text for r in results], time.perf_counter() - started
@@ -103,7 +103,7 @@ def run(args: argparse.Namespace) -> int:
           f"that start with one (inflected or compound forms) do not\n")  # fmt: skip
     print("| method | terms | term acc. % | window overlap | 1 - TERm | masked BLEU | masked chrF | ms/sentence |")
     print("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |")
-    for method in ("replace", "constrain"):
+    for method in GLOSSARY_METHODS:
         for condition in CONDITIONS:
             outputs, seconds = run_method(translator, cases, method, condition, args.link_rule)
             row = score(cases, outputs, condition) | {"ms_per_sentence": 1000 * seconds / len(cases)}

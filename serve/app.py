@@ -57,7 +57,7 @@ def _with_tags_and_terms(
     """What text ``k``'s answer adds for markup and glossaries: the translation with its tags placed (by
     ``word_links`` when given, else by its own links) and (by alignment replacement) its terms put in, the plain
     texts, and where each term is; nothing for plain text."""
-    constrained = req.glossary is not None and req.glossary_method == "constrain"  # the terms are in already
+    constrained = req.constrained  # the terms are in already
     replaced = None if constrained else req.glossary
     extra: dict[str, Any] = {}
     if req.marked:

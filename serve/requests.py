@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from serve.schema import ApiError
 from serve.validation import HeatmapBody, TranslateBody
 from translator.alignment.aligner import AlignMethod
-from translator.glossary import GLOSSARY_METHODS, Glossary, GlossaryError
+from translator.glossary import CONSTRAIN, GLOSSARY_METHODS, Glossary, GlossaryError
 from translator.markup import MARKUP_FORMATS, Marked, MarkupError, extract
 
 
@@ -43,6 +43,11 @@ class TranslateRequest:
     glossary: Glossary | None = None
     glossary_method: str = GLOSSARY_METHODS[0]  # how the glossary's terms get in (translator.glossary)
     both_directions: AlignMethod | None = None  # markup: tags placed by links of both directions, combined so
+
+    @property
+    def constrained(self) -> bool:
+        """The glossary's terms are written by constrained decoding (not put in after it)."""
+        return self.glossary is not None and self.glossary_method == CONSTRAIN
 
 
 @dataclass(frozen=True)

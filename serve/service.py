@@ -195,7 +195,7 @@ class TranslationService:
                 f"{self.settings.max_sentence_chars} (split long text into sentences)",
             )
         constraints = None
-        if request.glossary is not None and request.glossary_method == "constrain":
+        if request.constrained:
             tok = self.translator.package.tokenizer
             constraints = [term_constraints(sentence, request.glossary, tok) for sentence in sentences]
         results = self.translate(sentences, request.decoding, constraints) if sentences else []

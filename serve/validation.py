@@ -14,7 +14,7 @@ from serve.settings import Settings
 from translator.alignment.aligner import AlignMethod
 from translator.alignment.links import DEFAULT_LINK_RULE
 from translator.glossary import GLOSSARY_METHODS
-from translator.markup import MARKUP_FORMATS, TAG_LINK_RULE, TagOptions
+from translator.markup import TagOptions, default_link_rule
 
 __all__ = [
     "AlignRequest",
@@ -128,10 +128,8 @@ def parse_translate(body: dict[str, Any], settings: Settings) -> TranslateBody:
 
 
 def _link_rule(body: dict[str, Any], fields: dict[str, Any]) -> str:
-    """The request's link rule; left out with markup: ``TAG_LINK_RULE`` (the tags follow the better links)."""
-    if body.get("link_rule") is None and fields["format"] in MARKUP_FORMATS:
-        return TAG_LINK_RULE
-    return fields["link_rule"]
+    """The request's link rule; left out: the format's (``translator.markup.default_link_rule``)."""
+    return fields["link_rule"] if body.get("link_rule") is not None else default_link_rule(fields["format"])
 
 
 def _tag_options(fields: dict[str, Any]) -> TagOptions:

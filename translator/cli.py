@@ -20,7 +20,7 @@ from translator.document import DocumentTranslation, document_json, translate_do
 from translator.errors import bad_input
 from translator.evaluate import EvaluationError, evaluate_files
 from translator.files import read_stdin_lines
-from translator.glossary import GLOSSARY_METHODS, glossary_translation, read_glossary_file, term_constraints
+from translator.glossary import CONSTRAIN, GLOSSARY_METHODS, glossary_translation, read_glossary_file, term_constraints
 from translator.heatmap import render_heatmap
 from translator.markup import (
     MARKUP_FORMATS,
@@ -28,6 +28,7 @@ from translator.markup import (
     Marked,
     MarkupError,
     TagOptions,
+    default_link_rule,
     extract,
     marked_translation,
 )
@@ -79,12 +80,12 @@ def _translate(args: argparse.Namespace) -> int:
     translator = Translator.load(args.model)
     lines = read_stdin_lines()
     if args.link_rule is None:
-        args.link_rule = TAG_LINK_RULE if args.format in MARKUP_FORMATS else DEFAULT_LINK_RULE
+        args.link_rule = default_link_rule(args.format)
     beam = args.beam_size or translator.package.decode_cfg.beam_size
     if problem := n_best_problem(args.n_best, beam):
         raise EvaluationError(f"--n-best: {problem}")
     glossary = read_glossary_file(args.glossary) if args.glossary else None
-    constrained = glossary is not None and args.glossary_method == "constrain"  # the search writes the terms
+    constrained = glossary is not None and args.glossary_method == CONSTRAIN  # the search writes the terms
     tok = translator.package.tokenizer
     constraints_of = (lambda sentence: term_constraints(sentence, glossary, tok)) if constrained else None
     replaced = None if constrained else glossary

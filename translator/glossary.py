@@ -31,7 +31,7 @@ from translator.special import UNK_ID
 from translator.tokenizer import Tokenizer
 
 WORD = re.compile(r"\w+(?:['’-]\w+)*")
-GLOSSARY_METHODS = ("replace", "constrain")  # alignment replacement (the default), constrained decoding
+REPLACE, CONSTRAIN = GLOSSARY_METHODS = ("replace", "constrain")  # alignment replacement (default), constrained
 
 
 class GlossaryError(ValueError):
