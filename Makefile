@@ -24,11 +24,15 @@ RECIPE ?= recipe
 export MULTI30K_MIRROR ?= $(abspath ../shared/data/multi30k)
 export MULTI30K_TASK2_MIRROR ?= $(abspath ../shared/data/multi30k-task2)
 MONO_LANG ?= en
+HELDOUT ?= $(abspath ../shared/data/multi30k-heldout-sources)
+HELDOUT_SETS := test_2017_flickr test_2018_flickr test_2017_mscoco
+HELDOUT_OUT ?= experiments/heldout
+BT_STUDY := $(basename $(notdir $(wildcard configs/bt-study/de-en-bt-*.yaml configs/bt-study/de-en-subword.yaml)))
 
 help:  ## every target with one line (this list, read from the Makefile)
 	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
-.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links markup-wpt markup-live glossary-eval own-links link-agreement task2-mono backtranslate test lint format clean
+.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links markup-wpt markup-live glossary-eval own-links link-agreement task2-mono backtranslate task2-bt bt-study recipe-de-en heldout paired-bs test lint format clean
 
 install: $(VENV)/.installed  ## create .venv: torch==2.13.0 (CPU) and this project with its dev extras
 
@@ -124,6 +128,38 @@ task2-mono: install  ## Multi30k task 2's captions of MONO_LANG (en or de) that 
 
 backtranslate: install  ## translate INPUT (target-language text, one line each) with the reverse package MODEL into OUT: synthetic source<TAB>line, resumable (SAMPLE=1: sampled, not beam; FORWARD=1: line<TAB>translation, for distillation)
 	$(PY) -m training.backtranslate --model $(MODEL) --input $(INPUT) --out $(OUT) $(if $(SAMPLE),--sample) $(if $(FORWARD),--forward)
+
+task2-bt: install  ## back-translate Multi30k task 2's new English captions with artifacts/en-de (trained first when missing) into runs/bt/task2.de-en.tsv (SAMPLE=1: sampled, into runs/bt/task2.de-en.sampled.tsv); resumable
+	$(PY) -m training.multi30k --config configs/en-de.yaml
+	test -f artifacts/en-de/model.safetensors || $(PY) -m training.train --config configs/en-de.yaml
+	$(PY) -m training.multi30k_task2 --lang en --out data/mono/task2.en
+	$(PY) -m training.backtranslate --model artifacts/en-de --input data/mono/task2.en \
+		--out runs/bt/task2.de-en$(if $(SAMPLE),.sampled).tsv $(if $(SAMPLE),--sample)
+
+bt-study: install  ## the back-translation choices at reduced size (configs/bt-study/, 8 epochs): both back-translations, every arm trained (a finished one skipped), each against de-en-8ep on val by paired bootstrap
+	$(MAKE) --no-print-directory task2-bt
+	$(MAKE) --no-print-directory task2-bt SAMPLE=1
+	for name in de-en-8ep $(BT_STUDY); do test -f artifacts/$$name/model.safetensors || \
+		$(PY) -m training.train --config configs/bt-study/$$name.yaml || exit 1; done
+	$(PY) -m experiments.paired_bleu --ref data/multi30k/val.en --baseline runs/de-en-8ep/eval/valid.hyp.en \
+		$(foreach name,$(BT_STUDY),--system runs/$(name)/eval/valid.hyp.en)
+
+recipe-de-en: install  ## the final de->en model from a fresh clone, every step resumable: en-de package, back-translations, teacher (configs/best-de-en-teacher.yaml), distilled student artifacts/best-de-en, its held-out translations
+	$(MAKE) --no-print-directory task2-bt
+	test -f artifacts/best-de-en-teacher/model.safetensors || $(PY) -m training.train --config configs/best-de-en-teacher.yaml
+	$(PY) -m training.backtranslate --forward --model artifacts/best-de-en-teacher --input data/multi30k/train.de \
+		--out runs/distill/train.de-en.tsv
+	test -f artifacts/best-de-en/model.safetensors || $(PY) -m training.train --config configs/best-de-en.yaml
+	$(MAKE) --no-print-directory heldout MODEL=artifacts/best-de-en
+
+heldout: install  ## translate the German sides of the held-out Multi30k test sets with MODEL (beam 5, as served) into HELDOUT_OUT/<set>.de-en.hyp
+	mkdir -p $(HELDOUT_OUT)
+	for set in $(HELDOUT_SETS); do \
+		$(PY) -m translator translate --model $(MODEL) --beam-size 5 --no-split < $(HELDOUT)/$$set.de \
+			> $(HELDOUT_OUT)/$$set.de-en.hyp.part && mv $(HELDOUT_OUT)/$$set.de-en.hyp.part $(HELDOUT_OUT)/$$set.de-en.hyp || exit 1; done
+
+paired-bs: install  ## sacreBLEU's paired bootstrap of SYSTEMS (hypothesis files) against BASELINE on REF: BLEU and chrF with 95 % intervals and p-values
+	$(PY) -m experiments.paired_bleu --ref $(REF) --baseline $(BASELINE) $(foreach s,$(SYSTEMS),--system $(s))
 
 test: install  ## the whole test suite (CPU)
 	$(PY) -m pytest -q
