@@ -32,7 +32,7 @@ BT_STUDY := $(basename $(notdir $(wildcard configs/bt-study/de-en-bt-*.yaml conf
 help:  ## every target with one line (this list, read from the Makefile)
 	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
-.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links markup-wpt markup-live glossary-eval own-links link-agreement task2-mono backtranslate task2-bt bt-study recipe-de-en heldout paired-bs test lint format clean
+.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links markup-wpt markup-live glossary-eval own-links link-agreement task2-mono backtranslate task2-bt bt-study recipe-de-en heldout paired-bs bench-cost test lint format clean
 
 install: $(VENV)/.installed  ## create .venv: torch==2.13.0 (CPU) and this project with its dev extras
 
@@ -160,6 +160,10 @@ heldout: install  ## translate the German sides of the held-out Multi30k test se
 
 paired-bs: install  ## sacreBLEU's paired bootstrap of SYSTEMS (hypothesis files) against BASELINE on REF: BLEU and chrF with 95 % intervals and p-values
 	$(PY) -m experiments.paired_bleu --ref $(REF) --baseline $(BASELINE) $(foreach s,$(SYSTEMS),--system $(s))
+
+bench-cost: install  ## served cost of MODEL against AGAINST side by side in one run: same val sentences, fp32, BEAM (AGAINST_BEAM), batch 64, interleaved runs; ms/sentence, ratio, BLEU
+	$(PY) -m bench.bench_cost --model $(MODEL) --against $(or $(AGAINST),artifacts/default) --beam $(BEAM) \
+		$(if $(AGAINST_BEAM),--against-beam $(AGAINST_BEAM))
 
 test: install  ## the whole test suite (CPU)
 	$(PY) -m pytest -q
