@@ -161,7 +161,7 @@ def test_two_processes_train_with_ddp_on_cpu(tmp_path: Path) -> None:
 
 def test_a_run_continues_from_a_package_with_its_pieces_and_weights(trained: Path, monkeypatch, capsys) -> None:  # noqa: ANN001
     """train.init_from: the package's SentencePiece files are used as they are, the model starts from its
-    weights, and model settings that differ from the package's are one error line."""
+    weights, and model settings that differ from the package's are one error line before any data is encoded."""
     from training.config import load_config
     from training.export import with_vocab_sizes
     from training.module import TranslationModule
@@ -183,3 +183,4 @@ def test_a_run_continues_from_a_package_with_its_pieces_and_weights(trained: Pat
     capsys.readouterr()
     assert main(["--config", str(trained / "wider.yaml")]) == 2
     assert "init_from's model settings differ (hidden_size: 32 there, 48 here)" in capsys.readouterr().err
+    assert not (trained / "runs" / "wider").exists()  # refused before any data was read or encoded

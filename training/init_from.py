@@ -17,7 +17,7 @@ import torch
 
 from training.config import Config
 from translator.config import ConfigError
-from translator.package import load_package
+from translator.package import Package, load_package
 from translator.tokenizer import JOINT_MODEL, SRC_MODEL, TGT_MODEL, Tokenizer
 
 
@@ -32,8 +32,12 @@ def install_tokenizer(package: str | Path, spm_dir: Path) -> Tokenizer:
     return Tokenizer.load(spm_dir)
 
 
-def initial_state(cfg: Config) -> dict[str, torch.Tensor]:
-    """The weights of ``cfg.train.init_from`` (ConfigError when its model settings or language pair differ)."""
+VOCAB_SETTINGS = ("src_vocab_size", "tgt_vocab_size")  # filled in from the SentencePiece models the run reads
+
+
+def checked_package(cfg: Config, ignore: tuple[str, ...] = ()) -> Package:
+    """The package of ``cfg.train.init_from``, checked against ``cfg``: ConfigError when its language pair or a
+    model setting (except those in ``ignore``) differs."""
     package = load_package(str(cfg.train.init_from))
     meta = package.metadata
     pair = (meta.get("src_lang"), meta.get("tgt_lang"))
@@ -42,8 +46,20 @@ def initial_state(cfg: Config) -> dict[str, torch.Tensor]:
             f"train.init_from translates {pair[0]}->{pair[1]}, not {cfg.data.src_lang}->{cfg.data.tgt_lang}"
         )
     ours, theirs = dataclasses.asdict(cfg.model), dataclasses.asdict(package.model_cfg)
-    differ = sorted(k for k in ours if ours[k] != theirs.get(k))
+    differ = sorted(k for k in ours if k not in ignore and ours[k] != theirs.get(k))
     if differ:
         settings = ", ".join(f"{k}: {theirs.get(k)!r} there, {ours[k]!r} here" for k in differ)
         raise ConfigError(f"train.init_from's model settings differ ({settings})")
-    return package.model.state_dict()
+    return package
+
+
+def check_before_data(cfg: Config) -> None:
+    """Refuse a package of another pair or other model settings before any data is read or encoded (the
+    vocabulary sizes, known only once the run's SentencePiece models are in place, are checked by
+    ``initial_state``)."""
+    checked_package(cfg, ignore=VOCAB_SETTINGS)
+
+
+def initial_state(cfg: Config) -> dict[str, torch.Tensor]:
+    """The weights of ``cfg.train.init_from`` (ConfigError when its model settings or language pair differ)."""
+    return checked_package(cfg).model.state_dict()

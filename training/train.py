@@ -25,6 +25,7 @@ from training.config import Config, config_yaml, load_config, save_config
 from training.datamodule import TranslationDataModule
 from training.evaluate import evaluate_split, split_name
 from training.export import export, update_scores, with_vocab_sizes
+from training.init_from import check_before_data
 from training.module import VAL_BLEU_KEY, TranslationModule, recorded_val_bleu
 from training.paths import averaged_checkpoint, best_checkpoint, checkpoint_dir, last_checkpoint, package_dir, run_dir
 from training.resume import check_inputs_unchanged, check_resumable
@@ -155,6 +156,8 @@ def fit(cfg: Config, fresh: bool = False) -> FitResult:
                 file=sys.stderr,
             )
             return existing_run(cfg)
+    if cfg.train.init_from:
+        check_before_data(cfg)  # a wrong package is refused before shards are built
     datamodule = TranslationDataModule(cfg)
     datamodule.prepare_data()
     datamodule.setup("fit")
