@@ -85,11 +85,14 @@ class BucketBatchSampler(Sampler[list[int]]):
         order = self.by_length.copy()
         spans = []
         for start, end, size in self.groups:
-            group = order[start:end]  # a view: shuffled and sorted in place
-            rng.shuffle(group)
-            group[:] = group[np.argsort(self.src_lengths[group], kind="stable")]
-            spans += [(s, min(s + size, end)) for s in range(start, end, size)]
+            order[start:end] = self._shuffled(rng, order[start:end])
+            spans += _cut(start, end - start, size)
         return order, [spans[i] for i in rng.permutation(len(spans))]
+
+    def _shuffled(self, rng: np.random.Generator, group: np.ndarray) -> np.ndarray:
+        """The positions of one length group (n,), shuffled (in place), then ordered stably by source length."""
+        rng.shuffle(group)
+        return group[np.argsort(self.src_lengths[group], kind="stable")]
 
     def _weighted_order(
         self, rng: np.random.Generator, weights: np.ndarray
@@ -101,11 +104,9 @@ class BucketBatchSampler(Sampler[list[int]]):
         parts, spans, at = [], [], 0
         for start, end, size in self.groups:
             members = self.by_length[start:end]
-            group = np.repeat(members, draws[members])  # (drawn,) positions of one length
-            rng.shuffle(group)
-            group = group[np.argsort(self.src_lengths[group], kind="stable")]
+            group = self._shuffled(rng, np.repeat(members, draws[members]))  # (drawn,) positions of one length
             parts.append(group)
-            spans += [(at + s, at + min(s + size, len(group))) for s in range(0, len(group), size)]
+            spans += _cut(at, len(group), size)
             at += len(group)
         order = np.concatenate(parts) if parts else np.zeros(0, dtype=np.int32)
         picked = rng.permutation(len(spans))[: self.fixed]  # too many: some dropped
@@ -134,6 +135,11 @@ class BucketBatchSampler(Sampler[list[int]]):
         if self.weights is not None:
             return self._per_rank(self.fixed)
         return self._per_rank(sum(-(-(end - start) // size) for start, end, size in self.groups))
+
+
+def _cut(at: int, count: int, size: int) -> list[tuple[int, int]]:
+    """(start, end) spans of batches of ``size`` over ``count`` positions that begin at ``at``."""
+    return [(at + s, at + min(s + size, count)) for s in range(0, count, size)]
 
 
 def sorted_batches(lengths: Sequence[int], batch_size: int, rank: int = 0, world_size: int = 1) -> list[list[int]]:
