@@ -32,7 +32,7 @@ BT_STUDY := $(basename $(notdir $(wildcard configs/bt-study/de-en-bt-*.yaml conf
 help:  ## every target with one line (this list, read from the Makefile)
 	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
-.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links markup-wpt markup-live glossary-eval own-links link-agreement task2-mono backtranslate task2-bt bt-study recipe-de-en heldout paired-bs bench-cost test lint format clean
+.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links markup-wpt markup-live glossary-eval own-links link-agreement task2-mono backtranslate task2-bt bt-study recipe-de-en heldout paired-bs bench-cost new-text-vocab test lint format clean
 
 install: $(VENV)/.installed  ## create .venv: torch==2.13.0 (CPU) and this project with its dev extras
 
@@ -122,6 +122,10 @@ link-agreement: install  ## mutual word links of MODEL against those of AGAINST 
 
 glossary-eval: install  ## glossary methods (alignment replacement, constrained decoding) with no, real and random terms on MODEL's pair of Multi30k val: term accuracy, window overlap, 1-TERm, masked BLEU/chrF, ms/sentence (batch 64, beam 5)
 	$(PY) -m experiments.glossary_eval --model $(MODEL)
+
+new-text-vocab: install  ## how PAIRS' words (default the WPT dev pairs) fare in the SentencePiece model of SPM (a package, or a run's spm folder with PAIR=en-fr): pieces per new and known word; with LINKS="NAME=FILE …", AER of links touching a new word and of the rest
+	$(PY) -m experiments.new_text_vocab --spm $(SPM) $(if $(PAIR),--pair $(PAIR)) --pairs $(PAIRS_TO_ALIGN) \
+		$(if $(GOLD),--gold $(GOLD)) $(foreach l,$(LINKS),--links $(l))
 
 task2-mono: install  ## Multi30k task 2's captions of MONO_LANG (en or de) that are new text, in data/mono/task2.MONO_LANG (monolingual, for back-translation)
 	$(PY) -m training.multi30k_task2 --lang $(MONO_LANG) --out data/mono/task2.$(MONO_LANG)
