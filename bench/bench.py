@@ -33,7 +33,7 @@ from training.config import load_config
 from training.multi30k import prepare_corpus
 from training.sources import read_split
 from translator.config import QUANTIZATIONS
-from translator.package import METADATA
+from translator.package import read_metadata
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -125,7 +125,7 @@ def cpu_name() -> str:
 
 def describe(args: argparse.Namespace, device: str) -> dict[str, Any]:
     """Where and with what the figures were taken."""
-    meta = json.loads((Path(args.model) / METADATA).read_text(encoding="utf-8"))
+    meta = read_metadata(Path(args.model))
     name = torch.cuda.get_device_name(0) if device == "cuda" else cpu_name()
     return {
         "host": platform.node(),

@@ -19,7 +19,6 @@ pairs): AER, precision and recall of each set of links over all links, over the 
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,6 +30,7 @@ from translator.alignment.aligner import check_links_fit, read_links_file, read_
 from translator.alignment.links import AerScore, GoldLinks, Link, alignment_error_rate
 from translator.errors import bad_input
 from translator.files import read_lines
+from translator.package import PackageError, read_metadata
 from translator.special import UNK_ID
 from translator.tokenizer import Tokenizer
 
@@ -116,11 +116,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 def encoders(spm: Path, pair: str | None) -> dict[str, Encoder]:
     """lang -> word encoder (piece ids) for English and French, from the tokenizer's source and target."""
     if pair is None:
-        meta = spm / "metadata.json"
-        if not meta.is_file():
-            raise ValueError(f"{spm} is not a package: give --pair (e.g. en-fr)")
-        data = json.loads(meta.read_text(encoding="utf-8"))
-        pair = f"{data['src_lang']}-{data['tgt_lang']}"
+        try:
+            meta = read_metadata(spm)
+        except PackageError as err:
+            raise ValueError(f"{err}: give --pair (e.g. en-fr) for a folder that is not a package") from None
+        pair = f"{meta['src_lang']}-{meta['tgt_lang']}"
     if sorted(pair.split("-")) != ["en", "fr"]:
         raise ValueError(f"--pair must be en-fr or fr-en, got {pair!r}")
     tokenizer = Tokenizer.load(spm)

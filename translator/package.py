@@ -80,7 +80,8 @@ def save_package(
     return out_dir
 
 
-def _read_metadata(pkg: Path) -> dict[str, Any]:
+def read_metadata(pkg: Path) -> dict[str, Any]:
+    """The verified metadata of package ``pkg`` (PackageError naming the file when anything is wrong)."""
     if not pkg.is_dir():
         raise PackageError(f"model package not found: {pkg} is not a directory")
     missing = [name for name in (WEIGHTS, CONFIG, METADATA) if not (pkg / name).is_file()]
@@ -113,7 +114,7 @@ def _read_config(pkg: Path) -> tuple[dict[str, Any], ModelConfig, DecodeConfig]:
 def load_package(path: str | Path, device: str | torch.device = "cpu") -> Package:
     """Load and verify a package; any defect raises PackageError with the offending file named."""
     pkg = Path(path)
-    meta = _read_metadata(pkg)
+    meta = read_metadata(pkg)
     config, model_cfg, decode_cfg = _read_config(pkg)
     try:
         tokenizer = Tokenizer.load(pkg)
