@@ -96,6 +96,14 @@ def candidates(source: str, reference: str, src_tokens: list[str], tgt_tokens: l
     return pairs
 
 
+def _one_per_source(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
+    """The first pair of each source word (case-insensitive): a word that occurs twice in a sentence and is
+    linked to two target words would be a duplicated or conflicting glossary entry."""
+    seen: set[str] = set()
+    kept = [p for p in pairs if not (p[0].casefold() in seen or seen.add(p[0].casefold()))]
+    return kept
+
+
 def build_cases(
     sources: Sequence[str],
     references: Sequence[str],
@@ -105,11 +113,12 @@ def build_cases(
     max_terms: int,
     seed: int,
 ) -> list[TermCase]:
-    """The val sentences with at least one term the baseline misses, with up to ``max_terms`` terms each."""
+    """The val sentences with at least one term the baseline misses, with up to ``max_terms`` terms each (one
+    per source word)."""
     kept: list[tuple[int, list[tuple[str, str]]]] = []
     for n, (source, reference, output) in enumerate(zip(sources, references, baseline, strict=True)):
         pairs = candidates(source, reference, tokens[0][n].split(), tokens[1][n].split(), links[n])
-        missed = [p for p in pairs if not term_found(output, p[1])][:max_terms]
+        missed = _one_per_source([p for p in pairs if not term_found(output, p[1])])[:max_terms]
         if missed:
             kept.append((n, missed))
     pool = sorted({t for _, terms in kept for _, t in terms})

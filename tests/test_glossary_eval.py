@@ -14,6 +14,7 @@ from tiny_package import build_tiny_package
 from experiments.glossary_eval import main as glossary_eval
 from experiments.glossary_terms import build_cases, candidates
 from experiments.term_metrics import masked, term_edit_rate, term_found, window_overlap
+from translator.glossary import Glossary
 
 
 def test_term_found_is_whole_words_in_sequence_and_case_insensitive() -> None:
@@ -56,6 +57,19 @@ def test_cases_keep_only_terms_the_baseline_misses_with_wrong_random_targets() -
     cases = build_cases(sources, references, tokens, links, ["A man runs.", "A lady jumps."], 2, seed=0)
     assert [(c.line, c.terms) for c in cases] == [(1, (("Frau", "woman"), ("tanzt", "dances")))]
     assert all(r.casefold() != t.casefold() for (_, t), (_, r) in zip(cases[0].terms, cases[0].random_terms))
+
+
+def test_a_source_word_twice_in_a_sentence_gives_one_term_so_the_glossary_is_valid() -> None:
+    sources, references = (
+        ["Black dog and black cat", "A woman dances"],
+        ["Schwarzer Hund und schwarze Katze", "Eine Frau tanzt"],
+    )
+    tokens = (["black dog and black cat", "a woman dances"], ["schwarzer hund und schwarze katze", "eine frau tanzt"])
+    links = [{(0, 0), (3, 3), (4, 4)}, {(1, 1), (2, 2)}]  # "black" linked to two different German words
+    baseline = ["Ein Hund und eine Katze", "Eine Dame springt"]
+    case = build_cases(sources, references, tokens, links, baseline, 3, seed=0)[0]
+    assert case.terms == (("Black", "Schwarzer"),)  # the first of the two; "cat" has 3 letters
+    assert len(Glossary(case.terms)) == 1  # neither duplicated nor conflicting
 
 
 WORDS = [
