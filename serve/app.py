@@ -87,7 +87,8 @@ def create_app(models: Models, settings: Settings | None = None) -> Flask:
     app.extensions[CATALOG_KEY] = catalog
     _register_metrics(app)
     limited = install_access(app, settings)
-    _register_api(app, catalog, limited)
+    _register_translation(app, catalog, limited)
+    _register_info(app, catalog)
     _register_errors(app, settings)
     app.after_request(_security_headers)
     return app
@@ -134,10 +135,9 @@ def _json_body(limit: int) -> dict[str, Any]:
     return parse_json_body(data, request.headers.get("Content-Type"))
 
 
-def _register_api(app: Flask, catalog: Catalog, limited: Any) -> None:
-    """Attach the routes (``limited``: the rate limit's decorator for the translation endpoints)."""
+def _register_translation(app: Flask, catalog: Catalog, limited: Any) -> None:
+    """Attach the routes that translate or align (``limited``: the rate limit's decorator)."""
     settings = catalog.settings
-    first = next(iter(catalog.services.values()))
 
     @app.post("/v1/translate")
     @limited
@@ -174,6 +174,13 @@ def _register_api(app: Flask, catalog: Catalog, limited: Any) -> None:
         service = catalog.resolve(body.source, body.target)
         png = service.heatmap_png(settle_heatmap(body, service.default_beam()))
         return Response(png, mimetype="image/png", headers={"Cache-Control": "no-store"})
+
+
+def _register_info(app: Flask, catalog: Catalog) -> None:
+    """Attach the routes that describe the server: health, languages, models, the API document, metrics and the
+    page."""
+    settings = catalog.settings
+    first = next(iter(catalog.services.values()))
 
     @app.get("/v1/health")
     def health() -> tuple[Response, int]:

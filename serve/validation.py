@@ -9,7 +9,8 @@ import urllib.parse
 from dataclasses import dataclass
 from typing import Any
 
-from serve.schema import ApiError, align_schema, check_object, heatmap_schema, translate_schema, type_name
+from serve.checker import check_object, type_name
+from serve.schema import ApiError, align_schema, heatmap_schema, translate_schema
 from serve.settings import Settings
 from translator.alignment.aligner import AlignMethod
 from translator.alignment.links import DEFAULT_LINK_RULE

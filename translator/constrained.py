@@ -101,6 +101,10 @@ class ConstraintSearch:
         self.continues_word = lexical.continues_word
         self.progress = [Progress.start(c) for c in self.constraints for _ in range(k)]
 
+    def room(self, max_len: Tensor) -> Tensor:
+        """The length limits (B,) with room for each sentence's required pieces on top."""
+        return max_len + torch.tensor([sum(map(len, c)) for c in self.constraints], device=max_len.device)
+
     def block(self, logp: Tensor, must_end: Tensor, eos: int) -> None:
         """In place on logp (A, V): forbid EOS to every beam whose constraints are unmet, unless it must end,
         and a piece that continues a word to every beam that has just completed a constraint."""

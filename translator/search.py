@@ -86,6 +86,21 @@ class _Beams(NamedTuple):
         return _Beams(*(t.index_select(0, index) for t in self))
 
 
+def _start(batch: int, k: int, device: torch.device) -> _Beams:
+    """The first beams of ``batch`` sentences, k each (B * K,): BOS, length 0, score 0 for each sentence's
+    first beam and -inf for the others (all beams start identical: one is kept)."""
+    total = batch * k
+    start = torch.zeros(batch, k, device=device)  # (B, K)
+    start[:, 1:] = float("-inf")
+    return _Beams(
+        torch.arange(total, device=device),
+        torch.full((total,), BOS_ID, dtype=torch.long, device=device),
+        start.view(total),  # (B * K,)
+        torch.zeros(total, dtype=torch.long, device=device),
+        torch.zeros(total, dtype=torch.bool, device=device),
+    )
+
+
 def _candidates(logp: Tensor, scores: Tensor, finished: Tensor, must_end: Tensor, eos: int, pad: int) -> Tensor:
     """Extension scores (N, V) = scores (N,) + logp (N, V), except that a finished beam may only add
     padding and a beam at its length limit only EOS, either at zero cost (in place on ``logp``)."""
@@ -180,19 +195,11 @@ def beam_search(
     total = src.size(0) * k
     enc, state = model.encode(src, src_len)
     state = state.select(torch.arange(src.size(0), device=device).repeat_interleave(k))
-    start = torch.zeros(src.size(0), k, device=device)  # (B, K)
-    start[:, 1:] = float("-inf")  # all beams start identical: keep one
-    beams = _Beams(
-        torch.arange(total, device=device),
-        torch.full((total,), BOS_ID, dtype=torch.long, device=device),
-        start.view(total),
-        torch.zeros(total, dtype=torch.long, device=device),
-        torch.zeros(total, dtype=torch.bool, device=device),
-    )
-    scores, lengths = start.view(total).clone(), torch.zeros(total, dtype=torch.long, device=device)
+    beams = _start(src.size(0), k, device)
+    scores, lengths = beams.scores.clone(), beams.lengths.clone()
     constrained = ConstraintSearch(lexical, k) if lexical and any(lexical.constraints) else None
-    if constrained is not None:  # room for the required pieces on top of the usual limit
-        max_len = max_len + torch.tensor([sum(map(len, c)) for c in lexical.constraints], device=max_len.device)
+    if constrained is not None:
+        max_len = constrained.room(max_len)
     complete = torch.ones(total, dtype=torch.bool, device=device)  # (B * K,): met all its constraints
     history: History = []
     for t in range(int(max_len.max()) + 1):
