@@ -42,7 +42,8 @@ from experiments.alignment_data import read_gold
 from experiments.eflomal_baseline import eflomal_on, multi30k_pairs
 from experiments.indomain_corpus import main as write_corpus
 from experiments.record import append
-from training.config import CorpusFiles, load_config, save_config
+from training.config import load_config, save_config
+from training.corpus_config import CorpusFiles
 from training.guided import main as write_links
 from training.paths import package_dir
 from translator.alignment.aligner import AlignMethod, combined_links, read_pairs_file

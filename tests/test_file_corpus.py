@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 from tests.corpus_files import synthetic_pairs, write_tsv, write_two_files
-from training.config import CorpusFiles, DataConfig
+from training.config import DataConfig
+from training.corpus_config import CorpusFiles
 from training.downloads import CorpusError
 from training.sources import iter_pairs, local_path, read_split, split_paths
 from translator.config import ConfigError, from_dict

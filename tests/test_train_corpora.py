@@ -13,7 +13,8 @@ import pytest
 import yaml
 
 from tests.corpus_files import synthetic_pairs, write_tsv, write_two_files
-from training.config import SYNTHETIC_TAG, CorpusFiles, DataConfig, TrainCorpus, config_yaml, load_config
+from training.config import DataConfig, config_yaml, load_config
+from training.corpus_config import SYNTHETIC_TAG, CorpusFiles, TrainCorpus
 from training.datamodule import example_weights
 from training.sampler import BucketBatchSampler
 from training.shards import build_shards

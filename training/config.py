@@ -6,8 +6,6 @@ beside the weights in every checkpoint directory and model package.
 
 from __future__ import annotations
 
-import math
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, get_args
@@ -15,6 +13,7 @@ from typing import Any, Literal, get_args
 import yaml
 
 from training.config_bases import resolve_bases
+from training.corpus_config import CORPUS_SPLITS, CorpusSource, TrainCorpus, check_location
 from translator.config import ConfigError, DecodeConfig, ModelConfig, from_dict, require, to_dict
 from translator.langcode import LanguageCodeError, normalise_code
 
@@ -22,7 +21,6 @@ LANGS = ("en", "de", "fr", "cs")
 PRECISIONS = ("auto", "32-true", "bf16-mixed", "16-mixed", "bf16-true", "16-true", "64-true")
 ACCELERATORS = ("auto", "cpu", "gpu", "cuda", "mps", "tpu")
 UPSTREAM_MIRROR = "https://raw.githubusercontent.com/multi30k/dataset/master/data/task1/raw"
-URL_CHECKSUM = re.compile(r"https?://[^#\s]+#sha256=[0-9a-f]{64}")  # pip's way of pinning a download
 
 
 def _valid_devices(devices: str | int) -> bool:
@@ -35,49 +33,6 @@ def _valid_devices(devices: str | int) -> bool:
     if text.isdigit():
         return int(text) >= 1
     return "," in text and all(part.strip().isdigit() for part in text.rstrip(",").split(","))
-
-
-def _check_location(name: str, location: str) -> None:
-    """A corpus file is a local path, or an http(s) URL pinned by ``#sha256=<64 hex digits>``."""
-    require(bool(location.strip()), f"{name} must not be empty")
-    if location.startswith(("http://", "https://")):
-        require(
-            URL_CHECKSUM.fullmatch(location) is not None,
-            f"{name}: a URL needs its checksum as '#sha256=<64 lowercase hex digits>' (got {location!r})",
-        )
-
-
-@dataclass(frozen=True)
-class CorpusFiles:
-    """Two line-aligned plain-text files, one sentence a line (gzip or not): ``src`` and ``tgt``."""
-
-    src: str
-    tgt: str
-
-    def __post_init__(self) -> None:
-        _check_location("src", self.src)
-        _check_location("tgt", self.tgt)
-
-
-CorpusSource = str | CorpusFiles  # a TSV file (source, tab, target) or two aligned files
-CORPUS_SPLITS = ("train", "valid", "test")
-SYNTHETIC_TAG = "<bt>"  # put before the source of a tagged corpus's pairs (Caswell et al. 2019); one piece
-
-
-@dataclass(frozen=True)
-class TrainCorpus:
-    """One of several training corpora: its files; ``weight``, how often each of its pairs is drawn per epoch
-    on average (2: twice, 0.5: half of them, a new half each epoch); ``tag``: its sources start with
-    ``SYNTHETIC_TAG`` (synthetic pairs, e.g. back-translations, that the model can tell apart)."""
-
-    files: CorpusSource
-    weight: float = 1.0
-    tag: bool = False
-
-    def __post_init__(self) -> None:
-        if isinstance(self.files, str):
-            _check_location("files", self.files)
-        require(math.isfinite(self.weight) and self.weight >= 0, f"weight must be >= 0, got {self.weight}")
 
 
 WordUnit = Literal["whitespace", "moses"]  # the words guided-alignment links index (training.link_words)
@@ -144,7 +99,7 @@ class DataConfig:
             require(self.valid is not None, "data.valid is required with data.train (validation picks the model)")
         for split in CORPUS_SPLITS:
             if isinstance(getattr(self, split), str):
-                _check_location(split, getattr(self, split))
+                check_location(split, getattr(self, split))
         if isinstance(self.train, tuple):
             require(len(self.train) > 0, "data.train: the list of corpora is empty")
             require(any(c.weight > 0 for c in self.train), "data.train: every corpus has weight 0; nothing to train on")

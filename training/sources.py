@@ -18,7 +18,8 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
 
-from training.config import SYNTHETIC_TAG, CorpusSource, DataConfig, TrainCorpus
+from training.config import DataConfig
+from training.corpus_config import SYNTHETIC_TAG, CorpusSource, TrainCorpus
 from training.downloads import CorpusError, download_verified, is_url
 from training.multi30k import prepare_corpus
 from translator.files import sha256_file

@@ -19,7 +19,8 @@ from typing import Any
 
 import sentencepiece as spm
 
-from training.config import SYNTHETIC_TAG, DataConfig
+from training.config import DataConfig
+from training.corpus_config import SYNTHETIC_TAG
 from training.downloads import CorpusError
 from training.sources import describe, file_digests, train_pairs
 from translator.files import atomic_write_bytes
