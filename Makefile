@@ -156,7 +156,8 @@ recipe-de-en: install  ## the final de->en model from a fresh clone, every step 
 	test -f artifacts/best-de-en/model.safetensors || $(PY) -m training.train --config configs/best-de-en.yaml
 	$(MAKE) --no-print-directory heldout MODEL=artifacts/best-de-en
 
-heldout: install  ## translate the German sides of the held-out Multi30k test sets with MODEL (beam 5, as served) into HELDOUT_OUT/<set>.de-en.hyp
+heldout: install  ## translate the German sides of the held-out Multi30k test sets with MODEL (named: no default) (beam 5, as served) into HELDOUT_OUT/<set>.de-en.hyp
+	$(if $(filter command line environment,$(origin MODEL)),,$(error name the package: make heldout MODEL=artifacts/...))
 	mkdir -p $(HELDOUT_OUT)
 	for set in $(HELDOUT_SETS); do \
 		$(PY) -m translator translate --model $(MODEL) --beam-size 5 --no-split < $(HELDOUT)/$$set.de \
