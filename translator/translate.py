@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import functools
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -136,7 +137,7 @@ class Translator:
             raise ValueError(f"beam_size must be between 1 and {MAX_BEAM}")
         encoded, batches = self._length_batches(texts, batch_size)
         results: list[Translation | None] = [None] * len(texts)
-        continues = self._continues_word() if constraints else None  # one table for every batch of the call
+        continues = self._continues_word if constraints else None
         for chunk in batches:
             lexical = Lexical(tuple(tuple(constraints[i]) for i in chunk), continues) if constraints else None
             for i, hyps in zip(chunk, self._decode([encoded[i][0] for i in chunk], beam, n_best, lexical)):
@@ -176,8 +177,11 @@ class Translator:
         cfg = dataclasses.replace(self.package.decode_cfg, beam_size=beam)
         return search_n_best(self.package.model, src, lengths, cfg, n_best, lexical)
 
+    @functools.cached_property
     def _continues_word(self) -> Tensor:
-        """(V,) bool: the target pieces that continue a word (no word-start mark, a letter or digit first)."""
+        """(V,) bool: the target pieces that continue a word (no word-start mark, a letter or digit first). A
+        property of the package's vocabulary, read once on the first constrained call (a scan of every piece, about
+        3 ms for 6k pieces) and never changed: concurrent callers at worst compute the same table twice."""
         tok = self.package.tokenizer
         pieces = tok.target_pieces(list(range(tok.tgt_vocab_size)))
         return torch.tensor([not p.startswith(BOUNDARY) and p[:1].isalnum() for p in pieces])
