@@ -75,6 +75,20 @@ def load_val(args: argparse.Namespace) -> ValSet:
     return ValSet(translator, src, tgt, sources, references, tokens, links)
 
 
+def compared_packages(
+    model: str, against: str, data_dir: Path, sentences: int, quantize: str | None = None
+) -> tuple[Translator, Translator, list[str], list[str]]:
+    """A new package and the one it is compared with (both loaded with ``quantize``, as ``Translator.load``),
+    which must translate the same pair (ValueError otherwise), and the first ``sentences`` Multi30k val sources
+    and references of that pair."""
+    new, old = (Translator.load(path, quantize=quantize) for path in (model, against))
+    pair = (new.metadata["src_lang"], new.metadata["tgt_lang"])
+    if (old.metadata["src_lang"], old.metadata["tgt_lang"]) != pair:
+        raise ValueError(f"{against} does not translate {pair[0]}->{pair[1]} as {model} does")
+    sources, references = (read_lines(data_dir / f"val.{lang}")[:sentences] for lang in pair)
+    return new, old, sources, references
+
+
 def _surface(token: str, raw: str) -> str | None:
     """The word ``token`` (lowercased) as written in ``raw``, or None when it is not one of its words (words as
     the metrics read them, ``experiments.term_metrics.WORD``: "fireman's" is one word, not "fireman")."""
@@ -99,9 +113,10 @@ def candidates(source: str, reference: str, src_tokens: list[str], tgt_tokens: l
 def _one_per_source(pairs: list[tuple[str, str]]) -> list[tuple[str, str]]:
     """The first pair of each source word (case-insensitive): a word that occurs twice in a sentence and is
     linked to two target words would be a duplicated or conflicting glossary entry."""
-    seen: set[str] = set()
-    kept = [p for p in pairs if not (p[0].casefold() in seen or seen.add(p[0].casefold()))]
-    return kept
+    first: dict[str, tuple[str, str]] = {}
+    for pair in pairs:
+        first.setdefault(pair[0].casefold(), pair)
+    return list(first.values())
 
 
 def build_cases(

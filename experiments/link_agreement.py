@@ -12,12 +12,10 @@ from __future__ import annotations
 import argparse
 import sys
 
-from experiments.glossary_terms import guarded, val_parser
+from experiments.glossary_terms import compared_packages, guarded, val_parser
 from experiments.record import append
 from translator.alignment.aligner import AlignMethod, align_pairs
 from translator.alignment.links import RULES
-from translator.files import read_lines
-from translator.translate import Translator
 
 
 def agreement(new: list[set], old: list[set]) -> tuple[float, float]:
@@ -35,11 +33,8 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def run(args: argparse.Namespace) -> int:
-    new, old = Translator.load(args.model), Translator.load(args.against)
+    new, old, sources, references = compared_packages(args.model, args.against, args.data_dir, args.sentences)
     pair = (new.metadata["src_lang"], new.metadata["tgt_lang"])
-    if (old.metadata["src_lang"], old.metadata["tgt_lang"]) != pair:
-        raise ValueError(f"{args.against} does not translate {pair[0]}->{pair[1]} as {args.model} does")
-    sources, references = (read_lines(args.data_dir / f"val.{lang}")[: args.sentences] for lang in pair)
     pairs = list(zip(sources, references, strict=True))
     method = AlignMethod(args.rule)
     precision, recall = agreement(align_pairs(pairs, new, method)[0], align_pairs(pairs, old, method)[0])

@@ -24,12 +24,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from experiments.alignment_data import GOLD_DIR, moses_lowercase, read_gold
+from experiments.alignment_data import GOLD_DIR, read_gold
+from experiments.eflomal_baseline import multi30k_pairs
 from experiments.record import RESULTS, append
 from translator.alignment.aligner import check_links_fit, read_links_file, read_pairs_file
 from translator.alignment.links import AerScore, GoldLinks, Link, alignment_error_rate
 from translator.errors import bad_input
-from translator.files import read_lines
 from translator.package import PackageError, read_metadata
 from translator.special import UNK_ID
 from translator.tokenizer import Tokenizer
@@ -96,9 +96,10 @@ def aer_by_novelty(
     return scores
 
 
-def caption_words(data_dir: Path, lang: str) -> set[str]:
-    """The words of Multi30k train in ``lang``, lowercased and Moses-tokenized as the gold set."""
-    return {w for line in moses_lowercase(read_lines(data_dir / f"train.{lang}"), lang) for w in line.split()}
+def caption_words(data_dir: Path) -> tuple[set[str], set[str]]:
+    """The English and the French words of Multi30k train, in the gold set's form (``multi30k_pairs``)."""
+    pairs = multi30k_pairs(data_dir)
+    return tuple({w for pair in pairs for w in pair[side].split()} for side in (0, 1))  # type: ignore[return-value]
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -141,7 +142,7 @@ def main(argv: list[str] | None = None) -> int:
             found = read_links_file(path)
             check_links_fit(pairs, found, path)
             links[name] = [set(g.sure) for g in found]
-        known = tuple(caption_words(args.data_dir, lang) for lang in ("en", "fr"))
+        known = caption_words(args.data_dir)
     except (OSError, ValueError) as err:
         return bad_input(err)
     report(args, pairs, gold, links, known, encode)

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 
 from experiments.eflomal_baseline import eflomal_on
 from experiments.glossary_terms import guarded, val_parser
+from experiments.link_agreement import agreement
 from experiments.record import append
 from translator.alignment.links import LINK_RULES, Link, symmetrise
 from translator.document import DocumentTranslation, document_links, translate_documents
@@ -53,11 +54,9 @@ def compare(
 ) -> tuple[float, float, Counter, dict[str, str]]:
     """Precision and recall of ``rule_links`` against ``eflomal``, the kinds of disagreement and an example of
     each (``source word -> target word`` in its sentence)."""
-    hits = ours_total = theirs_total = 0
     kinds: Counter = Counter()
     examples: dict[str, str] = {}
     for ours, theirs, pair in zip(rule_links, eflomal, words, strict=True):
-        hits, ours_total, theirs_total = hits + len(ours & theirs), ours_total + len(ours), theirs_total + len(theirs)
         for link in sorted(ours ^ theirs):
             name = kind(link, ours, theirs, pair)
             kinds[name] += 1
@@ -65,7 +64,8 @@ def compare(
             examples.setdefault(
                 name, f"{pair[0][link[0]]} -> {pair[1][link[1]]} ({side} only) in '{' '.join(pair[0])}'"
             )
-    return hits / max(ours_total, 1), hits / max(theirs_total, 1), kinds, examples
+    precision, recall = agreement(rule_links, eflomal)
+    return precision, recall, kinds, examples
 
 
 def _words_agree(document: DocumentTranslation) -> bool:
