@@ -22,10 +22,10 @@ from pathlib import Path
 import torch
 
 from bench.bench_decode import sync
+from experiments.glossary_terms import compared_packages
 from experiments.record import RESULTS, append
 from translator.errors import bad_input
 from translator.evaluate import score
-from translator.files import read_lines
 from translator.translate import Translator
 
 
@@ -72,13 +72,9 @@ def load(args: argparse.Namespace) -> tuple[Translator, Translator, list[str], l
         value = getattr(args, name)
         if value is not None and value < 1:
             raise ValueError(f"--{name.replace('_', '-')} must be >= 1, got {value}")
-    new, old = Translator.load(args.model), Translator.load(args.against)
-    pair = (new.metadata["src_lang"], new.metadata["tgt_lang"])
-    if (old.metadata["src_lang"], old.metadata["tgt_lang"]) != pair:
-        raise ValueError(f"{args.against} does not translate {pair[0]}->{pair[1]} as {args.model} does")
-    sources, refs = (read_lines(args.data_dir / f"val.{lang}")[: args.sentences] for lang in pair)
+    new, old, sources, refs = compared_packages(args.model, args.against, args.data_dir, args.sentences, "none")
     if not sources:
-        raise ValueError(f"{args.data_dir}/val.{pair[0]} is empty")
+        raise ValueError(f"{args.data_dir}/val.{new.metadata['src_lang']} is empty")
     return new, old, sources, refs
 
 
