@@ -27,6 +27,8 @@ MONO_LANG ?= en
 HELDOUT ?= $(abspath ../shared/data/multi30k-heldout-sources)
 HELDOUT_SETS := test_2017_flickr test_2018_flickr test_2017_mscoco
 HELDOUT_OUT ?= experiments/heldout
+# $(call package,NAME,CONFIG): train CONFIG unless its package artifacts/NAME is there (a killed run resumes)
+package = test -f artifacts/$(1)/model.safetensors || $(PY) -m training.train --config $(2)
 BT_STUDY := $(basename $(notdir $(wildcard configs/bt-study/de-en-bt-*.yaml configs/bt-study/de-en-subword.yaml)))
 
 help:  ## every target with one line (this list, read from the Makefile)
@@ -135,7 +137,7 @@ backtranslate: install  ## translate INPUT (target-language text, one line each)
 
 task2-bt: install  ## back-translate Multi30k task 2's new English captions with artifacts/en-de (trained first when missing) into runs/bt/task2.de-en.tsv (SAMPLE=1: sampled, into runs/bt/task2.de-en.sampled.tsv); resumable
 	$(PY) -m training.multi30k --config configs/en-de.yaml
-	test -f artifacts/en-de/model.safetensors || $(PY) -m training.train --config configs/en-de.yaml
+	$(call package,en-de,configs/en-de.yaml)
 	$(PY) -m training.multi30k_task2 --lang en --out data/mono/task2.en
 	$(PY) -m training.backtranslate --model artifacts/en-de --input data/mono/task2.en \
 		--out runs/bt/task2.de-en$(if $(SAMPLE),.sampled).tsv $(if $(SAMPLE),--sample)
@@ -143,17 +145,16 @@ task2-bt: install  ## back-translate Multi30k task 2's new English captions with
 bt-study: install  ## the back-translation choices at reduced size (configs/bt-study/, 8 epochs): both back-translations, every arm trained (a finished one skipped), each against de-en-8ep on val by paired bootstrap
 	$(MAKE) --no-print-directory task2-bt
 	$(MAKE) --no-print-directory task2-bt SAMPLE=1
-	for name in de-en-8ep $(BT_STUDY); do test -f artifacts/$$name/model.safetensors || \
-		$(PY) -m training.train --config configs/bt-study/$$name.yaml || exit 1; done
+	for name in de-en-8ep $(BT_STUDY); do $(call package,$$name,configs/bt-study/$$name.yaml) || exit 1; done
 	$(PY) -m experiments.paired_bleu --ref data/multi30k/val.en --baseline runs/de-en-8ep/eval/valid.hyp.en \
 		$(foreach name,$(BT_STUDY),--system runs/$(name)/eval/valid.hyp.en)
 
 recipe-de-en: install  ## the final de->en model from a fresh clone, every step resumable: en-de package, back-translations, teacher (configs/best-de-en-teacher.yaml), distilled student artifacts/best-de-en, its held-out translations
 	$(MAKE) --no-print-directory task2-bt
-	test -f artifacts/best-de-en-teacher/model.safetensors || $(PY) -m training.train --config configs/best-de-en-teacher.yaml
+	$(call package,best-de-en-teacher,configs/best-de-en-teacher.yaml)
 	$(PY) -m training.backtranslate --forward --model artifacts/best-de-en-teacher --input data/multi30k/train.de \
 		--out runs/distill/train.de-en.tsv
-	test -f artifacts/best-de-en/model.safetensors || $(PY) -m training.train --config configs/best-de-en.yaml
+	$(call package,best-de-en,configs/best-de-en.yaml)
 	$(MAKE) --no-print-directory heldout MODEL=artifacts/best-de-en
 
 heldout: install  ## translate the German sides of the held-out Multi30k test sets with MODEL (named: no default) (beam 5, as served) into HELDOUT_OUT/<set>.de-en.hyp
