@@ -34,7 +34,7 @@ BT_STUDY := $(basename $(notdir $(wildcard configs/bt-study/de-en-bt-*.yaml conf
 help:  ## every target with one line (this list, read from the Makefile)
 	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
-.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe guided-links markup-wpt markup-live glossary-eval own-links link-agreement task2-mono backtranslate task2-bt bt-study recipe-de-en heldout paired-bs bench-cost new-text-vocab test lint format clean
+.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe general-aligners cheap-path guided-links markup-wpt markup-live glossary-eval own-links link-agreement task2-mono backtranslate task2-bt bt-study recipe-de-en heldout paired-bs bench-cost new-text-vocab test lint format clean
 
 install: $(VENV)/.installed  ## create .venv: torch==2.13.0 (CPU) and this project with its dev extras
 
@@ -105,6 +105,15 @@ alignment-recipe: install  ## the best alignment recipe for PAIRS (default the W
 	$(PY) -m training.multi30k --config configs/en-fr.yaml
 	$(PY) -m experiments.alignment_recipe --pairs $(PAIRS_TO_ALIGN) --name $(RECIPE) $(if $(GOLD),--gold $(GOLD)) \
 		$(if $(MORE_PAIRS),--more-pairs $(MORE_PAIRS)) $(if $(CONTINUE),--continue-from $(CONTINUE) --epochs $(or $(EPOCHS),2))
+
+general-aligners: install  ## the general guided en-fr and fr-en packages that the recipe's cheap path continues (configs/align/, Multi30k alone): artifacts/general-en-fr, artifacts/general-fr-en
+	$(PY) -m training.multi30k --config configs/en-fr.yaml
+	$(PY) -m experiments.cheap_path --general-only
+
+cheap-path: install  ## the cheap path against from scratch on PAIRS with GOLD (default the WPT dev pairs; MORE_PAIRS join the corpus): the general packages, then recipe runs RECIPE, RECIPE-s2, RECIPE-cont<E>[-s2] for EPOCHS (default "1 2 4"); AER against training seconds, sample means, the goal
+	$(PY) -m training.multi30k --config configs/en-fr.yaml
+	$(PY) -m experiments.cheap_path --pairs $(PAIRS_TO_ALIGN) --gold $(GOLD) --name $(RECIPE) \
+		$(if $(MORE_PAIRS),--more-pairs $(MORE_PAIRS)) $(if $(EPOCHS),--epochs $(EPOCHS))
 
 guided-links: install  ## eflomal word links of CONFIG's training pairs, for guided alignment (data.alignment_links)
 	$(PY) -m training.multi30k --config $(CONFIG)

@@ -47,8 +47,8 @@ from training.corpus_config import CorpusFiles
 from training.guided import main as write_links
 from training.paths import package_dir
 from translator.alignment.aligner import AlignMethod, combined_links, read_pairs_file
-from translator.alignment.links import Link, alignment_error_rate, format_links, symmetrise
-from translator.errors import bad_input
+from translator.alignment.links import AerScore, Link, alignment_error_rate, format_links, symmetrise
+from translator.errors import status_of
 from translator.files import atomic_write_text
 
 LEVERS = Path(__file__).resolve().parents[1] / "configs" / "levers"
@@ -76,20 +76,25 @@ class Continued:
 
 
 def direction_config(
-    template: str | Path, name: str, corpus: Path, out_dir: Path, continued: Continued | None = None
+    template: str | Path,
+    name: str,
+    corpus: Path,
+    out_dir: Path,
+    continued: Continued | None = None,
+    seed: int | None = None,
 ) -> Path:
     """The template with ``corpus`` as training data and its own run name and links file (and, ``continued``,
-    starting from a package by the cheap path's rule) -> the saved file."""
+    starting from a package by the cheap path's rule; ``seed``, another sample) -> the saved file."""
     cfg = load_config(template)
     src, tgt = cfg.data.src_lang, cfg.data.tgt_lang
     run = f"{name}-{src}-{tgt}"
     train = CorpusFiles(src=str(corpus / f"train.{src}"), tgt=str(corpus / f"train.{tgt}"))
     data = dataclasses.replace(cfg.data, train=train, alignment_links=f"runs/{run}/train.links")
-    schedule = cfg.train
+    schedule = cfg.train if seed is None else dataclasses.replace(cfg.train, seed=seed)
     if continued is not None:
         kept = min(cfg.train.keep_epoch_checkpoints, continued.epochs)
         schedule = dataclasses.replace(
-            cfg.train, init_from=str(continued.start), max_epochs=continued.epochs,
+            schedule, init_from=str(continued.start), max_epochs=continued.epochs,
             lr=cfg.train.lr * continued.lr_scale, warmup_steps=continued.warmup, keep_epoch_checkpoints=kept,
             average_last_epochs=min(cfg.train.average_last_epochs, kept),
         )  # fmt: skip
@@ -118,9 +123,9 @@ def recipe_links(forward: Path, backward: Path, pairs: list[tuple[str, str]]) ->
     return [combined_links(f, b, METHOD) for f, b in zip(fwd, bwd, strict=True)]
 
 
-def score(args: argparse.Namespace, links: list[set[Link]], more: list[tuple[str, str]]) -> None:
+def score(args: argparse.Namespace, links: list[set[Link]], more: list[tuple[str, str]]) -> dict[str, AerScore]:
     """Print (and record) AER, precision and recall of ``links`` and of eflomal on the same pairs, eflomal run
-    over the recipe's corpus (Multi30k, the pairs, then ``more``)."""
+    over the recipe's corpus (Multi30k, the pairs, then ``more``) -> each aligner's scores by its row name."""
     pairs, gold = read_gold(args.pairs, args.gold)
     forward, reverse = eflomal_on(multi30k_pairs(args.data_dir), pairs + more)
     forward, reverse = forward[: len(pairs)], reverse[: len(pairs)]
@@ -131,15 +136,18 @@ def score(args: argparse.Namespace, links: list[set[Link]], more: list[tuple[str
     ]
     print(f"\n{len(pairs)} pairs, gold {gold_path}")
     print("| aligner | AER % | precision % | recall % |\n| --- | ---: | ---: | ---: |")
+    scored = {}
     for aligner, predicted in rows:
-        result = alignment_error_rate(gold, predicted)
+        result = scored[aligner] = alignment_error_rate(gold, predicted)
         print(f"| {aligner} | {100 * result.aer:.2f} | {100 * result.precision:.2f} | {100 * result.recall:.2f} |")
         if record:
             scores = {"aer": result.aer, "precision": result.precision, "recall": result.recall, "gold": gold_path}
             append({"kind": "alignment", "name": f"recipe {name}: {aligner}", **scores, "pairs": len(pairs)})
+    return scored
 
 
-def run(args: argparse.Namespace) -> None:
+def run(args: argparse.Namespace) -> dict[str, AerScore] | None:
+    """Every step of the recipe (module doc) -> with ``--gold``, the scores ``score`` printed."""
     pairs = read_pairs_file(args.pairs)  # errors before any step writes
     more = {Path(path): read_pairs_file(path) for path in args.more_pairs}
     if args.gold:
@@ -153,14 +161,17 @@ def run(args: argparse.Namespace) -> None:
     configs = Path("runs") / f"{args.name}-configs"
     starts = args.continue_from or [None, None]
     packages = [
-        train_direction(direction_config(template, args.name, corpus, configs, _continued(args, start)), args.threads)
+        train_direction(
+            direction_config(template, args.name, corpus, configs, _continued(args, start), args.seed), args.threads
+        )
         for template, start in zip((args.forward_template, args.backward_template), starts)
     ]
     links = write_recipe_links(packages, pairs, Path("runs") / f"{args.name}-links.txt")
     for path, found in more.items():
         write_recipe_links(packages, found, Path("runs") / f"{args.name}-{path.stem}-links.txt")
-    if args.gold:
-        score(args, links, [pair for found in more.values() for pair in found])
+    if not args.gold:
+        return None
+    return score(args, links, [pair for found in more.values() for pair in found])
 
 
 def _continued(args: argparse.Namespace, start: str | None) -> Continued | None:
@@ -177,29 +188,36 @@ def write_recipe_links(packages: list[Path], pairs: list[tuple[str, str]], out: 
     return links
 
 
-def main(argv: list[str] | None = None) -> int:
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--pairs", required=True, help="the pairs to align: 'english ||| french' lines")
+def add_run_options(p: argparse.ArgumentParser) -> None:
+    """The options of what a recipe run trains on and how (``experiments.cheap_path`` takes them too)."""
     p.add_argument("--gold", help="their gold links, 1-indexed (i-j sure, ipj possible): print AER")
     p.add_argument(
         "--more-pairs", nargs="*", default=[], help="more pairs whose text joins the corpus; aligned, not scored"
     )
-    p.add_argument("--name", default="recipe", help="prefix of the run, config, package and links names")
     p.add_argument("--data-dir", default="data/multi30k", help="Multi30k text (make data CONFIG=configs/en-fr.yaml)")
     p.add_argument("--forward-template", default=str(FORWARD_TEMPLATE), help="en->fr config to copy")
     p.add_argument("--backward-template", default=str(BACKWARD_TEMPLATE), help="fr->en config to copy")
     p.add_argument("--threads", type=int, help="CPU threads of each training (train.threads)")
+    p.add_argument("--seed", type=int, help="train.seed of both directions (another sample; default the template's)")
+    p.add_argument("--no-record", action="store_true", help="do not append the AER rows to experiments/results.jsonl")
+
+
+def parser() -> argparse.ArgumentParser:
+    """The recipe's command line."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--pairs", required=True, help="the pairs to align: 'english ||| french' lines")
+    p.add_argument("--name", default="recipe", help="prefix of the run, config, package and links names")
+    add_run_options(p)
     p.add_argument("--continue-from", nargs=2, metavar=("EN_FR", "FR_EN"), help="general packages: the cheap path")
     p.add_argument("--epochs", type=int, default=2, help="cheap path: epochs of continued training")
     p.add_argument("--lr-scale", type=float, default=0.5, help="cheap path: learning rate, times the template's")
     p.add_argument("--warmup", type=int, default=100, help="cheap path: warm-up steps")
-    p.add_argument("--no-record", action="store_true", help="do not append the AER rows to experiments/results.jsonl")
-    args = p.parse_args(argv)
-    try:
-        run(args)
-    except (ValueError, OSError, RuntimeError) as err:
-        return bad_input(err)
-    return 0
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    return status_of(lambda: run(args), (ValueError, OSError, RuntimeError))
 
 
 if __name__ == "__main__":
