@@ -148,7 +148,8 @@ def example_weights(data: DataConfig, shards: Path) -> np.ndarray | None:
 def _lengths(data: TrainData) -> np.ndarray:
     """(N, 2) source and target piece counts of the training examples."""
     if isinstance(data, list):
-        return np.array([[len(src), len(tgt)] for _, src, tgt, *_ in data], dtype=np.int64).reshape(-1, 2)
+        counts = [[len(src), len(tgt)] for _, src, tgt, *_ in data]
+        return np.array(counts, dtype=np.int64).reshape(-1, 2)  # (N, 2), also when N is 0
     return data.lengths
 
 

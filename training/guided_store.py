@@ -89,7 +89,7 @@ def build_store(cfg: DataConfig, paths: tuple[Path, ...], tokenizer: Tokenizer, 
             for line, ((source, target), links) in enumerate(pairs):
                 if position < len(kept) and kept[position] == line:
                     found = np.asarray(piece_links(tokenizer, source, target, links, words), dtype=PAIR)
-                    out.write(found.reshape(-1, 2).tobytes())
+                    out.write(found.reshape(-1, 2).tobytes())  # (links, 2): source piece, target piece
                     offsets[position + 1] = offsets[position] + len(found)
                     position += 1
         np.save(building / "offsets.npy", offsets)
@@ -119,7 +119,8 @@ class PieceLinkStore:
             for k in positions:
                 first, last = np.frombuffer(os.pread(offsets_fd, 16, self.start + 8 * k), dtype=np.int64).tolist()
                 raw = os.pread(links_fd, (last - first) * 2 * PAIR.itemsize, first * 2 * PAIR.itemsize)
-                found.append(tuple(map(tuple, np.frombuffer(raw, dtype=PAIR).reshape(-1, 2).tolist())))
+                pairs = np.frombuffer(raw, dtype=PAIR).reshape(-1, 2)  # (links, 2): source piece, target piece
+                found.append(tuple(map(tuple, pairs.tolist())))
             return found
         finally:
             os.close(offsets_fd)

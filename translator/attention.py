@@ -46,7 +46,7 @@ class Attention(nn.Module):
         if self.kind == "additive":
             hidden = torch.tanh(self.query_proj(query).unsqueeze(2) + keys.unsqueeze(1))  # (B, T, S, H)
             return self.energy(hidden).squeeze(-1)
-        return torch.bmm(query, keys.transpose(1, 2))
+        return torch.bmm(query, keys.transpose(1, 2))  # (B, T, H) x (B, H, S) -> (B, T, S)
 
     def forward(self, query: Tensor, keys: Tensor, memory: Tensor, mask: Tensor) -> tuple[Tensor, Tensor]:
         """Attend.

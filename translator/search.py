@@ -164,7 +164,8 @@ def _beam_step(
         pieces = pieces.view(A)  # (A,)
     was_finished = beams.finished.index_select(0, origin)
     lengths = beams.lengths.index_select(0, origin) + (~was_finished).long()
-    return _Beams(beams.rows, pieces, top_scores.view(A), lengths, was_finished | (pieces == EOS_ID)), origin
+    scored = top_scores.view(A)  # (n, k) -> (A,): one score a new beam
+    return _Beams(beams.rows, pieces, scored, lengths, was_finished | (pieces == EOS_ID)), origin
 
 
 @torch.inference_mode()
@@ -233,7 +234,8 @@ def _hopeless(beams: _Beams, met: Tensor, k: int) -> Tensor:
     cannot end before its length limit, and would otherwise keep its sentence decoding until then)."""
     finished_met = torch.where(beams.finished & met, beams.scores, float("-inf")).view(-1, k)  # (n, k)
     best = finished_met.max(dim=1, keepdim=True).values  # (n, 1)
-    return ~met & (beams.scores.view(-1, k) < best).view(-1)
+    below = beams.scores.view(-1, k) < best  # (n, k): below the sentence's best finished beam that met all
+    return ~met & below.view(-1)  # (A,)
 
 
 def _best(
@@ -247,7 +249,8 @@ def _best(
     top_scores = normalised.view(B, k).gather(1, top)  # (B, n_best)
     flat = (top + torch.arange(0, B * k, k, device=top.device).unsqueeze(1)).view(-1)  # (B * n_best,)
     tokens, attn, path_scores = _backtrack(history, flat)
-    hyps = _collect(tokens, attn, path_scores, top_scores.view(-1), src_len.repeat_interleave(n_best), EOS_ID)
+    ranked = top_scores.view(-1)  # (B * n_best,)
+    hyps = _collect(tokens, attn, path_scores, ranked, src_len.repeat_interleave(n_best), EOS_ID)
     return [[h for h in hyps[b * n_best : (b + 1) * n_best] if h.score != float("-inf")] for b in range(B)]
 
 
