@@ -74,44 +74,48 @@ def _heatmap_query(settings: Settings, pairs: Sequence[Pair]) -> list[dict[str, 
     ]
 
 
+def _post(summary: str, request: str, ok: dict[str, Any], *errors: int) -> dict[str, Any]:
+    """A POST operation with a required JSON body of schema ``request``, 200 ``ok`` and the error ``errors``."""
+    body = {"required": True, "content": {JSON: {"schema": ref(request)}}}
+    return {"summary": summary, "requestBody": body, "responses": {"200": ok, **_errors(*errors)}}
+
+
 def _paths(settings: Settings, pairs: Sequence[Pair]) -> dict[str, Any]:
+    """Every path: the alignment-carrying ones, then the service's own."""
+    return {**_translation_paths(settings, pairs), **_service_paths(pairs)}
+
+
+def _translation_paths(settings: Settings, pairs: Sequence[Pair]) -> dict[str, Any]:
+    """Translation, forced alignment and the heatmap."""
     png = {
         "description": "The alignment heatmap",
         "content": {"image/png": {"schema": {"type": "string", "format": "binary"}}},
     }
+    translations = _json_response("Translations in input order", "TranslateResponse")
+    links = _json_response("Links and soft matrices", "AlignResponse")
     return {
         "/v1/translate": {
-            "post": {
-                "summary": "Translate one or more texts, with alignments",
-                "requestBody": {"required": True, "content": {JSON: {"schema": ref("TranslateRequest")}}},
-                "responses": {
-                    "200": _json_response("Translations in input order", "TranslateResponse"),
-                    **_errors(400, 401, 413, 415, 429, 503),
-                },
-            }
+            "post": _post("Translate one or more texts, with alignments", "TranslateRequest", translations,
+                          400, 401, 413, 415, 429, 503),
         },
         "/v1/align": {
-            "post": {
-                "summary": "Word alignment of a given sentence pair (forced: the target is teacher-forced)",
-                "requestBody": {"required": True, "content": {JSON: {"schema": ref("AlignRequest")}}},
-                "responses": {
-                    "200": _json_response("Links and soft matrices", "AlignResponse"),
-                    **_errors(400, 401, 413, 415, 429),
-                },
-            }
+            "post": _post("Word alignment of a given sentence pair (forced: the target is teacher-forced)",
+                          "AlignRequest", links, 400, 401, 413, 415, 429),
         },
         "/v1/heatmap": {
-            "post": {
-                "summary": "Alignment of one sentence as a PNG",
-                "requestBody": {"required": True, "content": {JSON: {"schema": ref("HeatmapRequest")}}},
-                "responses": {"200": png, **_errors(400, 401, 413, 415, 429, 503)},
-            },
+            "post": _post("Alignment of one sentence as a PNG", "HeatmapRequest", png, 400, 401, 413, 415, 429, 503),
             "get": {
                 "summary": "Alignment of one sentence as a PNG (query form)",
                 "parameters": _heatmap_query(settings, pairs),
                 "responses": {"200": png, **_errors(400, 401, 414, 429, 503)},
             },
         },
+    }  # fmt: skip
+
+
+def _service_paths(pairs: Sequence[Pair]) -> dict[str, Any]:
+    """Health, languages, model description, metrics, this document and the page."""
+    return {
         "/v1/health": {
             "get": {
                 "summary": "Readiness: 200 once the model is loaded and the batcher runs",

@@ -102,85 +102,106 @@ def translate_schema(settings: Settings) -> dict[str, Any]:
             "source": LANGUAGE,
             "target": LANGUAGE,
             "beam_size": beam_schema(settings),
-            "n_best": {
-                "type": "integer",
-                "minimum": 1,
-                "maximum": settings.max_beam,
-                "default": 1,
-                "nullable": True,
-                "description": "Alternatives per sentence, in each sentence's n_best; a beam narrower than this is "
-                "widened to it (a beam of K yields at most K alternatives)",
-            },
             "split": {
                 "type": "boolean",
                 "default": True,
                 "description": "Split each text into sentences (lines, then sentencex); false: one sentence a text",
             },
-            "format": {
-                "type": "string",
-                "enum": list(FORMATS),
-                "default": "text",
-                "description": "text: plain text; html or xml: fragments whose inline tags are carried to the "
-                "words that translate what they wrapped (malformed HTML is read as the HTML parser repairs it, "
-                "malformed XML is refused; translation is markup; offsets, alignments and word links refer to "
-                "plain_source and plain_translation, the texts without their tags)",
+            **_markup_options(),
+            **_glossary_options(settings),
+            **_output_options(settings),
+        },
+    }
+
+
+def _markup_options() -> dict[str, Any]:
+    """What the texts are (plain text or fragments) and how their tags are placed and split sentences."""
+    return {
+        "format": {
+            "type": "string",
+            "enum": list(FORMATS),
+            "default": "text",
+            "description": "text: plain text; html or xml: fragments whose inline tags are carried to the "
+            "words that translate what they wrapped (malformed HTML is read as the HTML parser repairs it, "
+            "malformed XML is refused; translation is markup; offsets, alignments and word links refer to "
+            "plain_source and plain_translation, the texts without their tags)",
+        },
+        "symmetrise": {
+            "type": "string",
+            "enum": [*COMBINATIONS, None],  # null: leave out, as nullable says
+            "nullable": True,
+            "description": "formats html and xml: place the tags (and glossary terms) by links that combine "
+            "this direction with the reverse direction's package (which the server must hold), both "
+            "force-aligning each sentence and its translation, combined as in /v1/align (link_rule is each "
+            "direction's rule); null: the translation's own links by link_rule",
+        },
+        "ignore_tags": _tag_names("format html or xml: more elements kept untranslated, with their content"),
+        "non_splitting_tags": _tag_names("format html or xml: block elements that do not split sentences"),
+        "splitting_tags": _tag_names(
+            "format html or xml: more elements that split sentences, like HTML's p "
+            "(XML has no block elements of its own)"
+        ),
+    }
+
+
+def _glossary_options(settings: Settings) -> dict[str, Any]:
+    """The request's glossary, a stored one, and how terms get into the translation."""
+    return {
+        "glossary": {
+            "type": "array",
+            "maxItems": settings.max_glossary_entries,
+            "uniqueItems": True,
+            "default": [],
+            "description": "Required translations of terms, matched case-insensitively on whole words of the "
+            "source (longest first); each term's target words (by the word links) are replaced by the entry's "
+            "target. Empty, duplicated or conflicting entries are refused.",
+            "items": {
+                "type": "object",
+                "required": ["source", "target"],
+                "additionalProperties": False,
+                "properties": {"source": _term(), "target": _term()},
             },
-            "glossary": {
-                "type": "array",
-                "maxItems": settings.max_glossary_entries,
-                "uniqueItems": True,
-                "default": [],
-                "description": "Required translations of terms, matched case-insensitively on whole words of the "
-                "source (longest first); each term's target words (by the word links) are replaced by the entry's "
-                "target. Empty, duplicated or conflicting entries are refused.",
-                "items": {
-                    "type": "object",
-                    "required": ["source", "target"],
-                    "additionalProperties": False,
-                    "properties": {"source": _term(), "target": _term()},
-                },
-            },
-            "glossary_id": {
-                "type": "string",
-                "pattern": NAME_PATTERN,
-                "nullable": True,
-                "description": "A glossary stored on the server for the pair (GET /v1/languages lists them); the "
-                "request's own glossary entries win where the two disagree",
-            },
-            "symmetrise": {
-                "type": "string",
-                "enum": [*COMBINATIONS, None],  # null: leave out, as nullable says
-                "nullable": True,
-                "description": "formats html and xml: place the tags (and glossary terms) by links that combine "
-                "this direction with the reverse direction's package (which the server must hold), both "
-                "force-aligning each sentence and its translation, combined as in /v1/align (link_rule is each "
-                "direction's rule); null: the translation's own links by link_rule",
-            },
-            "glossary_method": {
-                "type": "string",
-                "enum": list(GLOSSARY_METHODS),
-                "default": GLOSSARY_METHODS[0],
-                "description": "replace: translate, then put each term in place of the target words linked to its "
-                "source words; constrain: constrained beam search, which writes the terms into the translation "
-                "(slower; the sentence is built around them)",
-            },
-            "ignore_tags": _tag_names("format html or xml: more elements kept untranslated, with their content"),
-            "non_splitting_tags": _tag_names("format html or xml: block elements that do not split sentences"),
-            "splitting_tags": _tag_names(
-                "format html or xml: more elements that split sentences, like HTML's p "
-                "(XML has no block elements of its own)"
-            ),
-            "alignment": {"type": "boolean", "default": True, "description": "Include the piece alignment"},
-            "word_alignment": {"type": "boolean", "default": False, "description": "Include a word alignment"},
-            "link_rule": {
-                "type": "string",
-                "enum": list(LINK_RULES),
-                "default": DEFAULT_LINK_RULE,
-                "description": "How word_links are read from the word matrix: argmax (each target word to its most "
-                "attended source word) or mutual (the maximum of both its row and its column; a word may stay "
-                "unlinked; the lower AER on the WPT 2003 dev pairs, README). Left out with format html or xml: "
-                "mutual, which the tags then follow",
-            },
+        },
+        "glossary_id": {
+            "type": "string",
+            "pattern": NAME_PATTERN,
+            "nullable": True,
+            "description": "A glossary stored on the server for the pair (GET /v1/languages lists them); the "
+            "request's own glossary entries win where the two disagree",
+        },
+        "glossary_method": {
+            "type": "string",
+            "enum": list(GLOSSARY_METHODS),
+            "default": GLOSSARY_METHODS[0],
+            "description": "replace: translate, then put each term in place of the target words linked to its "
+            "source words; constrain: constrained beam search, which writes the terms into the translation "
+            "(slower; the sentence is built around them)",
+        },
+    }
+
+
+def _output_options(settings: Settings) -> dict[str, Any]:
+    """Alternatives, alignments and word links in the answer."""
+    return {
+        "n_best": {
+            "type": "integer",
+            "minimum": 1,
+            "maximum": settings.max_beam,
+            "default": 1,
+            "nullable": True,
+            "description": "Alternatives per sentence, in each sentence's n_best; a beam narrower than this is "
+            "widened to it (a beam of K yields at most K alternatives)",
+        },
+        "alignment": {"type": "boolean", "default": True, "description": "Include the piece alignment"},
+        "word_alignment": {"type": "boolean", "default": False, "description": "Include a word alignment"},
+        "link_rule": {
+            "type": "string",
+            "enum": list(LINK_RULES),
+            "default": DEFAULT_LINK_RULE,
+            "description": "How word_links are read from the word matrix: argmax (each target word to its most "
+            "attended source word) or mutual (the maximum of both its row and its column; a word may stay "
+            "unlinked; the lower AER on the WPT 2003 dev pairs, README). Left out with format html or xml: "
+            "mutual, which the tags then follow",
         },
     }
 
