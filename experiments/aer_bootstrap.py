@@ -26,7 +26,7 @@ import numpy as np
 
 from experiments.alignment_aer import forced
 from experiments.alignment_data import GOLD_DIR, read_gold
-from experiments.eflomal_baseline import eflomal_on, multi30k_pairs
+from experiments.eflomal_baseline import REFERENCE, eflomal_on, multi30k_pairs
 from experiments.record import append
 from translator.alignment.aligner import COMBINATIONS, AlignMethod, combined_links
 from translator.alignment.links import RULES, SYMMETRISATIONS, GoldLinks, Link, link_counts, symmetrise
@@ -113,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--symmetrise", choices=COMBINATIONS, default="mean", help="how the two directions combine")
     p.add_argument("--rule", choices=RULES, default="mutual")
     p.add_argument("--threshold", type=float, default=0.5, help="for --rule threshold")
-    p.add_argument("--eflomal-symmetrise", choices=SYMMETRISATIONS, default="intersection")
+    p.add_argument("--eflomal-symmetrise", choices=SYMMETRISATIONS, default=REFERENCE)
     p.add_argument("--eflomal-runs", type=int, default=5)
     p.add_argument("--samples", type=int, default=10_000, help="bootstrap resamples")
     p.add_argument("--seed", type=int, default=0, help="of the resampling (eflomal itself is not seeded)")

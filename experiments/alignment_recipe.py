@@ -39,7 +39,7 @@ from pathlib import Path
 
 from experiments.alignment_aer import forced
 from experiments.alignment_data import read_gold
-from experiments.eflomal_baseline import eflomal_on, multi30k_pairs
+from experiments.eflomal_baseline import REFERENCE, eflomal_on, multi30k_pairs, reference_links
 from experiments.indomain_corpus import main as write_corpus
 from experiments.record import append
 from training.config import load_config, save_config
@@ -47,7 +47,7 @@ from training.corpus_config import CorpusFiles
 from training.guided import main as write_links
 from training.paths import package_dir
 from translator.alignment.aligner import AlignMethod, combined_links, read_pairs_file
-from translator.alignment.links import AerScore, Link, alignment_error_rate, format_links, symmetrise
+from translator.alignment.links import AerScore, Link, alignment_error_rate, format_links
 from translator.errors import status_of
 from translator.files import atomic_write_text
 
@@ -55,7 +55,6 @@ LEVERS = Path(__file__).resolve().parents[1] / "configs" / "levers"
 FORWARD_TEMPLATE = LEVERS / "en-fr-guided-indomain-uniform-18ep.yaml"
 BACKWARD_TEMPLATE = LEVERS / "fr-en-guided-indomain-uniform.yaml"
 METHOD = AlignMethod("mutual", symmetrise="mean")  # the best dev method (README "Alignment quality")
-TEACHER = "intersection"  # eflomal's links the models are taught, and the baseline's row
 
 
 def check_template(template: str | Path, src: str, tgt: str) -> None:
@@ -107,7 +106,8 @@ def direction_config(
 def train_direction(config: Path, threads: int | None) -> Path:
     """eflomal links (once), then the training and export of one direction -> its package folder."""
     cfg = load_config(config)
-    if not Path(cfg.data.alignment_links).is_file() and write_links(["--config", str(config), "--symmetrise", TEACHER]):
+    made = Path(cfg.data.alignment_links).is_file()
+    if not made and write_links(["--config", str(config), "--symmetrise", REFERENCE]):
         raise RuntimeError(f"the eflomal links of {config} could not be made")
     command = [sys.executable, "-m", "training.train", "--config", str(config)]
     if threads is not None:
@@ -132,7 +132,7 @@ def score(args: argparse.Namespace, links: list[set[Link]], more: list[tuple[str
     name, gold_path, record = args.name, args.gold, not args.no_record
     rows = [
         (f"attention, both directions, mean {METHOD.name}", links),
-        (f"eflomal {TEACHER}", [symmetrise(f, r, TEACHER) for f, r in zip(forward, reverse, strict=True)]),
+        (f"eflomal {REFERENCE}", reference_links(forward, reverse)),  # the links the models are taught
     ]
     print(f"\n{len(pairs)} pairs, gold {gold_path}")
     print("| aligner | AER % | precision % | recall % |\n| --- | ---: | ---: | ---: |")

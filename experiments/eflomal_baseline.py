@@ -26,6 +26,13 @@ from translator.alignment.links import SYMMETRISATIONS, Link, alignment_error_ra
 from translator.errors import bad_input
 from translator.files import atomic_write_text, read_lines
 
+REFERENCE = "intersection"  # how eflomal's two directions combine wherever the project compares with or learns from it
+
+
+def reference_links(forward: list[set[Link]], reverse: list[set[Link]]) -> list[set[Link]]:
+    """eflomal's forward and reverse links of the same pairs combined by ``REFERENCE``."""
+    return [symmetrise(f, r, REFERENCE) for f, r in zip(forward, reverse, strict=True)]
+
 
 def multi30k_pairs(data_dir: str | Path) -> list[tuple[str, str]]:
     """Multi30k en-fr train in the gold set's form (Moses-tokenized, lowercased): (English, French) pairs."""
@@ -48,9 +55,9 @@ def write_links(out_dir: Path, files: list[Path], forward: list[set[Link]], reve
     start = 0
     for path in files:
         count = len(read_pairs_file(path))
-        links = [symmetrise(f, r, "intersection") for f, r in zip(forward[start : start + count], reverse[start:])]
+        links = reference_links(forward[start : start + count], reverse[start : start + count])
         atomic_write_text(out_dir / f"{path.stem}.eflomal.links", "".join(format_links(pair) + "\n" for pair in links))
-        print(f"{out_dir / f'{path.stem}.eflomal.links'}: {count} pairs, intersection")
+        print(f"{out_dir / f'{path.stem}.eflomal.links'}: {count} pairs, {REFERENCE}")
         start += count
 
 

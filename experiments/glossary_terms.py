@@ -17,10 +17,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from experiments.alignment_data import moses_lowercase
-from experiments.eflomal_baseline import eflomal_on
+from experiments.eflomal_baseline import eflomal_on, reference_links
 from experiments.record import RESULTS
 from experiments.term_metrics import WORD, term_found
-from translator.alignment.links import Link, format_links, parse_links, symmetrise
+from translator.alignment.links import Link, format_links, parse_links
 from translator.errors import bad_input
 from translator.files import atomic_write_text, read_lines
 from translator.translate import Translator
@@ -45,7 +45,7 @@ def val_links(data_dir: Path, src: str, tgt: str, cache: Path, val: tuple[list[s
     if cache.is_file():
         return [set(parse_links(line).sure) for line in cache.read_text(encoding="utf-8").splitlines()]
     forward, reverse = eflomal_on(list(zip(*tokenized(data_dir, "train", src, tgt))), list(zip(*val)))
-    links = [symmetrise(f, r, "intersection") for f, r in zip(forward, reverse, strict=True)]
+    links = reference_links(forward, reverse)
     cache.parent.mkdir(parents=True, exist_ok=True)
     atomic_write_text(cache, "".join(format_links(pair) + "\n" for pair in links))
     return links

@@ -24,11 +24,11 @@ import sys
 from collections import Counter
 from collections.abc import Sequence
 
-from experiments.eflomal_baseline import eflomal_on
+from experiments.eflomal_baseline import eflomal_on, reference_links
 from experiments.glossary_terms import guarded, val_parser
 from experiments.link_agreement import agreement
 from experiments.record import append
-from translator.alignment.links import LINK_RULES, Link, symmetrise
+from translator.alignment.links import LINK_RULES, Link
 from translator.document import DocumentTranslation, document_links, translate_documents
 from translator.files import read_lines
 from translator.translate import Translator
@@ -89,7 +89,7 @@ def run(args: argparse.Namespace) -> int:
     train = list(zip(*(read_lines(args.data_dir / f"train.{lang}") for lang in (src, tgt))))
     lowered = [(s.lower(), t.lower()) for s, t in train]
     forward, reverse = eflomal_on(lowered, [(" ".join(s), " ".join(t)) for s, t in words])
-    eflomal = [symmetrise(f, r, "intersection") for f, r in zip(forward, reverse, strict=True)]
+    eflomal = reference_links(forward, reverse)
     print(f"{src}->{tgt}: {len(documents)} val sentences ({len(translated) - len(documents)} whose pieces make other "
           "words than their spaces left out), beam 5, against eflomal intersection")  # fmt: skip
     for rule in LINK_RULES:

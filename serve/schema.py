@@ -14,7 +14,7 @@ from typing import Any
 
 from serve.glossaries import NAME_PATTERN
 from serve.settings import Settings
-from translator.alignment.aligner import COMBINATIONS
+from translator.alignment.aligner import COMBINATIONS, AlignMethod
 from translator.alignment.links import DEFAULT_LINK_RULE, LINK_RULES, RULES
 from translator.glossary import GLOSSARY_METHODS
 from translator.langcode import MAX_CODE_CHARS
@@ -233,18 +233,18 @@ def align_schema(settings: Settings) -> dict[str, Any]:
             "target": _sentence(settings, "The given translation (teacher-forced); whitespace-separated words"),
             "source_lang": LANGUAGE,
             "target_lang": LANGUAGE,
-            "rule": {"type": "string", "enum": list(RULES), "default": "argmax"},
+            "rule": {"type": "string", "enum": list(RULES), "default": AlignMethod.rule},
             "threshold": {
                 "type": "number",
                 "minimum": 0,
                 "exclusiveMinimum": True,
                 "maximum": 1,
-                "default": 0.5,
+                "default": AlignMethod.threshold,
                 "description": "Weight from which a pair is linked (rule threshold)",
             },
             "shift": {
                 "type": "boolean",
-                "default": False,
+                "default": AlignMethod.shift,
                 "description": "Read each target piece's row from the step after it",
             },
             "symmetrise": {

@@ -16,6 +16,7 @@ from typing import Any
 
 from translator.alignment.forced import ForcedAlignment, force_align
 from translator.alignment.links import (
+    DEFAULT_LINK_RULE,
     RULES,
     SOFT_SYMMETRISATIONS,
     SYMMETRISATIONS,
@@ -42,7 +43,7 @@ COMBINATIONS = SYMMETRISATIONS + SOFT_SYMMETRISATIONS  # every way to combine tw
 class AlignMethod:
     """How links are made; ``symmetrise`` applies only when a reverse model is given."""
 
-    rule: str = "argmax"
+    rule: str = DEFAULT_LINK_RULE
     threshold: float = 0.5
     shift: bool = False
     symmetrise: str = "grow-diag-final"
