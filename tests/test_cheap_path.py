@@ -106,3 +106,21 @@ def test_bad_options_are_a_usage_error(args: list[str], message: str, capsys) ->
     with pytest.raises(SystemExit) as stop:
         main(args)
     assert stop.value.code == 2 and message in capsys.readouterr().err
+
+
+@pytest.mark.parametrize(
+    ("files", "message"),
+    [
+        ({}, "p.txt"),  # no pairs file
+        ({"p.txt": b"a dog . ||| un chien .\n", "g.txt": b"1-1\n2-2\n"}, "lines but there are 1"),
+        ({"p.txt": b"a dog \xff ||| un chien .\n", "g.txt": b"1-1\n"}, "UTF-8"),
+    ],
+)
+def test_bad_pairs_or_gold_stop_it_before_any_training(files, message, tmp_path, monkeypatch, capsys) -> None:  # noqa: ANN001
+    monkeypatch.chdir(tmp_path)
+    for name, content in files.items():
+        Path(name).write_bytes(content)
+    assert main(["--pairs", "p.txt", "--gold", "g.txt"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and len(err.strip().splitlines()) == 1 and message in err
+    assert not Path("runs").exists() and not Path("artifacts").exists()
