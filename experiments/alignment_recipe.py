@@ -146,14 +146,21 @@ def score(args: argparse.Namespace, links: list[set[Link]], more: list[tuple[str
     return scored
 
 
-def run(args: argparse.Namespace) -> dict[str, AerScore] | None:
-    """Every step of the recipe (module doc) -> with ``--gold``, the scores ``score`` printed."""
-    pairs = read_pairs_file(args.pairs)  # errors before any step writes
+def checked_inputs(args: argparse.Namespace) -> tuple[list[tuple[str, str]], dict[Path, list[tuple[str, str]]]]:
+    """The pairs and every ``--more-pairs`` file's pairs, with the gold and both templates checked: the errors
+    come before any step writes -> (pairs, more pairs by file)."""
+    pairs = read_pairs_file(args.pairs)
     more = {Path(path): read_pairs_file(path) for path in args.more_pairs}
     if args.gold:
         read_gold(args.pairs, args.gold)
     check_template(args.forward_template, "en", "fr")
     check_template(args.backward_template, "fr", "en")
+    return pairs, more
+
+
+def run(args: argparse.Namespace) -> dict[str, AerScore] | None:
+    """Every step of the recipe (module doc) -> with ``--gold``, the scores ``score`` printed."""
+    pairs, more = checked_inputs(args)
     corpus = Path("runs") / f"{args.name}-corpus"
     corpus_args = ["--data-dir", args.data_dir, "--pairs", args.pairs, *map(str, more), "--out", str(corpus)]
     if not (corpus / "train.fr").is_file() and write_corpus(corpus_args):

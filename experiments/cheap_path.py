@@ -29,14 +29,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean
 
-from experiments.alignment_data import read_gold
-from experiments.alignment_recipe import add_run_options, check_template, train_direction
+from experiments.alignment_recipe import add_run_options, checked_inputs, train_direction
 from experiments.alignment_recipe import parser as recipe_parser
 from experiments.alignment_recipe import run as run_recipe
 from experiments.record import append
 from training.clock import finished_record
 from training.config import load_config
-from translator.alignment.aligner import read_pairs_file
 from translator.errors import status_of
 
 CONFIGS = Path(__file__).resolve().parents[1] / "configs" / "align"
@@ -132,11 +130,7 @@ def report(measured: list[Measured], within: float, time_share: float) -> None:
 def run(args: argparse.Namespace) -> None:
     """Every step of the study (module doc); the pairs, gold and templates are checked before any training."""
     if not args.general_only:
-        read_gold(args.pairs, args.gold)
-        for path in args.more_pairs:
-            read_pairs_file(path)
-        check_template(args.forward_template, "en", "fr")
-        check_template(args.backward_template, "fr", "en")
+        checked_inputs(args)
     general = [train_direction(config, args.threads) for config in args.general]
     if args.general_only:
         return
