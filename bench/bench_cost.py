@@ -22,8 +22,8 @@ from pathlib import Path
 import torch
 
 from bench.bench_decode import sync
-from experiments.glossary_terms import compared_packages
 from experiments.record import RESULTS, append
+from experiments.val_set import compared_packages
 from translator.errors import bad_input
 from translator.evaluate import score
 from translator.translate import Translator

@@ -22,16 +22,10 @@ from collections.abc import Sequence
 import sacrebleu
 import torch
 
-from experiments.glossary_terms import (
-    TermCase,
-    build_cases,
-    guarded,
-    inflection_misses,
-    load_val,
-    val_parser,
-)
+from experiments.glossary_terms import TermCase, build_cases, inflection_misses
 from experiments.record import append
 from experiments.term_metrics import masked, term_edit_rate, term_found, window_overlap
+from experiments.val_set import guarded, load_val, val_parser
 from translator.alignment.links import DEFAULT_LINK_RULE, LINK_RULES
 from translator.document import assemble, plan
 from translator.glossary import CONSTRAIN, GLOSSARY_METHODS, Glossary, glossary_translation, term_constraints

@@ -12,8 +12,8 @@ from __future__ import annotations
 import argparse
 import sys
 
-from experiments.glossary_terms import compared_packages, guarded, val_parser
 from experiments.record import append
+from experiments.val_set import compared_packages, guarded, val_parser
 from translator.alignment.aligner import AlignMethod, align_pairs
 from translator.alignment.links import RULES
 

@@ -29,9 +29,9 @@ from collections.abc import Sequence
 
 import sacrebleu
 
-from experiments.glossary_terms import guarded, load_val, val_parser
 from experiments.markup_wpt import tag_spans, tagged_source, well_formed
 from experiments.record import append
+from experiments.val_set import guarded, load_val, val_parser
 from translator.alignment.aligner import COMBINATIONS, AlignMethod, document_links_both
 from translator.alignment.links import LINK_RULES, Link
 from translator.document import translate_documents

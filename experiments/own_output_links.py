@@ -25,9 +25,9 @@ from collections import Counter
 from collections.abc import Sequence
 
 from experiments.eflomal_baseline import eflomal_on, reference_links
-from experiments.glossary_terms import guarded, val_parser
 from experiments.link_agreement import agreement
 from experiments.record import append
+from experiments.val_set import guarded, val_parser
 from translator.alignment.links import LINK_RULES, Link
 from translator.document import DocumentTranslation, document_links, translate_documents
 from translator.files import read_lines
