@@ -13,7 +13,8 @@ resumable (the recipe's steps are):
    ``-fr-en``. They are trained once and shipped, so their time is not part of a new set's cost.
 2. from scratch: the recipe as ``<name>`` (sample 1, the template's seed) and ``<name>-s<k>`` (sample k, seed
    + k - 1);
-3. the cheap path: ``--continue-from`` the general packages as ``<name>-cont<E>`` and ``<name>-cont<E>-s<k>``;
+3. the cheap path: ``--continue-from`` the general packages as ``<name>-cont<E>`` and ``<name>-cont<E>-s<k>``
+   (steps 2 and 3 sample by sample: every path's first sample before any second one);
 4. the table: per run, AER, precision and recall of its links on the gold pairs and the training seconds of both
    directions (``runs/<run>-en-fr/finished.json`` plus ``-fr-en``; eflomal's links, about a minute a direction,
    are not counted); per path the mean of its samples; and the goal (``verdict``): the mean AER of a cheap row
@@ -64,12 +65,14 @@ class Measured:
 
 
 def arms(name: str, epochs: list[int], samples: int) -> list[Arm]:
-    """From scratch, then each continued length, ``samples`` of each (sample 1 keeps the bare name)."""
+    """Sample by sample, from scratch then each continued length (sample 1 keeps the bare name): the first
+    sample of every path is there before any second one, so a study stopped half way still compares them."""
     paths = [("scratch", None), *((f"cont{e}", e) for e in epochs)]
     found = []
-    for path, length in paths:
-        stem = name if length is None else f"{name}-{path}"
-        found += [Arm(path, k, stem if k == 1 else f"{stem}-s{k}", length) for k in range(1, samples + 1)]
+    for k in range(1, samples + 1):
+        for path, length in paths:
+            stem = name if length is None else f"{name}-{path}"
+            found.append(Arm(path, k, stem if k == 1 else f"{stem}-s{k}", length))
     return found
 
 
