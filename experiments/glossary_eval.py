@@ -25,9 +25,10 @@ import torch
 from experiments.glossary_terms import TermCase, build_cases, inflection_misses
 from experiments.record import append
 from experiments.term_metrics import masked, term_edit_rate, term_found, window_overlap
-from experiments.val_set import guarded, load_val, val_parser
+from experiments.val_set import load_val, val_parser
 from translator.alignment.links import DEFAULT_LINK_RULE, LINK_RULES
 from translator.document import assemble, plan
+from translator.errors import status_of
 from translator.glossary import CONSTRAIN, GLOSSARY_METHODS, Glossary, glossary_translation, term_constraints
 from translator.translate import Translator
 
@@ -81,10 +82,11 @@ def main(argv: list[str] | None = None) -> int:
     p = val_parser(__doc__.splitlines()[0])
     p.add_argument("--max-terms", type=int, default=2, help="terms per sentence at most")
     p.add_argument("--link-rule", choices=LINK_RULES, default=DEFAULT_LINK_RULE, help="word links of replace")
-    return guarded(run, p.parse_args(argv))
+    args = p.parse_args(argv)
+    return status_of(lambda: run(args))
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> None:
     val = load_val(args)
     translator, src, tgt, sources = val.translator, val.src, val.tgt, val.sources
     baseline = [r.text for r in translator.translate(sources, beam_size=BEAM, batch_size=BATCH)]
@@ -109,7 +111,6 @@ def run(args: argparse.Namespace) -> int:
                       "batch": BATCH, "beam": BEAM, "threads": torch.get_num_threads(), **row}  # fmt: skip
             append(record, args.results)
     _two_term_timing(translator, [c for c in cases if len(c.terms) == 2], args, f"{src}-{tgt}")
-    return 0
 
 
 def _two_term_timing(translator: Translator, cases: list[TermCase], args: argparse.Namespace, pair: str) -> None:

@@ -13,9 +13,10 @@ import argparse
 import sys
 
 from experiments.record import append
-from experiments.val_set import compared_packages, guarded, val_parser
+from experiments.val_set import compared_packages, val_parser
 from translator.alignment.aligner import AlignMethod, align_pairs
 from translator.alignment.links import RULES
+from translator.errors import status_of
 
 
 def agreement(new: list[set], old: list[set]) -> tuple[float, float]:
@@ -29,10 +30,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--against", required=True, help="the package whose links are the reference")
     p.add_argument("--sentences", type=int, default=200, help="val pairs aligned")
     p.add_argument("--rule", choices=RULES, default="mutual", help="how links are read")
-    return guarded(run, p.parse_args(argv))
+    args = p.parse_args(argv)
+    return status_of(lambda: run(args))
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> None:
     new, old, sources, references = compared_packages(args.model, args.against, args.data_dir, args.sentences)
     pair = (new.metadata["src_lang"], new.metadata["tgt_lang"])
     pairs = list(zip(sources, references, strict=True))
@@ -43,7 +45,6 @@ def run(args: argparse.Namespace) -> int:
     record = {"kind": "alignment", "name": f"link agreement {args.rule}", "pair": "-".join(pair), "model": args.model,
               "against": args.against, "pairs": len(pairs), "precision": precision, "recall": recall}  # fmt: skip
     append(record, args.results)
-    return 0
 
 
 if __name__ == "__main__":

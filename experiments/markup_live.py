@@ -31,10 +31,11 @@ import sacrebleu
 
 from experiments.markup_wpt import tag_spans, tagged_source, well_formed
 from experiments.record import append
-from experiments.val_set import guarded, load_val, val_parser
+from experiments.val_set import load_val, val_parser
 from translator.alignment.aligner import COMBINATIONS, AlignMethod, document_links_both
 from translator.alignment.links import LINK_RULES, Link
 from translator.document import translate_documents
+from translator.errors import status_of
 from translator.markup import TAG_LINK_RULE, extract_html, marked_translation, place_tags, render
 from translator.translate import Translator
 
@@ -85,10 +86,11 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--link-rule", choices=LINK_RULES, default=TAG_LINK_RULE, help="the translation's word links")
     p.add_argument("--reverse", help="the opposite pair's package: also place the tags by both directions' links")
     p.add_argument("--symmetrise", choices=COMBINATIONS, default="grow-diag-final", help="with --reverse")
-    return guarded(run, p.parse_args(argv))
+    args = p.parse_args(argv)
+    return status_of(lambda: run(args))
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> None:
     val = load_val(args)
     translator, src, tgt, sources, references = val.translator, val.src, val.tgt, val.sources, val.references
     tokens, links = val.tokens, val.links
@@ -127,7 +129,6 @@ def run(args: argparse.Namespace) -> int:
               f"tags split {100 * row['split_tags']:.2f} %")  # fmt: skip
         append({"name": f"markup live {name}", "pair": f"{src}-{tgt}", "model": str(args.model),
                 "sentences": len(sources), **row}, args.results)  # fmt: skip
-    return 0
 
 
 def _tag_scores(outputs: Sequence[str], tagged: Sequence[str], tag_refs: Sequence[str]) -> dict[str, float]:

@@ -27,9 +27,10 @@ from collections.abc import Sequence
 from experiments.eflomal_baseline import eflomal_on, reference_links
 from experiments.link_agreement import agreement
 from experiments.record import append
-from experiments.val_set import guarded, val_parser
+from experiments.val_set import val_parser
 from translator.alignment.links import LINK_RULES, Link
 from translator.document import DocumentTranslation, document_links, translate_documents
+from translator.errors import status_of
 from translator.files import read_lines
 from translator.translate import Translator
 
@@ -76,10 +77,11 @@ def _words_agree(document: DocumentTranslation) -> bool:
 def main(argv: list[str] | None = None) -> int:
     p = val_parser(__doc__.splitlines()[0])
     p.add_argument("--sentences", type=int, default=200, help="val sentences translated")
-    return guarded(run, p.parse_args(argv))
+    args = p.parse_args(argv)
+    return status_of(lambda: run(args))
 
 
-def run(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> None:
     translator = Translator.load(args.model)
     src, tgt = translator.metadata["src_lang"], translator.metadata["tgt_lang"]
     sources = read_lines(args.data_dir / f"val.{src}")[: args.sentences]
@@ -101,7 +103,6 @@ def run(args: argparse.Namespace) -> int:
         append({"kind": "alignment", "name": f"own output {rule} vs eflomal", "pair": f"{src}-{tgt}",
                 "model": str(args.model), "sentences": len(documents), "precision": precision, "recall": recall,
                 "disagreements": dict(kinds)}, args.results)  # fmt: skip
-    return 0
 
 
 if __name__ == "__main__":

@@ -1,11 +1,10 @@
 """What every val measurement of a model package shares: its options, Multi30k val of its pair (sources,
-references, Moses words, eflomal's intersection links), the pair of packages a comparison loads, and one
-``error:`` line for bad input."""
+references, Moses words, eflomal's intersection links), and the pair of packages a comparison loads (bad input ends
+through ``translator.errors.status_of``)."""
 
 from __future__ import annotations
 
 import argparse
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +12,6 @@ from experiments.alignment_data import moses_lowercase
 from experiments.eflomal_baseline import eflomal_on, reference_links
 from experiments.record import RESULTS
 from translator.alignment.links import Link, format_links, parse_links
-from translator.errors import bad_input
 from translator.files import atomic_write_text, read_lines
 from translator.translate import Translator
 
@@ -27,14 +25,6 @@ def val_parser(description: str) -> argparse.ArgumentParser:
     p.add_argument("--results", default=RESULTS, type=Path, help="the JSON-lines file every row is appended to")
     p.add_argument("--seed", type=int, default=1, help="seed of the random terms or tags")
     return p
-
-
-def guarded(run: Callable[[argparse.Namespace], int], args: argparse.Namespace) -> int:
-    """``run(args)``, with a bad file or value reported as one ``error:`` line and exit status 2."""
-    try:
-        return run(args)
-    except (OSError, ValueError) as err:
-        return bad_input(err)
 
 
 def tokenized(data_dir: Path, split: str, src: str, tgt: str) -> tuple[list[str], list[str]]:
