@@ -14,7 +14,7 @@ resumable (the recipe's steps are):
 2. from scratch: the recipe as ``<name>`` (sample 1, the template's seed) and ``<name>-s<k>`` (sample k, seed
    + k - 1);
 3. the cheap path: ``--continue-from`` the general packages as ``<name>-cont<E>`` and ``<name>-cont<E>-s<k>``
-   (steps 2 and 3 sample by sample: every path's first sample before any second one);
+   (every path's first sample first, then the continued paths' later samples, from scratch's last);
 4. the table: per run, AER, precision and recall of its links on the gold pairs and the training seconds of both
    directions (``runs/<run>-en-fr/finished.json`` plus ``-fr-en``; eflomal's links, about a minute a direction,
    are not counted); per path the mean of its samples; and the goal (``verdict``): the mean AER of a cheap row
@@ -65,15 +65,16 @@ class Measured:
 
 
 def arms(name: str, epochs: list[int], samples: int) -> list[Arm]:
-    """Sample by sample, from scratch then each continued length (sample 1 keeps the bare name): the first
-    sample of every path is there before any second one, so a study stopped half way still compares them."""
+    """First sample of every path (from scratch, then each continued length; sample 1 keeps the bare name), then
+    the continued paths' later samples, then from scratch's: a study stopped half way still compares every path,
+    and a from-scratch sample, costlier than all continued ones together, comes last."""
     paths = [("scratch", None), *((f"cont{e}", e) for e in epochs)]
     found = []
     for k in range(1, samples + 1):
         for path, length in paths:
             stem = name if length is None else f"{name}-{path}"
             found.append(Arm(path, k, stem if k == 1 else f"{stem}-s{k}", length))
-    return found
+    return sorted(found, key=lambda arm: (arm.sample > 1 and arm.epochs is None, arm.sample))
 
 
 def train_seconds(run_name: str) -> float:

@@ -22,14 +22,17 @@ def measured(path: str, aer: float, seconds: float) -> Measured:
     return Measured(Arm(path, 1, path), aer, 0.0, 0.0, seconds)
 
 
-def test_arms_go_sample_by_sample_scratch_then_each_length_named_apart() -> None:
-    assert [(a.path, a.sample, a.name, a.epochs) for a in arms("w", [1, 4], 2)] == [
+def test_arms_give_every_first_sample_then_the_cheap_ones_then_from_scratch_named_apart() -> None:
+    assert [(a.path, a.sample, a.name, a.epochs) for a in arms("w", [1, 4], 3)] == [
         ("scratch", 1, "w", None),
         ("cont1", 1, "w-cont1", 1),
         ("cont4", 1, "w-cont4", 4),
-        ("scratch", 2, "w-s2", None),
         ("cont1", 2, "w-cont1-s2", 1),
         ("cont4", 2, "w-cont4-s2", 4),
+        ("cont1", 3, "w-cont1-s3", 1),
+        ("cont4", 3, "w-cont4-s3", 4),
+        ("scratch", 2, "w-s2", None),
+        ("scratch", 3, "w-s3", None),
     ]
 
 
