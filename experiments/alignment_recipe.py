@@ -44,6 +44,7 @@ from experiments.indomain_corpus import main as write_corpus
 from experiments.record import append
 from training.config import load_config, save_config
 from training.corpus_config import CorpusFiles
+from training.export import scored_export
 from training.guided import main as write_links
 from training.paths import package_dir
 from translator.alignment.aligner import AlignMethod, combined_links, read_pairs_file
@@ -104,8 +105,12 @@ def direction_config(
 
 
 def train_direction(config: Path, threads: int | None) -> Path:
-    """eflomal links (once), then the training and export of one direction -> its package folder."""
+    """eflomal links (once), then the training and export of one direction -> its package folder (nothing to do
+    when it holds the scored export of the finished run)."""
     cfg = load_config(config)
+    if scored_export(cfg, package_dir(cfg)):
+        print(f"{package_dir(cfg)}: trained and exported already")
+        return package_dir(cfg)
     made = Path(cfg.data.alignment_links).is_file()
     if not made and write_links(["--config", str(config), "--symmetrise", REFERENCE]):
         raise RuntimeError(f"the eflomal links of {config} could not be made")

@@ -17,6 +17,7 @@ from experiments.alignment_recipe import main
 from experiments.eflomal_baseline import main as eflomal_main
 from experiments.record import RESULTS
 from tests.conftest import require_mirror
+from training.export import VAL_BEAM_KEY
 from translator.alignment.aligner import read_links_file
 from translator.alignment.links import alignment_error_rate, parse_links
 from translator.cli import main as translator_main
@@ -163,14 +164,28 @@ def test_the_printed_aer_is_that_of_the_links_file_against_the_gold(finished) ->
 def test_a_second_run_repeats_no_step(finished, monkeypatch, capfd) -> None:
     work, _ = finished
     monkeypatch.chdir(work)
-    links_before = (work / "runs/tiny-en-fr/train.links").stat().st_mtime_ns
-    corpus_before = (work / "runs/tiny-corpus/train.en").stat().st_mtime_ns
+    made = [work / "runs/tiny-en-fr/train.links", work / "runs/tiny-corpus/train.en"]
+    made += [work / f"artifacts/tiny-{pair}/model.safetensors" for pair in ("en-fr", "fr-en")]
+    before = [path.stat().st_mtime_ns for path in made]
     capfd.readouterr()
     assert main(recipe()) == 0
-    err = capfd.readouterr().err
-    assert err.count("has finished training under these settings") == 2
-    assert (work / "runs/tiny-en-fr/train.links").stat().st_mtime_ns == links_before
-    assert (work / "runs/tiny-corpus/train.en").stat().st_mtime_ns == corpus_before
+    assert capfd.readouterr().out.count("trained and exported already") == 2
+    assert [path.stat().st_mtime_ns for path in made] == before
+
+
+def test_a_package_whose_scoring_was_killed_is_exported_again_not_retrained(finished, monkeypatch, capfd) -> None:
+    work, _ = finished
+    monkeypatch.chdir(work)
+    metadata = work / "artifacts/tiny-fr-en/metadata.json"
+    meta = json.loads(metadata.read_text(encoding="utf-8"))
+    del meta["scores"][VAL_BEAM_KEY]
+    metadata.write_text(json.dumps(meta), encoding="utf-8")
+    capfd.readouterr()
+    assert main(recipe()) == 0
+    printed = capfd.readouterr()
+    assert printed.out.count("trained and exported already") == 1  # en-fr
+    assert printed.err.count("has finished training under these settings") == 1  # fr-en: exported, not trained
+    assert VAL_BEAM_KEY in json.loads(metadata.read_text(encoding="utf-8"))["scores"]
 
 
 @pytest.mark.parametrize(

@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 
+from training.clock import finished_record
 from training.config import Config, load_config
 from training.multi30k import resolve_mirror
 from training.paths import run_dir
@@ -26,7 +27,7 @@ from translator.config import to_dict
 from translator.errors import bad_input
 from translator.files import atomic_write_text
 from translator.model import Seq2Seq
-from translator.package import METADATA, save_package
+from translator.package import METADATA, PackageError, read_metadata, save_package
 from translator.tokenizer import Tokenizer
 
 
@@ -94,6 +95,22 @@ def export(cfg: Config, ckpt_path: str | Path, out_dir: str | Path, extra: dict[
     }
     metadata.update(extra or {})
     return save_package(out_dir, model, tokenizer, config, metadata)
+
+
+VAL_BEAM_KEY = "val_bleu_beam"  # the package's val BLEU with its decode settings, the last score an export writes
+
+
+def scored_export(cfg: Config, package: Path) -> bool:
+    """Is ``package`` the scored export of ``cfg``'s finished run? The run finished under ``cfg``'s stopping
+    settings and the package, intact, holds that run's training seconds and its val score (a package whose
+    scoring was killed, or one of an earlier, shorter run, is not)."""
+    record = finished_record(run_dir(cfg), cfg)
+    try:
+        meta = read_metadata(package)
+    except PackageError:
+        return False
+    trained = record is not None and meta.get("train_seconds") == record["train_seconds"]
+    return trained and VAL_BEAM_KEY in meta.get("scores", {})
 
 
 def update_scores(package_dir: str | Path, scores: dict[str, Any]) -> None:

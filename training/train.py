@@ -24,7 +24,7 @@ from training.clock import FINISHED, TrainingClock, finished_record, write_finis
 from training.config import Config, config_yaml, load_config, save_config
 from training.datamodule import TranslationDataModule
 from training.evaluate import evaluate_split, split_name
-from training.export import export, update_scores, with_vocab_sizes
+from training.export import VAL_BEAM_KEY, export, update_scores, with_vocab_sizes
 from training.init_from import check_before_data
 from training.module import VAL_BLEU_KEY, TranslationModule, recorded_val_bleu
 from training.paths import averaged_checkpoint, best_checkpoint, checkpoint_dir, last_checkpoint, package_dir, run_dir
@@ -228,7 +228,7 @@ def finish(result: FitResult, package: Path) -> None:
     val = evaluate_split(cfg, package, "valid", translator)
     report = evaluate_split(cfg, package, "test", translator)
     best_bleu = None if math.isnan(result.best_bleu) else result.best_bleu  # JSON has no NaN
-    scores = {VAL_BLEU_KEY: best_bleu, "val_bleu_beam": val["bleu"], "val_chrf": val["chrf"]}
+    scores = {VAL_BLEU_KEY: best_bleu, VAL_BEAM_KEY: val["bleu"], "val_chrf": val["chrf"]}
     if report is not None:
         keys = ("bleu", "chrf", "signature", "chrf_signature")
         scores[split_name(cfg, "test")] = {k: report[k] for k in keys}
