@@ -45,6 +45,7 @@ PUBLIC_METADATA = (
     "averaged_from",
     "quantization",
 )
+LOCAL_PATHS = ("mirror", "files")  # keys of metadata training_data that name local paths: not shown
 
 
 def pair_of(translator: Translator) -> Pair:
@@ -132,7 +133,7 @@ class TranslationService:
         meta = self.translator.metadata
         info = {key: meta[key] for key in PUBLIC_METADATA if key in meta}
         if isinstance(meta.get("training_data"), dict):
-            info["training_data"] = {k: v for k, v in meta["training_data"].items() if k != "mirror"}
+            info["training_data"] = {k: v for k, v in meta["training_data"].items() if k not in LOCAL_PATHS}
         info.update(
             decode={**asdict(package.decode_cfg), "beam_size": self.default_beam()},
             architecture=asdict(package.model_cfg),

@@ -71,6 +71,9 @@ def test_a_run_on_files_trains_exports_and_scores_its_test_set(trained: Path) ->
     metadata = json.loads((trained / "artifacts" / "mine" / "metadata.json").read_text())
     assert metadata["src_lang"] == "pt-BR" and metadata["tgt_lang"] == "zh-Hant"  # canonical BCP 47
     assert set(metadata["scores"]["test"]) >= {"bleu", "chrf", "signature"} and "val_bleu_beam" in metadata["scores"]
+    data = metadata["training_data"]  # the corpora it was trained on, not Multi30k
+    assert data["corpus"] == "own corpora" and data["files"]["valid"] == str(trained / "corpus" / "valid.tsv")
+    assert data["files"]["train"]["src"].endswith("train.src.gz")
     clean = json.loads((trained / "runs" / "mine" / "shards" / "train" / "clean.json").read_text())
     assert clean["read"] == 360 and clean["kept"] + clean["too_long"] + clean["ratio"] == 360
     hyps = (trained / "runs" / "mine" / "eval" / "test.hyp.zh-Hant").read_text().splitlines()

@@ -67,6 +67,17 @@ def load_checkpoint_model(cfg: Config, ckpt_path: str | Path) -> Seq2Seq:
     return model.eval()
 
 
+def training_data(cfg: Config) -> dict[str, Any]:
+    """What the package was trained and validated on, for its metadata: Multi30k's splits, or the config's own
+    corpora (``files``: as the config names them, local paths that the server does not show)."""
+    described = {"mirror": resolve_mirror(cfg.data), "max_train_pairs": cfg.data.max_train_pairs}
+    if cfg.data.train is None:
+        return {"corpus": "Multi30k task 1 (raw)", "train_split": "train", "validation_split": "val", **described}
+    data = to_dict(cfg)["data"]
+    files = {split: data[split] for split in ("train", "valid") if data[split] is not None}
+    return {"corpus": "own corpora", "files": files, **described}
+
+
 def export(cfg: Config, ckpt_path: str | Path, out_dir: str | Path, extra: dict[str, Any] | None = None) -> Path:
     """Write ``out_dir`` from the checkpoint, the run's SentencePiece model(s) and the config with the
     vocabulary sizes of those models."""
@@ -79,13 +90,7 @@ def export(cfg: Config, ckpt_path: str | Path, out_dir: str | Path, extra: dict[
         "name": cfg.name,
         "src_lang": cfg.data.src_lang,
         "tgt_lang": cfg.data.tgt_lang,
-        "training_data": {
-            "corpus": "Multi30k task 1 (raw)",
-            "mirror": resolve_mirror(cfg.data),
-            "train_split": "train",
-            "max_train_pairs": cfg.data.max_train_pairs,
-            "validation_split": "val",
-        },
+        "training_data": training_data(cfg),
         "checkpoint": Path(ckpt_path).name,
         "commit": git_commit(),
         "created": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
