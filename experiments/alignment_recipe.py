@@ -25,7 +25,9 @@ direction continues training a general package (``train.init_from``: its Sentenc
 template's model settings must be its own) for ``--epochs`` epochs (default 2) on the same corpus and links,
 with the rule: learning rate ``--lr-scale`` (default 0.5) times the template's, ``--warmup`` steps (default 100)
 of linear warm-up, then the template's inverse-square-root decay, and the last min(epochs, template's)
-epochs averaged.
+epochs averaged. ``--upsample``: the corpus read as two, Multi30k train (weight 1) and the pairs' text weighted
+the template's epochs / ``--epochs`` (``upsampled``), so that each new pair is drawn as often as from scratch
+while the captions are read ``--epochs`` times.
 """
 
 from __future__ import annotations
@@ -42,8 +44,8 @@ from experiments.alignment_data import read_gold
 from experiments.eflomal_baseline import REFERENCE, eflomal_on, multi30k_pairs, reference_links
 from experiments.indomain_corpus import main as write_corpus
 from experiments.record import append
-from training.config import load_config, save_config
-from training.corpus_config import CorpusFiles
+from training.config import Config, load_config, save_config
+from training.corpus_config import CorpusFiles, TrainCorpus
 from training.export import scored_export
 from training.guided import main as write_links
 from training.paths import package_dir
@@ -73,6 +75,7 @@ class Continued:
     epochs: int = 2
     lr_scale: float = 0.5
     warmup: int = 100
+    upsample: bool = False  # the pairs' text weighted apart: each pair drawn as often as from scratch
 
 
 def direction_config(
@@ -82,6 +85,7 @@ def direction_config(
     out_dir: Path,
     continued: Continued | None = None,
     seed: int | None = None,
+    data_dir: str = "data/multi30k",
 ) -> Path:
     """The template with ``corpus`` as training data and its own run name and links file (and, ``continued``,
     starting from a package by the cheap path's rule; ``seed``, another sample) -> the saved file."""
@@ -89,6 +93,8 @@ def direction_config(
     src, tgt = cfg.data.src_lang, cfg.data.tgt_lang
     run = f"{name}-{src}-{tgt}"
     train = CorpusFiles(src=str(corpus / f"train.{src}"), tgt=str(corpus / f"train.{tgt}"))
+    if continued is not None and continued.upsample:
+        train = upsampled(cfg, corpus, data_dir, continued.epochs)
     data = dataclasses.replace(cfg.data, train=train, alignment_links=f"runs/{run}/train.links")
     schedule = cfg.train if seed is None else dataclasses.replace(cfg.train, seed=seed)
     if continued is not None:
@@ -102,6 +108,16 @@ def direction_config(
     path = out_dir / f"{run}.yaml"
     save_config(dataclasses.replace(cfg, name=run, data=data, train=schedule), path)
     return path
+
+
+def upsampled(cfg: Config, corpus: Path, data_dir: str, epochs: int) -> tuple[TrainCorpus, TrainCorpus]:
+    """The corpus as two: Multi30k train (``data_dir``, weight 1) then the pairs' text (``new.*``) weighted
+    template epochs / ``epochs``, so that over the continued run each new pair is drawn as often as in a
+    from-scratch run of the template (the same pairs in the same order: the same eflomal links)."""
+    src, tgt = cfg.data.src_lang, cfg.data.tgt_lang
+    base = CorpusFiles(src=str(Path(data_dir) / f"train.{src}"), tgt=str(Path(data_dir) / f"train.{tgt}"))
+    new = CorpusFiles(src=str(corpus / f"new.{src}"), tgt=str(corpus / f"new.{tgt}"))
+    return TrainCorpus(base), TrainCorpus(new, weight=cfg.train.max_epochs / epochs)
 
 
 def train_direction(config: Path, threads: int | None) -> Path:
@@ -168,13 +184,14 @@ def run(args: argparse.Namespace) -> dict[str, AerScore] | None:
     pairs, more = checked_inputs(args)
     corpus = Path("runs") / f"{args.name}-corpus"
     corpus_args = ["--data-dir", args.data_dir, "--pairs", args.pairs, *map(str, more), "--out", str(corpus)]
-    if not (corpus / "train.fr").is_file() and write_corpus(corpus_args):
+    if not (corpus / "new.fr").is_file() and write_corpus(corpus_args):  # new.fr: the last file it writes
         raise RuntimeError("the corpus could not be written")
     configs = Path("runs") / f"{args.name}-configs"
     starts = args.continue_from or [None, None]
     packages = [
         train_direction(
-            direction_config(template, args.name, corpus, configs, _continued(args, start), args.seed), args.threads
+            direction_config(template, args.name, corpus, configs, _continued(args, start), args.seed, args.data_dir),
+            args.threads,
         )
         for template, start in zip((args.forward_template, args.backward_template), starts)
     ]
@@ -189,7 +206,7 @@ def run(args: argparse.Namespace) -> dict[str, AerScore] | None:
 def _continued(args: argparse.Namespace, start: str | None) -> Continued | None:
     if start is None:
         return None
-    return Continued(Path(start), args.epochs, args.lr_scale, args.warmup)
+    return Continued(Path(start), args.epochs, args.lr_scale, args.warmup, args.upsample)
 
 
 def write_recipe_links(packages: list[Path], pairs: list[tuple[str, str]], out: Path) -> list[set[Link]]:
@@ -224,6 +241,9 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument("--epochs", type=int, default=2, help="cheap path: epochs of continued training")
     p.add_argument("--lr-scale", type=float, default=0.5, help="cheap path: learning rate, times the template's")
     p.add_argument("--warmup", type=int, default=100, help="cheap path: warm-up steps")
+    p.add_argument(
+        "--upsample", action="store_true", help="cheap path: each new pair drawn as often as from scratch (weighted)"
+    )
     return p
 
 

@@ -3,7 +3,7 @@ gold against the seconds both directions trained, from scratch and continued fro
 few epochs, several samples (seeds) of each.
 
     python -m experiments.cheap_path --pairs dev.src-tgt --gold dev.gold [--more-pairs test.src-tgt ...]
-        [--name wpt03-all] [--epochs 1 2 4] [--samples 2] [--general-only]
+        [--name wpt03-all] [--epochs 1 2 4] [--samples 2] [--upsample] [--general-only]
 
 ``make cheap-path`` runs it on the WPT pairs (``make general-aligners`` only its first step). Steps, each
 resumable (the recipe's steps are):
@@ -14,7 +14,8 @@ resumable (the recipe's steps are):
 2. from scratch: the recipe as ``<name>`` (sample 1, the template's seed) and ``<name>-s<k>`` (sample k, seed
    + k - 1);
 3. the cheap path: ``--continue-from`` the general packages as ``<name>-cont<E>`` and ``<name>-cont<E>-s<k>``
-   (every path's first sample first, then the continued paths' later samples, from scratch's last);
+   (``--upsample``, the new pairs weighted to be drawn as often as from scratch: ``<name>-up<E>``...; every
+   path's first sample first, then the continued paths' later samples, from scratch's last);
 4. the table: per run, AER, precision and recall of its links on the gold pairs and the training seconds of both
    directions (``runs/<run>-en-fr/finished.json`` plus ``-fr-en``; eflomal's links, about a minute a direction,
    are not counted); per path the mean of its samples; and the goal (``verdict``): the mean AER of a cheap row
@@ -64,11 +65,11 @@ class Measured:
     seconds: float
 
 
-def arms(name: str, epochs: list[int], samples: int) -> list[Arm]:
+def arms(name: str, epochs: list[int], samples: int, prefix: str = "cont") -> list[Arm]:
     """First sample of every path (from scratch, then each continued length; sample 1 keeps the bare name), then
     the continued paths' later samples, then from scratch's: a study stopped half way still compares every path,
     and a from-scratch sample, costlier than all continued ones together, comes last."""
-    paths = [("scratch", None), *((f"cont{e}", e) for e in epochs)]
+    paths = [("scratch", None), *((f"{prefix}{e}", e) for e in epochs)]
     found = []
     for k in range(1, samples + 1):
         for path, length in paths:
@@ -99,6 +100,7 @@ def measure(args: argparse.Namespace, arm: Arm, general: list[Path], seed: int) 
     argv += ["--seed", str(seed + arm.sample - 1)]
     if arm.epochs is not None:
         argv += ["--continue-from", *map(str, general), "--epochs", str(arm.epochs)]
+        argv += ["--upsample"] if args.upsample else []
     scores = run_recipe(recipe_parser().parse_args(argv))
     assert scores is not None  # --gold was given
     got = scores[ATTENTION]
@@ -139,7 +141,8 @@ def run(args: argparse.Namespace) -> None:
     if args.general_only:
         return
     seed = args.seed if args.seed is not None else load_config(args.forward_template).train.seed
-    measured = [measure(args, arm, general, seed) for arm in arms(args.name, args.epochs, args.samples)]
+    studied = arms(args.name, args.epochs, args.samples, "up" if args.upsample else "cont")
+    measured = [measure(args, arm, general, seed) for arm in studied]
     report(measured, args.within, args.time_share)
     if not args.no_record:
         for m in measured:
@@ -155,6 +158,7 @@ def main(argv: list[str] | None = None) -> int:
     add_run_options(p)
     p.add_argument("--epochs", type=int, nargs="+", default=[1, 2, 4], help="continued epochs of each cheap row")
     p.add_argument("--samples", type=int, default=2, help="samples (seeds) of every row")
+    p.add_argument("--upsample", action="store_true", help="the cheap rows weight the new pairs (rows up<E>)")
     p.add_argument("--general", nargs=2, type=Path, default=list(GENERAL), help="configs of the general packages")
     p.add_argument("--general-only", action="store_true", help="train the general packages and stop")
     p.add_argument("--within", type=float, default=1.0, help="goal: cheap mean AER at most this above scratch's")

@@ -7,8 +7,9 @@ links).
 eflomal is trained on Multi30k train plus the dev pairs (``experiments.eflomal_baseline``: statistical
 aligners are run over the sentences they align); this gives an NMT model the same text to learn from, so that
 the two sides of the alignment table have seen the same data. Writes ``train.en`` and ``train.fr`` (one
-sentence per line, the dev pairs last, as the gold set has them: lowercased and tokenized) and prints the
-counts; ``configs/levers/en-fr-guided-indomain.yaml`` trains on them.
+sentence per line, the dev pairs last, as the gold set has them: lowercased and tokenized), ``new.en`` and
+``new.fr`` (the pairs alone, last: the recipe's cheap path weights them apart) and prints the counts;
+``configs/levers/en-fr-guided-indomain.yaml`` trains on them.
 """
 
 from __future__ import annotations
@@ -46,10 +47,12 @@ def main(argv: list[str] | None = None) -> int:
         return bad_input(err)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    for lang, lines in (("en", en), ("fr", fr)):
-        tmp = out / f"train.{lang}.tmp"
-        tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
-        tmp.replace(out / f"train.{lang}")
+    first_new = len(en) - len(pairs)
+    for name, sides in (("train", (en, fr)), ("new", (en[first_new:], fr[first_new:]))):
+        for lang, lines in zip(("en", "fr"), sides, strict=True):
+            tmp = out / f"{name}.{lang}.tmp"
+            tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+            tmp.replace(out / f"{name}.{lang}")
     print(f"{out}: {len(en)} pairs ({len(en) - len(pairs)} Multi30k train + {len(pairs)} to be aligned)")
     return 0
 

@@ -239,3 +239,28 @@ def test_the_cheap_path_continues_the_general_packages_by_its_rule(finished, mon
         spm = (work / f"runs/cheap-{src}-{tgt}/spm/spm.model").read_bytes()
         assert spm == (work / start / "spm.model").read_bytes()
     assert len((work / "runs/cheap-links.txt").read_text(encoding="utf-8").splitlines()) == len(PAIRS)
+
+
+def test_upsample_draws_each_new_pair_as_often_as_from_scratch(finished, monkeypatch) -> None:  # noqa: ANN001
+    """--upsample: Multi30k train at weight 1, then the pairs' text alone at the template's epochs / --epochs."""
+    work, _ = finished
+    monkeypatch.chdir(work)
+    cheap = ["--pairs", "pairs.txt", "--name", "up", "--data-dir", "multi30k", "--no-record", "--upsample"]
+    cheap += ["--epochs", "1"]
+    template_epochs = template("en", "fr")["train"]["max_epochs"] * 4  # a longer template: weight 4
+    for src, tgt in (("en", "fr"), ("fr", "en")):
+        longer = template(src, tgt)
+        longer["train"]["max_epochs"] = template_epochs
+        (work / f"long-{src}-{tgt}.yaml").write_text(yaml.safe_dump(longer), encoding="utf-8")
+    cheap += ["--forward-template", "long-en-fr.yaml", "--backward-template", "long-fr-en.yaml"]
+    assert main([*cheap, "--continue-from", "artifacts/tiny-en-fr", "artifacts/tiny-fr-en"]) == 0
+    for src, tgt in (("en", "fr"), ("fr", "en")):
+        config = yaml.safe_load((work / f"runs/up-configs/up-{src}-{tgt}.yaml").read_text(encoding="utf-8"))
+        base, new = config["data"]["train"]
+        assert base == {"files": {"src": f"multi30k/train.{src}", "tgt": f"multi30k/train.{tgt}"}, "weight": 1.0,
+                        "tag": False}  # fmt: skip
+        assert new["files"]["src"] == f"runs/up-corpus/new.{src}" and new["weight"] == template_epochs
+        assert (work / f"runs/up-{src}-{tgt}/finished.json").is_file()
+    new_english = (work / "runs/up-corpus/new.en").read_text(encoding="utf-8").splitlines()
+    assert new_english == [en.strip() for en, _ in PAIRS]
+    assert len((work / "runs/up-links.txt").read_text(encoding="utf-8").splitlines()) == len(PAIRS)

@@ -18,7 +18,7 @@ def test_training_sides_of_different_lengths_are_an_error() -> None:
         corpus_lines(["A dog."], ["Un chien.", "Deux chats."], [])
 
 
-def test_the_command_writes_both_files(tmp_path, capsys) -> None:  # noqa: ANN001
+def test_the_command_writes_both_files_and_the_pairs_alone(tmp_path, capsys) -> None:  # noqa: ANN001
     data, out = tmp_path / "data", tmp_path / "out"
     data.mkdir()
     (data / "train.en").write_text("A dog.\nTwo cats.\n", encoding="utf-8")
@@ -27,6 +27,8 @@ def test_the_command_writes_both_files(tmp_path, capsys) -> None:  # noqa: ANN00
     assert main(["--data-dir", str(data), "--pairs", str(tmp_path / "pairs.txt"), "--out", str(out)]) == 0
     assert (out / "train.en").read_text(encoding="utf-8") == "A dog.\nTwo cats.\nhear , hear !\n"
     assert (out / "train.fr").read_text(encoding="utf-8") == "Un chien.\nDeux chats.\nbravo !\n"
+    assert (out / "new.en").read_text(encoding="utf-8") == "hear , hear !\n"
+    assert (out / "new.fr").read_text(encoding="utf-8") == "bravo !\n"
     assert "3 pairs (2 Multi30k train + 1 to be aligned)" in capsys.readouterr().out
 
 
