@@ -76,6 +76,7 @@ class Continued:
     lr_scale: float = 0.5
     warmup: int = 100
     upsample: bool = False  # the pairs' text weighted apart: each pair drawn as often as from scratch
+    base_weight: float = 1.0  # with upsample: Multi30k train's weight (1: all of it each epoch)
 
 
 def direction_config(
@@ -94,7 +95,7 @@ def direction_config(
     run = f"{name}-{src}-{tgt}"
     train = CorpusFiles(src=str(corpus / f"train.{src}"), tgt=str(corpus / f"train.{tgt}"))
     if continued is not None and continued.upsample:
-        train = upsampled(cfg, corpus, data_dir, continued.epochs)
+        train = upsampled(cfg, corpus, data_dir, continued)
     data = dataclasses.replace(cfg.data, train=train, alignment_links=f"runs/{run}/train.links")
     schedule = cfg.train if seed is None else dataclasses.replace(cfg.train, seed=seed)
     if continued is not None:
@@ -110,14 +111,16 @@ def direction_config(
     return path
 
 
-def upsampled(cfg: Config, corpus: Path, data_dir: str, epochs: int) -> tuple[TrainCorpus, TrainCorpus]:
-    """The corpus as two: Multi30k train (``data_dir``, weight 1) then the pairs' text (``new.*``) weighted
-    template epochs / ``epochs``, so that over the continued run each new pair is drawn as often as in a
-    from-scratch run of the template (the same pairs in the same order: the same eflomal links)."""
+def upsampled(cfg: Config, corpus: Path, data_dir: str, continued: Continued) -> tuple[TrainCorpus, TrainCorpus]:
+    """The corpus as two: Multi30k train (``data_dir``, weight ``continued.base_weight``) then the pairs' text
+    (``new.*``) weighted template epochs / continued epochs, so that over the continued run each new pair is
+    drawn as often as in a from-scratch run of the template (the same pairs in the same order: the same eflomal
+    links)."""
     src, tgt = cfg.data.src_lang, cfg.data.tgt_lang
     base = CorpusFiles(src=str(Path(data_dir) / f"train.{src}"), tgt=str(Path(data_dir) / f"train.{tgt}"))
     new = CorpusFiles(src=str(corpus / f"new.{src}"), tgt=str(corpus / f"new.{tgt}"))
-    return TrainCorpus(base), TrainCorpus(new, weight=cfg.train.max_epochs / epochs)
+    new_weight = cfg.train.max_epochs / continued.epochs
+    return TrainCorpus(base, weight=continued.base_weight), TrainCorpus(new, weight=new_weight)
 
 
 def train_direction(config: Path, threads: int | None) -> Path:
@@ -206,7 +209,7 @@ def run(args: argparse.Namespace) -> dict[str, AerScore] | None:
 def _continued(args: argparse.Namespace, start: str | None) -> Continued | None:
     if start is None:
         return None
-    return Continued(Path(start), args.epochs, args.lr_scale, args.warmup, args.upsample)
+    return Continued(Path(start), args.epochs, args.lr_scale, args.warmup, args.upsample, args.base_weight)
 
 
 def write_recipe_links(packages: list[Path], pairs: list[tuple[str, str]], out: Path) -> list[set[Link]]:
@@ -244,6 +247,7 @@ def parser() -> argparse.ArgumentParser:
     p.add_argument(
         "--upsample", action="store_true", help="cheap path: each new pair drawn as often as from scratch (weighted)"
     )
+    p.add_argument("--base-weight", type=float, default=1.0, help="cheap path, --upsample: Multi30k train's weight")
     return p
 
 

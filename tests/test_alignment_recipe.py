@@ -242,11 +242,11 @@ def test_the_cheap_path_continues_the_general_packages_by_its_rule(finished, mon
 
 
 def test_upsample_draws_each_new_pair_as_often_as_from_scratch(finished, monkeypatch) -> None:  # noqa: ANN001
-    """--upsample: Multi30k train at weight 1, then the pairs' text alone at the template's epochs / --epochs."""
+    """--upsample: Multi30k train at --base-weight, then the pairs' text alone at the template's epochs / --epochs."""
     work, _ = finished
     monkeypatch.chdir(work)
     cheap = ["--pairs", "pairs.txt", "--name", "up", "--data-dir", "multi30k", "--no-record", "--upsample"]
-    cheap += ["--epochs", "1"]
+    cheap += ["--epochs", "1", "--base-weight", "0.5"]
     template_epochs = template("en", "fr")["train"]["max_epochs"] * 4  # a longer template: weight 4
     for src, tgt in (("en", "fr"), ("fr", "en")):
         longer = template(src, tgt)
@@ -257,7 +257,7 @@ def test_upsample_draws_each_new_pair_as_often_as_from_scratch(finished, monkeyp
     for src, tgt in (("en", "fr"), ("fr", "en")):
         config = yaml.safe_load((work / f"runs/up-configs/up-{src}-{tgt}.yaml").read_text(encoding="utf-8"))
         base, new = config["data"]["train"]
-        assert base == {"files": {"src": f"multi30k/train.{src}", "tgt": f"multi30k/train.{tgt}"}, "weight": 1.0,
+        assert base == {"files": {"src": f"multi30k/train.{src}", "tgt": f"multi30k/train.{tgt}"}, "weight": 0.5,
                         "tag": False}  # fmt: skip
         assert new["files"]["src"] == f"runs/up-corpus/new.{src}" and new["weight"] == template_epochs
         assert (work / f"runs/up-{src}-{tgt}/finished.json").is_file()
