@@ -86,10 +86,12 @@ def direction_config(
     out_dir: Path,
     continued: Continued | None = None,
     seed: int | None = None,
-    data_dir: str = "data/multi30k",
+    *,
+    data_dir: str,
 ) -> Path:
     """The template with ``corpus`` as training data and its own run name and links file (and, ``continued``,
-    starting from a package by the cheap path's rule; ``seed``, another sample) -> the saved file."""
+    starting from a package by the cheap path's rule, Multi30k read from ``data_dir`` when it upsamples; ``seed``,
+    another sample) -> the saved file."""
     cfg = load_config(template)
     src, tgt = cfg.data.src_lang, cfg.data.tgt_lang
     run = f"{name}-{src}-{tgt}"
@@ -193,7 +195,9 @@ def run(args: argparse.Namespace) -> dict[str, AerScore] | None:
     starts = args.continue_from or [None, None]
     packages = [
         train_direction(
-            direction_config(template, args.name, corpus, configs, _continued(args, start), args.seed, args.data_dir),
+            direction_config(
+                template, args.name, corpus, configs, _continued(args, start), args.seed, data_dir=args.data_dir
+            ),
             args.threads,
         )
         for template, start in zip((args.forward_template, args.backward_template), starts)

@@ -53,7 +53,7 @@ def main(argv: list[str] | None = None) -> int:
             tmp = out / f"{name}.{lang}.tmp"
             tmp.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
             tmp.replace(out / f"{name}.{lang}")
-    print(f"{out}: {len(en)} pairs ({len(en) - len(pairs)} Multi30k train + {len(pairs)} to be aligned)")
+    print(f"{out}: {len(en)} pairs ({first_new} Multi30k train + {len(pairs)} to be aligned)")
     return 0
 
 
