@@ -119,8 +119,8 @@ guided-links: install  ## eflomal word links of CONFIG's training pairs, for gui
 	$(PY) -m training.multi30k --config $(CONFIG)
 	$(PY) -m training.guided --config $(CONFIG)
 
-markup-wpt: install  ## tag placement on the WPT dev pairs with random tags: exact span match, token F1, tags kept, well-formed, for the length-proportional baseline and each LINKS (NAME=FILE, 0-indexed links of the dev pairs)
-	$(PY) -m experiments.markup_wpt --links $(LINKS)
+markup-wpt: install  ## tag placement on the WPT dev pairs with random tags: exact span match, token F1, tags kept, well-formed, for the length-proportional baseline, each LINKS (NAME=FILE, 0-indexed links of the dev pairs) and each MODELS (NAME=PACKAGE[,REVERSE]: links and attention rows as the service places tags)
+	$(PY) -m experiments.markup_wpt --links $(LINKS) $(if $(MODELS),--model $(MODELS))
 
 markup-live: install  ## Multi30k val of MODEL's pair with random tags through the HTML path (REVERSE=package: also by both directions' links): BLEU with tags stripped vs untagged, structure accuracy, XML-BLEU against eflomal-projected references
 	$(PY) -m experiments.markup_live --model $(MODEL) $(if $(REVERSE),--reverse $(REVERSE))

@@ -1,13 +1,16 @@
 """Tag placement with exact answers: the WPT 2003 dev pairs with random tags, projected through word links.
 
-    python -m experiments.markup_wpt --links eflomal=runs/wpt03-eflomal/dev.eflomal.links [--links attention=FILE]
+    python -m experiments.markup_wpt --links eflomal=runs/wpt03-eflomal/dev.eflomal.links \
+        [--model attention=EN_FR_PACKAGE[,FR_EN_PACKAGE]]
 
 Each English sentence of the 149 dev pairs gets tags around random spans of 1 to 4 words (several per sentence,
 some nested; ``--seed``). A tag's gold target span is the smallest span of French words covering the gold
 *sure* links of its words; a tag whose sure-linked French words do not fill that span (broken up) or that has
 none is set aside. The tags are then carried to the French sentence, the reference translation, by
 ``translator.markup`` with each aligner's links (0-indexed Pharaoh files, one line a pair) and by a
-length-proportional baseline (English word i to French word round(i * m / n)). Reported per projection:
+length-proportional baseline (English word i to French word round(i * m / n)). A ``--model`` projection reads
+its links (``mutual``) and the attention rows behind them from the packages' forced alignment of the dev pairs
+(both directions' mean matrix with a reverse package), as the service places tags. Reported per projection:
 
 - exact span match: the tag wraps exactly its gold span, once;
 - token F1: the French words it wraps against its gold span's words, micro-averaged over tags;
@@ -29,11 +32,15 @@ import lxml.html
 
 from experiments.alignment_data import GOLD_DIR, read_gold
 from experiments.record import append
-from translator.alignment.aligner import read_links_file
+from translator.alignment.aligner import AlignMethod, combined_links, link_matrix, links_of, read_links_file
+from translator.alignment.forced import force_align
 from translator.alignment.links import GoldLinks, Link
-from translator.alignment.projection import covered_words
+from translator.alignment.projection import WordRow, covered_words
 from translator.errors import bad_input
-from translator.markup import extract_html, place_tags, render
+from translator.markup import TAG_LINK_RULE, extract_html, place_tags, render
+from translator.translate import Translator
+
+Projection = list[tuple[set[Link], list[WordRow] | None]]  # per pair: its links and its target words' rows
 
 TAGS = ("b", "i", "em", "span")
 
@@ -115,7 +122,24 @@ def _walk_offsets(element: lxml.etree._Element, at: int, out: list) -> int:
     return at
 
 
-def score(pairs, gold, links: Sequence[set[Link]] | None, seed: int) -> dict[str, float]:  # noqa: ANN001
+def model_projection(spec: str, pairs: Sequence[tuple[str, str]]) -> Projection:
+    """``PACKAGE[,REVERSE]`` -> each pair's ``mutual`` links and rows of the matrix they were read from: the
+    package's forced attention, or with a reverse package both directions' mean."""
+    forward, _, backward = spec.partition(",")
+    model = Translator.load(forward).package
+    method = AlignMethod(TAG_LINK_RULE, symmetrise="mean")
+    fwd = force_align(model.model, model.tokenizer, pairs)
+    if not backward:
+        return [(links_of(f, method), [WordRow(0, tuple(r)) for r in f.word_matrix()]) for f in fwd]
+    reverse = Translator.load(backward).package
+    bwd = force_align(reverse.model, reverse.tokenizer, [(t, s) for s, t in pairs])
+    return [
+        (combined_links(f, r, method), [WordRow(0, tuple(row)) for row in link_matrix(f, r, method)])
+        for f, r in zip(fwd, bwd, strict=True)
+    ]
+
+
+def score(pairs, gold, links: Projection | None, seed: int) -> dict[str, float]:  # noqa: ANN001
     """Exact match, token F1, tags kept and well-formed outputs of one projection over every pair."""
     rng = random.Random(seed)
     exact = counted = hit = wrapped = golden = kept = tags = formed = split = 0
@@ -123,9 +147,9 @@ def score(pairs, gold, links: Sequence[set[Link]] | None, seed: int) -> dict[str
         en, fr = english.split(), french.split()
         spans = tag_spans(len(en), rng)
         marked = extract_html(tagged_source(en, spans))
-        pair_links = sorted(links[n] if links is not None else proportional_links(len(en), len(fr)))
+        pair_links, rows = links[n] if links is not None else (proportional_links(len(en), len(fr)), None)
         target = " ".join(fr)
-        output = render(target, place_tags(marked, word_spans(en), word_spans(fr), pair_links, target))
+        output = render(target, place_tags(marked, word_spans(en), word_spans(fr), sorted(pair_links), target, rows))
         formed += well_formed(output)
         found = projected(output, [str(k) for k in range(len(spans))], target)
         tags += len(spans)
@@ -151,31 +175,44 @@ def score(pairs, gold, links: Sequence[set[Link]] | None, seed: int) -> dict[str
     }
 
 
+def mean_row(rows: Sequence[dict[str, float]]) -> dict[str, float]:
+    """The mean of several seeds' ``score`` rows, key by key (``tags``: the mean number of tags scored)."""
+    return {key: sum(row[key] for row in rows) / len(rows) for key in rows[0]}
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--links", nargs="*", default=[], help="NAME=FILE: 0-indexed links of the dev pairs")
+    p.add_argument("--model", nargs="*", default=[], help="NAME=PACKAGE[,REVERSE]: links and rows of the packages")
     p.add_argument("--gold-dir", default=str(GOLD_DIR))
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--seeds", type=int, default=1, help="average over this many seeds from --seed on")
     p.add_argument("--no-record", action="store_true", help="do not append rows to experiments/results.jsonl")
     args = p.parse_args(argv)
+    if args.seeds < 1:
+        return bad_input(ValueError("--seeds must be at least 1"))
     try:
         pairs, gold = read_gold(Path(args.gold_dir) / "dev.src-tgt", Path(args.gold_dir) / "dev.gold")
-        projections = {"length-proportional": None}
+        projections: dict[str, Projection | None] = {"length-proportional": None}
         for item in args.links:
             name, _, path = item.partition("=")
-            projections[name] = [g.sure for g in read_links_file(path)]
+            projections[name] = [(set(g.sure), None) for g in read_links_file(path)]
             if len(projections[name]) != len(pairs):
                 raise ValueError(f"{path} has {len(projections[name])} lines for {len(pairs)} pairs")
+        for item in args.model:
+            name, _, spec = item.partition("=")
+            projections[name] = model_projection(spec, pairs)
     except (OSError, ValueError) as err:
         return bad_input(err)
     print("| projection | exact span match % | token F1 % | tags kept % | tags split % | well-formed % | tags scored |")
     print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    seeds = list(range(args.seed, args.seed + args.seeds))
     for name, links in projections.items():
-        row = score(pairs, gold, links, args.seed)
+        row = mean_row([score(pairs, gold, links, seed) for seed in seeds])
         print(f"| {name} | {100 * row['exact']:.2f} | {100 * row['f1']:.2f} | {100 * row['kept']:.2f} | "
-              f"{100 * row['split']:.2f} | {100 * row['well_formed']:.2f} | {row['tags']} |")  # fmt: skip
+              f"{100 * row['split']:.2f} | {100 * row['well_formed']:.2f} | {row['tags']:g} |")  # fmt: skip
         if not args.no_record:
-            append({"kind": "markup-wpt", "name": f"tag projection: {name}", "seed": args.seed, **row})
+            append({"kind": "markup-wpt", "name": f"tag projection: {name}", "seed": args.seed, "seeds": seeds, **row})
     return 0
 
 

@@ -8,7 +8,7 @@ import math
 import pytest
 from tiny_package import build_tiny_package
 
-from translator.document import document_json, plan, translate_documents
+from translator.document import document_json, document_links, document_rows, plan, translate_documents
 from translator.segment import reassemble, sentence_spans
 from translator.translate import Translator
 
@@ -141,3 +141,14 @@ def test_n_best_sorted_first_equal_to_the_one_best(tiny):
         tiny.translate([text], beam_size=2, n_best=3)
     sentence = document_json(translate_documents(tiny, [text], beam_size=4, n_best=3)[0])["sentences"][0]
     assert [alt["translation"] for alt in sentence["n_best"]][0] == best.text and len(sentence["n_best"]) == 3
+
+
+def test_every_target_word_has_the_row_its_links_were_read_from(tiny):
+    document = translate_documents(tiny, [PARAGRAPH], beam_size=1)[0]
+    source_words, target_words, links = document_links(document, "argmax")
+    rows = document_rows(document)
+    assert len(rows) == len(target_words) and len(document.sentences) > 1
+    for i, j in links:  # argmax: each target word's link is its row's largest weight, at the same source word
+        row = rows[j]
+        assert row.first <= i < row.first + len(row.weights)
+        assert row.weights[i - row.first] == max(row.weights)

@@ -11,7 +11,7 @@ import lxml.etree
 import lxml.html
 import pytest
 
-from translator.alignment.projection import runs
+from translator.alignment.projection import WordRow, runs, tag_targets
 from translator.markup import extract_html, place_tags, render
 
 
@@ -19,9 +19,10 @@ def _words(text: str) -> list[tuple[int, int]]:
     return [(m.start(), m.end()) for m in re.finditer(r"\S+", text)]
 
 
-def _translate(fragment: str, target: str, links: list[tuple[int, int]]) -> str:
+def _translate(fragment: str, target: str, links: list[tuple[int, int]], rows: list[WordRow] | None = None) -> str:
     marked = extract_html(fragment)
-    return render(target, place_tags(marked, _words(marked.text), _words(target), links, target), marked.breaks)
+    placed = place_tags(marked, _words(marked.text), _words(target), links, target, rows)
+    return render(target, placed, marked.breaks)
 
 
 def _reparsed(output: str) -> str:
@@ -41,6 +42,28 @@ def test_words_that_are_not_contiguous_in_the_translation_get_the_tag_once_per_r
     )
     assert out == 'un <a href="/x?a=1&amp;b=2">chien</a> court , <a href="/x?a=1&amp;b=2">grand</a>'
     assert runs([4, 1, 2, 7]) == [(1, 2), (4, 4), (7, 7)]
+
+
+def test_unlinked_words_between_the_words_of_a_tag_join_it_and_words_of_other_tags_do_not() -> None:
+    # "vieux" is linked to nothing: it joins <b>; "court" is linked to "runs", outside <i>, so <i> is split
+    out = _translate("a <b>big dog</b> runs", "un grand vieux chien court", [(0, 0), (1, 1), (2, 3), (3, 4)])
+    assert out == "un <b>grand vieux chien</b> court"
+    assert tag_targets([1, 2], [(1, 1), (2, 3), (0, 2)]) == [1, 3]
+
+
+def test_a_linked_word_whose_attention_lies_mostly_outside_the_tag_is_left_out() -> None:
+    links = [(0, 0), (0, 1), (1, 2)]  # "old" linked to "le" and "vieil"
+    rows = [WordRow(0, (0.3, 0.7)), WordRow(0, (0.9, 0.1)), WordRow(0, (0.1, 0.9))]  # "le" attends to "man"
+    assert _translate("<b>old</b> man", "le vieil homme", links) == "<b>le vieil</b> homme"
+    assert _translate("<b>old</b> man", "le vieil homme", links, rows) == "le <b>vieil</b> homme"
+    weak = [WordRow(0, (0.3, 0.7)), WordRow(0, (0.4, 0.6)), WordRow(0, (0.1, 0.9))]  # none is mostly "old"'s
+    assert _translate("<b>old</b> man", "le vieil homme", links, weak) == "<b>le vieil</b> homme"
+
+
+def test_a_row_shares_its_weight_by_text_wide_source_word() -> None:
+    row = WordRow(first=2, weights=(1.0, 3.0))  # source words 2 and 3 of the text
+    assert row.share({3}) == 0.75 and row.share({0, 1}) == 0.0 and row.share({2, 3}) == 1.0
+    assert WordRow(0, (0.0, 0.0)).share({0}) == 0.0
 
 
 def test_empty_elements_and_line_breaks_stay_with_their_words() -> None:

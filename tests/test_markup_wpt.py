@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import random
 
-from experiments.markup_wpt import gold_span, proportional_links, score, tag_spans, tagged_source
+from experiments.markup_wpt import gold_span, main, mean_row, proportional_links, score, tag_spans, tagged_source
 from translator.alignment.links import GoldLinks
 
 
@@ -34,5 +34,11 @@ def test_gold_spans_cover_sure_links_and_broken_ones_are_set_aside() -> None:
 def test_projecting_through_the_gold_onto_the_same_words_is_exact() -> None:
     pairs = [("a b c d e f g", "a b c d e f g"), ("x y z w v u t s", "x y z w v u t s")]
     gold = [GoldLinks(sure=frozenset((i, i) for i in range(len(p[0].split()))), possible=frozenset()) for p in pairs]
-    row = score(pairs, gold, [g.sure for g in gold], seed=5)
+    row = score(pairs, gold, [(set(g.sure), None) for g in gold], seed=5)
     assert row["tags"] > 0 and row["exact"] == row["f1"] == row["kept"] == row["well_formed"] == 1.0
+
+
+def test_several_seeds_are_averaged_key_by_key_and_no_seed_is_refused(capsys) -> None:  # noqa: ANN001
+    assert mean_row([{"exact": 0.5, "tags": 10}, {"exact": 1.0, "tags": 13}]) == {"exact": 0.75, "tags": 11.5}
+    assert main(["--seeds", "0"]) == 2
+    assert "--seeds" in capsys.readouterr().err

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from translator.alignment.links import DEFAULT_LINK_RULE
-from translator.alignment.words import merge_alignment, word_spans
+from translator.alignment.projection import WordRow
+from translator.alignment.words import merge_alignment, merge_matrix, word_spans
 from translator.constrained import Constraints
 from translator.segment import Span, reassemble, sentence_spans
 from translator.tokenizer import Tokenizer
@@ -247,6 +248,19 @@ def document_links(
     return source_words, target_words, links
 
 
+def document_rows(document: DocumentTranslation) -> list[WordRow]:
+    """Each target word's row of its sentence's word matrix (target words x source words), numbered over the
+    whole text as ``document_links`` numbers words: what the links were read from."""
+    rows: list[WordRow] = []
+    first = 0
+    for sentence in document.sentences:
+        item = sentence.translation
+        matrix = merge_matrix(item.alignment, word_spans(item.source_tokens), word_spans(item.target_tokens))
+        rows += [WordRow(first, tuple(row)) for row in matrix]
+        first += len(sentence.source_words)
+    return rows
+
+
 __all__ = [
     "DocumentTranslation",
     "Plan",
@@ -256,6 +270,7 @@ __all__ = [
     "document_confidence",
     "document_json",
     "document_links",
+    "document_rows",
     "plan",
     "sentence_json",
     "translate_documents",

@@ -15,7 +15,9 @@ from tiny_package import build_tiny_package
 
 from serve.app import catalog_of, create_app
 from serve.settings import Settings
-from translator.alignment.aligner import COMBINATIONS, AlignMethod, align_pairs
+from translator.alignment.aligner import COMBINATIONS, AlignMethod, align_pairs, document_links_both
+from translator.document import translate_documents
+from translator.markup import TAG_LINK_RULE, extract_html, marked_translation
 from translator.translate import Translator
 
 PAIR = {"source": "Zwei Hunde spielen im Schnee .", "target": "Two dogs play in the snow ."}
@@ -93,3 +95,19 @@ def test_markup_tags_follow_both_directions_links_when_asked(both_app: Flask, bo
     assert one_way.status_code == 200
     missing = {**body, "source": "en", "target": "fr", "text": "<b>Two</b> dogs.", "symmetrise": "union"}
     assert_error(client.post("/v1/translate", json=missing), 400, "fr->en")
+
+
+@pytest.mark.parametrize("how", ["mean", "intersection"])
+def test_tags_placed_by_both_directions_are_those_of_the_library(both_app: Flask, both_ways: Path, how: str) -> None:
+    text = 'Zwei <b>Hunde</b> spielen <a href="/s">im Schnee</a>. Ein <i>Mann</i> lacht.'
+    body = {"text": text, "format": "html", "source": "de", "target": "en", "symmetrise": how, "beam_size": 2}
+    response = both_app.test_client().post("/v1/translate", json=body)
+    assert response.status_code == 200, response.data
+    item = response.get_json()["translations"][0]
+    forward, backward = Translator.load(both_ways / "de-en"), Translator.load(both_ways / "en-de")
+    marked = extract_html(text)
+    document = translate_documents(forward, [marked.text], beam_size=2)[0]
+    word_links = document_links_both(document, forward, backward, AlignMethod(TAG_LINK_RULE, symmetrise=how))
+    assert len(word_links[3]) == len(word_links[1])  # a row for every target word, across both sentences
+    assert item["translation"] == marked_translation(document, marked, TAG_LINK_RULE, None, word_links)[0]
+    assert all(tag in item["translation"] for tag in ("<b>", '<a href="/s">', "<i>"))

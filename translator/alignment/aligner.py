@@ -29,8 +29,9 @@ from translator.alignment.links import (
     parse_links,
     symmetrise,
 )
+from translator.alignment.projection import WordRow
 from translator.config import require
-from translator.document import DocumentTranslation, document_links
+from translator.document import DocumentTranslation, document_links, document_rows
 from translator.files import read_lines
 from translator.segment import Span
 from translator.translate import Translator
@@ -95,8 +96,7 @@ def links_of(alignment: ForcedAlignment, method: AlignMethod, reverse: bool = Fa
 def combined_links(forward: ForcedAlignment, backward: ForcedAlignment, method: AlignMethod) -> set[Link]:
     """Links of one pair from both directions: ``backward`` aligned the swapped pair (target -> source)."""
     if method.symmetrise in SOFT_SYMMETRISATIONS:
-        matrix = mean_matrix(forward.word_matrix(method.shift), backward.word_matrix(method.shift))
-        return extract(matrix, method.rule, method.threshold)
+        return extract(link_matrix(forward, backward, method), method.rule, method.threshold)
     return symmetrise(links_of(forward, method), links_of(backward, method, reverse=True), method.symmetrise)
 
 
@@ -126,24 +126,38 @@ def align_pairs(
     return [combined_links(f, r, method) for f, r in zip(forced, reverse, strict=True)], forced
 
 
+def link_matrix(forward: ForcedAlignment, backward: ForcedAlignment, method: AlignMethod) -> list[list[float]]:
+    """The word matrix (target words x source words) that a pair's combined links weigh most on: both
+    directions' mean for a soft symmetrisation, else the forward direction's own."""
+    if method.symmetrise in SOFT_SYMMETRISATIONS:
+        return mean_matrix(forward.word_matrix(method.shift), backward.word_matrix(method.shift))
+    return forward.word_matrix(method.shift)
+
+
 def document_links_both(
     document: DocumentTranslation, forward: Translator, backward: Translator, method: AlignMethod
-) -> tuple[list[Span], list[Span], list[Link]]:
-    """``document_links`` with links that combine both directions (``method.symmetrise``): every sentence and its
-    translation force-aligned by ``forward`` and, swapped, by ``backward``. A sentence whose whitespace words are
-    not the translation's words (rare: special pieces) keeps its own one-direction links (``method.rule``)."""
+) -> tuple[list[Span], list[Span], list[Link], list[WordRow]]:
+    """``document_links`` with links that combine both directions (``method.symmetrise``), and the target words'
+    rows of the matrix behind them (``link_matrix``): every sentence and its translation force-aligned by
+    ``forward`` and, swapped, by ``backward``. A sentence whose whitespace words are not the translation's words
+    (rare: special pieces) keeps its own one-direction links (``method.rule``) and rows."""
     source_words, target_words, links = document_links(document, method.rule)
+    own_rows = document_rows(document)
     pairs = [(document.source[slice(*s.source_span)], s.translation.text) for s in document.sentences]
     usable = [k for k, (src, tgt) in enumerate(pairs) if src.split() and tgt.split()]
-    combined = dict(zip(usable, align_pairs([pairs[k] for k in usable], forward, method, backward)[0]))
+    fwd = force_align(forward.package.model, forward.package.tokenizer, [pairs[k] for k in usable])
+    bwd = force_align(backward.package.model, backward.package.tokenizer, [pairs[k][::-1] for k in usable])
+    combined = {k: (combined_links(f, r, method), link_matrix(f, r, method)) for k, f, r in zip(usable, fwd, bwd)}
     out: list[Link] = []
+    rows: list[WordRow] = []
     src_at = tgt_at = 0
     for k, sentence in enumerate(document.sentences):
         n, m = len(sentence.source_words), len(sentence.target_words)
-        fits = k in combined and n == len(pairs[k][0].split()) and m == len(pairs[k][1].split())
-        if fits:
-            out += [(i + src_at, j + tgt_at) for i, j in sorted(combined[k])]
+        if k in combined and n == len(pairs[k][0].split()) and m == len(pairs[k][1].split()):
+            out += [(i + src_at, j + tgt_at) for i, j in sorted(combined[k][0])]
+            rows += [WordRow(src_at, tuple(row)) for row in combined[k][1]]
         else:
             out += [(i, j) for i, j in links if src_at <= i < src_at + n and tgt_at <= j < tgt_at + m]
+            rows += own_rows[tgt_at : tgt_at + m]
         src_at, tgt_at = src_at + n, tgt_at + m
-    return source_words, target_words, out
+    return source_words, target_words, out, rows

@@ -2,11 +2,13 @@
 
 ``place_tags`` carries the tags of a ``Marked`` text (``translator.markup.extract``) over to a translation: an
 inline tag's target words are those linked to the source words it covered (word links,
-``translator.alignment``), grouped into runs of consecutive target words; an empty element follows the
-translation of the word it followed. ``render`` writes the translation with every tag around its runs. The
-output is well-formed by construction: tags open and close at word boundaries only, and where two placed tags
-cross, the inner one is closed and reopened (with the same attributes) around the other's boundary, so every
-tag of the input appears, and a tag whose target words are not contiguous appears once per run.
+``translator.alignment``), less those whose attention lies mostly elsewhere and with the unlinked words
+between them (``translator.alignment.projection.tag_targets``), grouped into runs of consecutive target
+words; an empty element follows the translation of the word it followed. ``render`` writes the translation
+with every tag around its runs. The output is well-formed by construction: tags open and close at word
+boundaries only, and where two placed tags cross, the inner one is closed and reopened (with the same
+attributes) around the other's boundary, so every tag of the input appears, and a tag whose target words are
+not contiguous appears once per run.
 """
 
 from __future__ import annotations
@@ -18,16 +20,18 @@ from dataclasses import dataclass, replace
 from translator.alignment.projection import (
     Link,
     Span,
+    WordRow,
     after_translation_before,
     covered_words,
-    linked_targets,
     runs,
+    tag_targets,
 )
-from translator.document import DocumentTranslation, document_links
+from translator.document import DocumentTranslation, document_links, document_rows
 from translator.glossary import Applied, Glossary, apply_edits, choose_edits, find_terms, shifted
 from translator.markup.extract import Marked
 
-WordLinks = tuple[Sequence[Span], Sequence[Span], Sequence[Link]]  # source words, target words, links
+# source words, target words, links, and the target words' attention rows (None: the links alone)
+WordLinks = tuple[Sequence[Span], Sequence[Span], Sequence[Link], Sequence[WordRow] | None]
 
 
 @dataclass(frozen=True)
@@ -55,12 +59,17 @@ UNNESTABLE = frozenset({"</a>"})  # (closing markup of) elements that HTML5 neve
 
 
 def place_tags(
-    marked: Marked, source_words: Sequence[Span], target_words: Sequence[Span], links: Sequence[Link], target: str
+    marked: Marked,
+    source_words: Sequence[Span],
+    target_words: Sequence[Span],
+    links: Sequence[Link],
+    target: str,
+    rows: Sequence[WordRow] | None = None,
 ) -> list[Placed]:
     """Every tag of ``marked`` placed over the translation ``target`` whose words are ``target_words`` (spans
-    in it), given the word ``links`` (source word, target word) of the translation. A target word linked to
-    two links (``<a>``) stays with the first one (the inner one, where they were nested), so that links never
-    nest."""
+    in it), given the word ``links`` (source word, target word) of the translation and, when known, the
+    attention ``rows`` of its target words (``tag_targets``). A target word wrapped by two links (``<a>``)
+    stays with the first one (the inner one, where they were nested), so that links never nest."""
     placed: list[Placed] = []
     claimed: dict[str, set[int]] = {}  # per unnestable element, the target words one of its tags wraps already
     for tag in marked.inline:  # inner tags come before the tags around them
@@ -71,7 +80,7 @@ def place_tags(
                 span = (span[0], span[0]) if at_start else (span[1], span[1])
             placed.append(Placed(tag.open, tag.close, span, tag.depth, True))
             continue
-        linked = linked_targets(covered_words(tag.span, source_words), links)
+        linked = tag_targets(covered_words(tag.span, source_words), links, rows)
         if tag.close in UNNESTABLE:
             taken = claimed.setdefault(tag.close, set())
             linked = [j for j in linked if j not in taken]
@@ -159,10 +168,12 @@ def marked_translation(
     """The translation of ``marked.text`` (``document``) with ``marked``'s tags placed by its word links and,
     with a ``glossary``, its terms put in (the tags placed as without it, their ends moved with the edits),
     and where each term went (in the translation without tags). The links are the translation's own
-    (``link_rule``) unless ``word_links`` (source words, target words, links: ``document_links``' form) are
+    (``link_rule``, with the attention rows behind them) unless ``word_links`` (``WordLinks``) are
     given, e.g. both directions' (``translator.alignment.aligner.document_links_both``)."""
-    source_words, target_words, links = word_links or document_links(document, link_rule)
-    placed = place_tags(marked, source_words, target_words, links, document.text)
+    if word_links is None:
+        word_links = (*document_links(document, link_rule), document_rows(document))
+    source_words, target_words, links, rows = word_links
+    placed = place_tags(marked, source_words, target_words, links, document.text, rows)
     if glossary is None:
         return render(document.text, placed, marked.breaks), []
     edits = choose_edits(find_terms(document.source, glossary), source_words, target_words, links)
