@@ -3,12 +3,15 @@
     python -m experiments.markup_live --model artifacts/default [--data-dir data/multi30k] [--link-rule mutual]
 
 Each val source gets tags around random spans of 1 to 4 of its words (some nested; ``experiments.markup_wpt``'s
-construction). The tagged sources go through the same path as ``/v1/translate`` with ``format: html``
-(``translator.markup``: extract, translate the plain text, place the tags by the translation's word links).
+construction), and one source in five a ``<br>`` between two of its words. The tagged sources go through the same
+path as ``/v1/translate`` with ``format: html`` and ``split: false`` (``translator.markup``: extract, translate
+the plain text, a line at a time, so a ``<br>`` splits the sentence; place the tags by the translation's word
+links).
 Reported (Hashimoto et al. 2019 define the last two):
 
-- BLEU and chrF of the tagged inputs' outputs with their tags stripped, and of the untagged sources' outputs,
-  against the references, and how many of the two outputs are identical (goal: all);
+- BLEU and chrF of the tagged inputs' outputs with their tags stripped (a ``<br>``'s two lines joined by a
+  space), and of the untagged sources' outputs, against the references, and how many of the two outputs are
+  identical (all but those a ``<br>`` split);
 - per way of linking (the translation's own links by ``--link-rule``; with ``--reverse PACKAGE``, also both
   directions' forced alignments combined by ``--symmetrise``), structure accuracy: outputs that an HTML5
   parser reads without a parse error and that hold every tag of the input, and the share of tags split (reopened
@@ -40,6 +43,8 @@ from translator.markup import TAG_LINK_RULE, extract_html, marked_translation, p
 from translator.translate import Translator
 
 TAG = re.compile(r"<[^>]+>")
+BREAK_SHARE = 0.2  # the share of sources that also get a <br> between two of their words
+BREAK_STAND_IN = '<img alt="br">'  # an empty element that stands for a <br> in the reference's projection
 
 
 def token_spans(raw: str, tokens: Sequence[str]) -> list[tuple[int, int]]:
@@ -74,11 +79,24 @@ def xml_bleu(hyps: Sequence[str], refs: Sequence[str]) -> float:
     return sacrebleu.corpus_bleu(hyp_segments, [ref_segments]).score
 
 
-def tagged_reference(marked_source: str, source: str, reference: str, tokens, links: set[Link]) -> str:  # noqa: ANN001
-    """The reference with the tagged source's tags projected onto it through eflomal's token links."""
-    marked = extract_html(marked_source)
-    src_spans, ref_spans = token_spans(source, tokens[0].split()), token_spans(reference, tokens[1].split())
-    return render(reference, place_tags(marked, src_spans, ref_spans, sorted(links), reference), marked.breaks)
+def with_break(tagged: str, rng: random.Random) -> str:
+    """``tagged`` with one of the spaces between its words (never one inside a tag) made a ``<br>``."""
+    gaps = [m.start() for m in re.finditer(r" (?![^<]*>)", tagged)]
+    if not gaps:
+        return tagged
+    at = rng.choice(gaps)
+    return tagged[:at] + "<br>" + tagged[at + 1 :]
+
+
+def tagged_reference(marked_source: str, reference: str, tokens, links: set[Link]) -> str:  # noqa: ANN001
+    """The reference with the tagged source's tags projected onto it through eflomal's token links; a ``<br>``
+    (which would split the reference, a single line) goes where an empty element goes: after the word linked to
+    the word before it."""
+    marked = extract_html(marked_source.replace("<br>", f" {BREAK_STAND_IN} "))
+    src_spans = token_spans(marked.text, tokens[0].split())
+    ref_spans = token_spans(reference, tokens[1].split())
+    placed = place_tags(marked, src_spans, ref_spans, sorted(links), reference)
+    return render(reference, placed, marked.breaks).replace(BREAK_STAND_IN, "<br>")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -98,19 +116,21 @@ def run(args: argparse.Namespace) -> None:
     tagged = []
     for source in sources:
         words = [w.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for w in source.split()]
-        tagged.append(tagged_source(words, tag_spans(len(words), rng)))
+        marked_up = tagged_source(words, tag_spans(len(words), rng))
+        tagged.append(with_break(marked_up, rng) if rng.random() < BREAK_SHARE else marked_up)
     plain = [d.text for d in translate_documents(translator, sources, split=False)]
     marked = [extract_html(t) for t in tagged]
-    documents = translate_documents(translator, [m.text for m in marked], split=False)
-    stripped = [d.text for d in documents]
-    tag_refs = [tagged_reference(t, s, r, (tokens[0][n], tokens[1][n]), links[n])
-                for n, (t, s, r) in enumerate(zip(tagged, sources, references))]  # fmt: skip
+    documents = translate_documents(translator, [m.text for m in marked], split=False, lines=True)
+    stripped = [d.text.replace("\n", " ") for d in documents]  # a <br>'s two lines, as one line of text
+    tag_refs = [tagged_reference(t, r, (tokens[0][n], tokens[1][n]), links[n])
+                for n, (t, r) in enumerate(zip(tagged, references))]  # fmt: skip
     common = {
         "bleu_untagged": sacrebleu.corpus_bleu(plain, [references]).score,
         "bleu_tagged_stripped": sacrebleu.corpus_bleu(stripped, [references]).score,
         "chrf_untagged": sacrebleu.corpus_chrf(plain, [references]).score,
         "chrf_tagged_stripped": sacrebleu.corpus_chrf(stripped, [references]).score,
         "identical": sum(a == b for a, b in zip(plain, stripped)) / len(plain),
+        "breaks": sum("<br>" in t for t in tagged),
         "tags": sum(len(m.inline) for m in marked),
     }
     print(f"{src}->{tgt} val, {len(sources)} sentences, {common['tags']} tags")

@@ -183,7 +183,8 @@ class TranslationService:
         """Split the request's texts into sentences (``translator.document``), check the sentence limits
         (ApiError 400), translate every sentence of the request as one submission and put each text back
         together."""
-        doc_plan = plan(list(request.texts), self.translator.metadata.get("src_lang", "en"), request.split)
+        lang = self.translator.metadata.get("src_lang", "en")
+        doc_plan = plan(list(request.texts), lang, request.split, lines=bool(request.marked))  # markup: <br> splits
         sentences = doc_plan.sentences
         limit = self.settings.max_sentences
         if len(sentences) > limit:

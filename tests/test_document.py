@@ -59,6 +59,7 @@ def test_blank_and_unsplit_texts():
     assert sentence_spans("  \n \n", "de") == []
     assert reassemble("  \n", [], []) == ("", [])
     assert sentence_spans(" Eins. Zwei. ", "de", split=False) == [(1, 12)]
+    assert sentence_spans(" Eins. Zwei.\n\n Drei \n", "de", split=False, lines=True) == [(1, 12), (15, 19)]
 
 
 def test_one_batch_for_all_sentences_of_all_texts():

@@ -97,7 +97,7 @@ def _translate(args: argparse.Namespace) -> int:
             marked = all_marked[start : start + CHUNK_LINES] if all_marked else None
             texts = [m.text for m in marked] if marked else chunk
             documents = translate_documents(
-                translator, texts, args.beam_size, args.n_best, not args.no_split, constraints_of
+                translator, texts, args.beam_size, args.n_best, not args.no_split, constraints_of, bool(marked)
             )
             for i, document in enumerate(documents, start):
                 if marked and not args.json:

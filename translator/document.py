@@ -66,9 +66,10 @@ class Plan:
         return [text[a:b] for text, spans in zip(self.texts, self.spans) for a, b in spans]
 
 
-def plan(texts: Sequence[str], lang: str, split: bool = True) -> Plan:
-    """Split every text into sentences (``split`` False: each text is one sentence)."""
-    return Plan(list(texts), [sentence_spans(text, lang, split) for text in texts])
+def plan(texts: Sequence[str], lang: str, split: bool = True, lines: bool = False) -> Plan:
+    """Split every text into sentences (``split`` False: each text, or with ``lines`` each line, is one
+    sentence)."""
+    return Plan(list(texts), [sentence_spans(text, lang, split, lines) for text in texts])
 
 
 def _words(pieces: list[str], spans: list[Span], offset: int, text: str) -> list[Word]:
@@ -115,11 +116,12 @@ def translate_documents(
     n_best: int = 1,
     split: bool = True,
     constraints_of: Callable[[str], Constraints] | None = None,
+    lines: bool = False,
 ) -> list[DocumentTranslation]:
-    """Split ``texts`` into sentences in the package's source language, translate all of them as one batch
-    (``Translator.translate``; with ``constraints_of``, each sentence under its constraints), and put each text
-    back together."""
-    doc_plan = plan(texts, translator.metadata["src_lang"], split)
+    """Split ``texts`` into sentences in the package's source language (``plan``), translate all of them as one
+    batch (``Translator.translate``; with ``constraints_of``, each sentence under its constraints), and put each
+    text back together."""
+    doc_plan = plan(texts, translator.metadata["src_lang"], split, lines)
     constraints = [constraints_of(s) for s in doc_plan.sentences] if constraints_of else None
     results = translator.translate(doc_plan.sentences, beam_size=beam_size, n_best=n_best, constraints=constraints)
     return assemble(translator.package.tokenizer, doc_plan, results)

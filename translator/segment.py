@@ -28,16 +28,20 @@ def _strip(text: str, start: int, end: int) -> Span | None:
     return (start, end) if start < end else None
 
 
-def sentence_spans(text: str, lang: str, split: bool = True) -> list[Span]:
+def sentence_spans(text: str, lang: str, split: bool = True, lines: bool = False) -> list[Span]:
     """The sentences of ``text`` (in language ``lang``, an ISO 639 code) as character spans, in order.
 
-    ``split`` False: the whole text is one sentence (its non-blank part). A blank text has none."""
-    if not split:
+    ``split`` False: the whole text is one sentence (its non-blank part), or with ``lines`` each line is (marked-up
+    text, whose line breaks are tags that must stay between sentences). A blank text has none."""
+    if not split and not lines:
         whole = _strip(text, 0, len(text))
         return [whole] if whole else []
     spans: list[Span] = []
     for line in LINE.finditer(text):
         if not line.group().strip():
+            continue
+        if not split:
+            spans.append(_strip(text, line.start(), line.end()))  # non-blank: never None
             continue
         for boundary in get_sentence_boundaries(lang, line.group()):
             span = _strip(text, line.start() + boundary["start_index"], line.start() + boundary["end_index"])

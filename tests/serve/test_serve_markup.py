@@ -107,6 +107,15 @@ def test_blocks_and_ignored_tags_follow_the_request_options(client: FlaskClient)
     )
 
 
+def test_line_breaks_and_blocks_stay_between_sentences_when_sentences_are_not_split(client: FlaskClient) -> None:
+    body = {"text": "Ein <b>Mann</b> fährt.<br>Zwei Hunde.<p>Ein Kind. Es lacht.</p>", "format": "html", "split": False}
+    item = client.post("/v1/translate", json=body).get_json()["translations"][0]
+    out = item["translation"]
+    assert len(item["sentences"]) == 3  # the lines, each one sentence: "Ein Kind. Es lacht." is not split
+    assert _reparsed(out) == out and "<br>" in out and "<b>" in out and out.count("<p>") == 1
+    assert out.index("<br>") < out.index("<p>") and item["plain_translation"].count("\n") == 2
+
+
 def test_tags_follow_mutual_links_unless_the_request_names_a_rule(client: FlaskClient) -> None:
     body = {"text": FRAGMENT, "format": "html", "word_alignment": True}
     default = client.post("/v1/translate", json=body).get_json()["translations"][0]
