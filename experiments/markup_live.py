@@ -5,8 +5,9 @@
 Each val source gets tags around random spans of 1 to 4 of its words (some nested; ``experiments.markup_wpt``'s
 construction), and one source in five a ``<br>`` between two of its words. The tagged sources go through the same
 path as ``/v1/translate`` with ``format: html`` and ``split: false`` (``translator.markup``: extract, translate
-the plain text, a line at a time, so a ``<br>`` splits the sentence; place the tags by the translation's word
-links).
+the plain text, place the tags by the translation's word links). A ``<br>`` inside a sentence keeps it whole and
+follows the translation of the word before it; with ``--br-splits`` (``splitting_tags: ["br"]``) every ``<br>``
+splits its sentence in two.
 Reported (Hashimoto et al. 2019 define the last two):
 
 - BLEU and chrF of the tagged inputs' outputs with their tags stripped (a ``<br>``'s two lines joined by a
@@ -39,7 +40,7 @@ from translator.alignment.aligner import COMBINATIONS, AlignMethod, document_lin
 from translator.alignment.links import LINK_RULES, Link
 from translator.document import translate_documents
 from translator.errors import status_of
-from translator.markup import TAG_LINK_RULE, extract_html, marked_translation, place_tags, render
+from translator.markup import TAG_LINK_RULE, TagOptions, extract, extract_html, marked_translation, place_tags, render
 from translator.translate import Translator
 
 TAG = re.compile(r"<[^>]+>")
@@ -104,6 +105,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--link-rule", choices=LINK_RULES, default=TAG_LINK_RULE, help="the translation's word links")
     p.add_argument("--reverse", help="the opposite pair's package: also place the tags by both directions' links")
     p.add_argument("--symmetrise", choices=COMBINATIONS, default="grow-diag-final", help="with --reverse")
+    p.add_argument("--br-splits", action="store_true", help="every <br> splits its sentence (splitting_tags: br)")
     args = p.parse_args(argv)
     return status_of(lambda: run(args))
 
@@ -119,7 +121,8 @@ def run(args: argparse.Namespace) -> None:
         marked_up = tagged_source(words, tag_spans(len(words), rng))
         tagged.append(with_break(marked_up, rng) if rng.random() < BREAK_SHARE else marked_up)
     plain = [d.text for d in translate_documents(translator, sources, split=False)]
-    marked = [extract_html(t) for t in tagged]
+    options = TagOptions(splitting_tags=("br",) if args.br_splits else ())
+    marked = [extract(t, "html", options) for t in tagged]
     documents = translate_documents(translator, [m.text for m in marked], split=False, lines=True)
     stripped = [d.text.replace("\n", " ") for d in documents]  # a <br>'s two lines, as one line of text
     tag_refs = [tagged_reference(t, r, (tokens[0][n], tokens[1][n]), links[n])
@@ -147,7 +150,8 @@ def run(args: argparse.Namespace) -> None:
         row = {**common, **_tag_scores(outputs, tagged, tag_refs)}
         print(f"  links {name}: structure accuracy {row['structure_accuracy']:.4f}, XML-BLEU {row['xml_bleu']:.2f}, "
               f"tags split {100 * row['split_tags']:.2f} %")  # fmt: skip
-        append({"name": f"markup live {name}", "pair": f"{src}-{tgt}", "model": str(args.model),
+        label = f"markup live {name}" + (", every <br> splits" if args.br_splits else "")
+        append({"name": label, "pair": f"{src}-{tgt}", "model": str(args.model),
                 "sentences": len(sources), **row}, args.results)  # fmt: skip
 
 

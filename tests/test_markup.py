@@ -12,7 +12,7 @@ import lxml.html
 import pytest
 
 from translator.alignment.projection import WordRow, runs, tag_targets
-from translator.markup import extract_html, place_tags, render
+from translator.markup import TagOptions, extract, extract_html, place_tags, render
 
 
 def _words(text: str) -> list[tuple[int, int]]:
@@ -67,8 +67,18 @@ def test_a_row_shares_its_weight_by_text_wide_source_word() -> None:
 
 
 def test_empty_elements_and_line_breaks_stay_with_their_words() -> None:
-    out = _translate('one <img src="p.png"> two<br>three', "un deux\ntrois", [(0, 0), (1, 1), (2, 2)])
-    assert out == 'un<img src="p.png"> deux<br>trois'
+    out = _translate('one <img src="p.png"> two.<br>three', "un deux.\ntrois", [(0, 0), (1, 1), (2, 2)])
+    assert out == 'un<img src="p.png"> deux.<br>trois'  # a <br> after a sentence's end: a line break
+
+
+def test_a_line_break_inside_a_sentence_keeps_the_sentence_whole_and_follows_its_word() -> None:
+    marked = extract_html("the <b>red</b><br>car drives")
+    assert marked.text == "the red car drives" and not marked.breaks  # one sentence: translated whole
+    out = _translate("the <b>red</b><br>car drives", "la voiture rouge roule", [(0, 0), (1, 2), (2, 1), (3, 3)])
+    assert out == "la voiture <b>rouge</b><br> roule"  # after the translation of "red", the word before it
+    assert extract("a<br>b", "html", TagOptions(splitting_tags=("br",))).text == "a\nb"
+    assert extract("a.<br>b", "html", TagOptions(non_splitting_tags=("br",))).text == "a. b"
+    assert extract_html("<br>a").text == "\na" and extract_html('a!")<br>b').text == 'a!")\nb'
 
 
 def test_a_tag_whose_words_have_no_counterpart_is_kept_empty() -> None:

@@ -54,5 +54,9 @@ def test_the_live_measurement_runs_end_to_end_with_one_and_both_directions(tmp_p
     one, both = map(json.loads, results.read_text(encoding="utf-8").splitlines())
     assert one["name"] == "markup live mutual" and both["name"] == "markup live mutual + reverse union"
     for row in (one, both):
-        assert row["identical"] >= 1 - row["breaks"] / row["sentences"]  # only a <br> changes what is translated
-        assert row["structure_accuracy"] == 1.0 and row["tags"] > 0
+        assert row["identical"] == 1.0 and row["bleu_tagged_stripped"] == row["bleu_untagged"]  # <br>s kept inside
+        assert row["structure_accuracy"] == 1.0 and row["tags"] > 0 and row["breaks"] > 0
+    assert markup_live([*args, "--results", str(results), "--br-splits"]) == 0
+    split = json.loads(results.read_text(encoding="utf-8").splitlines()[-1])
+    assert split["name"] == "markup live mutual, every <br> splits" and split["structure_accuracy"] == 1.0
+    assert split["identical"] >= 1 - split["breaks"] / split["sentences"]  # only a split changes the translation

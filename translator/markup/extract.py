@@ -4,11 +4,15 @@
 fragment with lxml: real parsers, never a hand-written tag tokenizer.
 Each inline element is recorded with the character span of the text it wrapped, each empty element (``img``,
 ``<x id="1"/>``) and each comment or processing instruction with the position it stood at (comments are kept
-as they are, untranslated), and each ``<br>`` as a newline of the plain text (so it splits sentences as a
-newline does). Block elements (HTML's ``p``, ``li``, ``td``, headings, ...; for XML the ``splitting_tags`` of
-the request) start and end a line of the plain text, so they split sentences too, and they wrap their whole
-translated lines. Elements left untranslated (``script``, ``style``, ``code``, ``translate="no"``, and
-``ignore_tags``) are kept whole, with their content, where they stood.
+as they are, untranslated). A ``<br>`` where the text before it ends a sentence (``SENTENCE_END``), or at the
+start of a line, is a newline of the plain text (so it splits sentences as a newline does); a ``<br>`` inside
+a sentence is kept as an empty element (with a space in the plain text), so that the sentence is translated
+whole and the break follows the translation of the word before it. ``br`` among the ``splitting_tags`` makes
+every ``<br>`` a newline, among the ``non_splitting_tags`` none. Block elements (HTML's ``p``, ``li``, ``td``,
+headings, ...; for XML the ``splitting_tags`` of the request) start and end a line of the plain text, so they
+split sentences too, and they wrap their whole translated lines. Elements left untranslated (``script``,
+``style``, ``code``, ``translate="no"``, and ``ignore_tags``) are kept whole, with their content, where they
+stood.
 
 Malformed HTML is read as the HTML5 parser repairs it; malformed XML is refused (MarkupError naming the
 problem, as the XML parser words it). The XML parser resolves no entity and reads no DTD or network resource,
@@ -33,6 +37,8 @@ from translator.alignment.projection import Span
 
 MARKUP_FORMATS = ("html", "xml")  # the formats whose tags are carried across (besides plain "text")
 MAX_DEPTH = 100  # tags nested deeper than this are refused
+# text that ends a sentence: final punctuation, then closing quotes or brackets, then spaces (a <br> after it splits)
+SENTENCE_END = re.compile(r"[.!?…。！？:;][\"'»”’)\]]*\s*$")
 HTML_VOID = frozenset({"area", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"})
 EMPTY_ELEMENTS = HTML_VOID | {"x", "ph", "bx", "ex"}  # HTML: void elements and placeholders (written <x></x>)
 BLOCK_ELEMENTS = frozenset(
@@ -122,8 +128,10 @@ def _tag_markup(element: Node, xml: bool) -> tuple[str, str]:
 class _Walker:
     """Collects the text, tags and breaks of a parsed fragment, in document order."""
 
-    def __init__(self, xml: bool, ignore: frozenset[str], blocks: frozenset[str]) -> None:
+    def __init__(self, xml: bool, ignore: frozenset[str], blocks: frozenset[str], options: TagOptions) -> None:
         self.xml, self.ignore, self.blocks = xml, ignore, blocks
+        self.breaks_split = "br" in options.splitting_tags  # every <br> a newline, or (non-splitting) none
+        self.breaks_inline = "br" in options.non_splitting_tags and not self.breaks_split
         self.parts: list[str] = []
         self.length = 0
         self.inline: list[InlineTag] = []
@@ -144,6 +152,27 @@ class _Walker:
         self.length += 1
         self.breaks.append(markup)
         self.line_start = True
+
+    def _line_before(self) -> str:
+        """The plain text of the current line so far."""
+        tail: list[str] = []
+        for part in reversed(self.parts):
+            if "\n" in part:
+                tail.append(part.rsplit("\n", 1)[1])
+                break
+            tail.append(part)
+        return "".join(reversed(tail))
+
+    def _break(self, markup: str) -> None:
+        """A ``<br>``: a newline where it ends a sentence (or a line is empty so far), else an empty element
+        with a space, kept inside its sentence (module docstring)."""
+        line = self._line_before()
+        if self.breaks_split or (not self.breaks_inline and (not line.strip() or SENTENCE_END.search(line))):
+            self._newline(markup)
+            return
+        self.empty.append(EmptyTag(markup, self.length))
+        self.parts.append(" ")
+        self.length += 1
 
     def _line_edge(self) -> None:
         """A block edge: a newline (dropped again on output) unless the text is at a line start already."""
@@ -180,7 +209,7 @@ class _Walker:
         elif self._is_empty(element):
             markup = opening + ("/>" if self.xml else ">" if name in HTML_VOID else f"></{name}>")
             if name == "br":
-                self._newline(markup)
+                self._break(markup)
             else:
                 self.empty.append(EmptyTag(markup, self.length))
         else:
@@ -222,7 +251,7 @@ def extract(fragment: str, fmt: str = "html", options: TagOptions = TagOptions()
     xml = fmt == "xml"
     leading, nodes = _parsed(fragment, xml)
     blocks = ((frozenset() if xml else BLOCK_ELEMENTS) | set(options.splitting_tags)) - set(options.non_splitting_tags)
-    walker = _Walker(xml, (frozenset() if xml else UNTRANSLATED) | set(options.ignore_tags), blocks)
+    walker = _Walker(xml, (frozenset() if xml else UNTRANSLATED) | set(options.ignore_tags), blocks, options)
     walker.text(leading)
     for node in nodes:
         walker.element(node, 0)
