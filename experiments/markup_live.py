@@ -33,7 +33,7 @@ from collections.abc import Sequence
 
 import sacrebleu
 
-from experiments.markup_wpt import tag_spans, tagged_source, well_formed
+from experiments.markup_wpt import BREAK_SHARE, tag_spans, tagged_source, well_formed, with_break
 from experiments.record import append
 from experiments.val_set import load_val, val_parser
 from translator.alignment.aligner import COMBINATIONS, AlignMethod, document_links_both
@@ -44,7 +44,6 @@ from translator.markup import TAG_LINK_RULE, TagOptions, extract, extract_html, 
 from translator.translate import Translator
 
 TAG = re.compile(r"<[^>]+>")
-BREAK_SHARE = 0.2  # the share of sources that also get a <br> between two of their words
 BREAK_STAND_IN = '<img alt="br">'  # an empty element that stands for a <br> in the reference's projection
 
 
@@ -78,15 +77,6 @@ def xml_bleu(hyps: Sequence[str], refs: Sequence[str]) -> float:
                 ref_segments.append(ref_part.strip())
                 hyp_segments.append(hyp_parts[k].strip() if same else "")
     return sacrebleu.corpus_bleu(hyp_segments, [ref_segments]).score
-
-
-def with_break(tagged: str, rng: random.Random) -> str:
-    """``tagged`` with one of the spaces between its words (never one inside a tag) made a ``<br>``."""
-    gaps = [m.start() for m in re.finditer(r" (?![^<]*>)", tagged)]
-    if not gaps:
-        return tagged
-    at = rng.choice(gaps)
-    return tagged[:at] + "<br>" + tagged[at + 1 :]
 
 
 def tagged_reference(marked_source: str, reference: str, tokens, links: set[Link]) -> str:  # noqa: ANN001

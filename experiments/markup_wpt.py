@@ -15,14 +15,19 @@ its links (``mutual``) and the attention rows behind them from the packages' for
 - exact span match: the tag wraps exactly its gold span, once;
 - token F1: the French words it wraps against its gold span's words, micro-averaged over tags;
 - tags kept: tags of the input found in the output; tags split: those reopened (their words not contiguous);
-- well-formed: outputs that an HTML5 parser reads without a parse error (so without a repair).
+- well-formed: outputs that an HTML5 parser reads without a parse error (so without a repair);
+- breaks placed right: one sentence in five also gets a ``<br>`` between two words, which stays inside the
+  sentence (``translator.markup.extract``); its gold place is after the last French word sure-linked to the
+  English word before it (set aside when that word has none).
 """
 
 from __future__ import annotations
 
 import argparse
 import random
+import re
 import sys
+from collections import Counter
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,12 +42,14 @@ from translator.alignment.forced import force_align
 from translator.alignment.links import GoldLinks, Link
 from translator.alignment.projection import WordRow, covered_words
 from translator.errors import bad_input
-from translator.markup import TAG_LINK_RULE, extract_html, place_tags, render
+from translator.markup import TAG_LINK_RULE, Marked, extract_html, place_tags, render
 from translator.translate import Translator
 
 Projection = list[tuple[set[Link], list[WordRow] | None]]  # per pair: its links and its target words' rows
 
 TAGS = ("b", "i", "em", "span")
+BREAK_SHARE = 0.2  # the share of sentences that also get a <br> between two of their words
+TAG = re.compile(r"<[^>]+>")
 
 
 def word_spans(words: Sequence[str]) -> list[tuple[int, int]]:
@@ -139,39 +146,65 @@ def model_projection(spec: str, pairs: Sequence[tuple[str, str]]) -> Projection:
     ]
 
 
-def score(pairs, gold, links: Projection | None, seed: int) -> dict[str, float]:  # noqa: ANN001
-    """Exact match, token F1, tags kept and well-formed outputs of one projection over every pair."""
-    rng = random.Random(seed)
-    exact = counted = hit = wrapped = golden = kept = tags = formed = split = 0
-    for n, ((english, french), gold_links) in enumerate(zip(pairs, gold)):
-        en, fr = english.split(), french.split()
-        spans = tag_spans(len(en), rng)
-        marked = extract_html(tagged_source(en, spans))
-        pair_links, rows = links[n] if links is not None else (proportional_links(len(en), len(fr)), None)
-        target = " ".join(fr)
-        output = render(target, place_tags(marked, word_spans(en), word_spans(fr), sorted(pair_links), target, rows))
-        formed += well_formed(output)
-        found = projected(output, [str(k) for k in range(len(spans))], target)
-        tags += len(spans)
-        kept += sum(f'id="{k}"' in output for k in range(len(spans)))
-        split += sum(output.count(f'id="{k}"') > 1 for k in range(len(spans)))
-        for k, span in enumerate(spans):
-            answer = gold_span(span, gold_links)
-            if answer is None:
-                continue
+def with_break(tagged: str, rng: random.Random) -> str:
+    """``tagged`` with one of the spaces between its words (never one inside a tag) made a ``<br>``."""
+    gaps = [m.start() for m in re.finditer(r" (?![^<]*>)", tagged)]
+    if not gaps:
+        return tagged
+    at = rng.choice(gaps)
+    return tagged[:at] + "<br>" + tagged[at + 1 :]
+
+
+def break_counts(output: str, marked: Marked, gold: GoldLinks) -> Counter:
+    """A ``<br>`` inside the sentence (``marked``'s one empty element, if any) scored against its gold place:
+    after the last French word sure-linked to the English word before it (set aside when that word has none)."""
+    if not marked.empty:
+        return Counter()
+    before = len(marked.text[: marked.empty[0].at].split()) - 1
+    linked = [j for i, j in gold.sure if i == before]
+    if not linked or "<br>" not in output:
+        return Counter(breaks=int(bool(linked)))
+    placed = len(TAG.sub("", output[: output.index("<br>")]).split())
+    return Counter(breaks=1, breaks_right=placed == max(linked) + 1)
+
+
+def pair_counts(english: str, french: str, gold: GoldLinks, projection, rng, break_rng) -> Counter:  # noqa: ANN001
+    """One pair's tags (and, one pair in five, a ``<br>``) projected: the counts ``score`` sums."""
+    en, fr = english.split(), french.split()
+    spans = tag_spans(len(en), rng)
+    tagged = tagged_source(en, spans)
+    marked = extract_html(with_break(tagged, break_rng) if break_rng.random() < BREAK_SHARE else tagged)
+    pair_links, rows = projection or (proportional_links(len(en), len(fr)), None)
+    target, source_words = " ".join(fr), [(m.start(), m.end()) for m in re.finditer(r"\S+", marked.text)]
+    output = render(target, place_tags(marked, source_words, word_spans(fr), sorted(pair_links), target, rows))
+    ids = [f'id="{k}"' for k in range(len(spans))]
+    found = projected(output, [str(k) for k in range(len(spans))], target)
+    out = Counter(formed=well_formed(output), tags=len(spans), kept=sum(i in output for i in ids))
+    out.update(split=sum(output.count(i) > 1 for i in ids), **break_counts(output, marked, gold))
+    for k, span in enumerate(spans):
+        if (answer := gold_span(span, gold)) is not None:
             words, right = found[str(k)], set(range(answer[0], answer[1] + 1))
-            counted += 1
-            exact += words == right and output.count(f'id="{k}"') == 1
-            hit, wrapped, golden = hit + len(words & right), wrapped + len(words), golden + len(right)
-    precision, recall = hit / max(wrapped, 1), hit / max(golden, 1)
-    f1 = 2 * precision * recall / max(precision + recall, 1e-12)
+            out.update(counted=1, exact=words == right and output.count(ids[k]) == 1, hit=len(words & right))
+            out.update(wrapped=len(words), golden=len(right))
+    return out
+
+
+def score(pairs, gold, links: Projection | None, seed: int) -> dict[str, float]:  # noqa: ANN001
+    """Exact match, token F1, tags kept and split, well-formed outputs and breaks placed right of one
+    projection over every pair."""
+    rng, break_rng, total = random.Random(seed), random.Random(f"breaks {seed}"), Counter()
+    for n, ((english, french), gold_links) in enumerate(zip(pairs, gold)):
+        total.update(pair_counts(english, french, gold_links, links[n] if links else None, rng, break_rng))
+    precision, recall = total["hit"] / max(total["wrapped"], 1), total["hit"] / max(total["golden"], 1)
     return {
-        "exact": exact / counted,
-        "f1": f1,
-        "kept": kept / tags,
-        "split": split / tags,
-        "well_formed": formed / len(pairs),
-        "tags": counted,
+        "exact": total["exact"] / total["counted"],
+        "f1": 2 * precision * recall / max(precision + recall, 1e-12),
+        "kept": total["kept"] / total["tags"],
+        "split": total["split"] / total["tags"],
+        "well_formed": total["formed"] / len(pairs),
+        "tags": total["counted"],
+        "breaks_right": total["breaks_right"] / max(total["breaks"], 1),
+        "breaks": total["breaks"],
     }
 
 
@@ -204,13 +237,15 @@ def main(argv: list[str] | None = None) -> int:
             projections[name] = model_projection(spec, pairs)
     except (OSError, ValueError) as err:
         return bad_input(err)
-    print("| projection | exact span match % | token F1 % | tags kept % | tags split % | well-formed % | tags scored |")
-    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: |")
+    print("| projection | exact span match % | token F1 % | tags kept % | tags split % | well-formed % | tags scored "
+          "| breaks placed right % (scored) |")  # fmt: skip
+    print("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
     seeds = list(range(args.seed, args.seed + args.seeds))
     for name, links in projections.items():
         row = mean_row([score(pairs, gold, links, seed) for seed in seeds])
         print(f"| {name} | {100 * row['exact']:.2f} | {100 * row['f1']:.2f} | {100 * row['kept']:.2f} | "
-              f"{100 * row['split']:.2f} | {100 * row['well_formed']:.2f} | {row['tags']:g} |")  # fmt: skip
+              f"{100 * row['split']:.2f} | {100 * row['well_formed']:.2f} | {row['tags']:g} | "
+              f"{100 * row['breaks_right']:.2f} ({row['breaks']:g}) |")  # fmt: skip
         if not args.no_record:
             append({"kind": "markup-wpt", "name": f"tag projection: {name}", "seed": args.seed, "seeds": seeds, **row})
     return 0

@@ -12,8 +12,8 @@ from test_glossary_eval import write_word_pairs
 from tiny_package import build_tiny_package
 
 from experiments.markup_live import main as markup_live
-from experiments.markup_live import structure, tagged_reference, token_spans, with_break, xml_bleu
-from experiments.markup_wpt import well_formed
+from experiments.markup_live import structure, tagged_reference, token_spans, xml_bleu
+from experiments.markup_wpt import well_formed, with_break
 
 
 def test_token_spans_find_lowercased_tokens_in_the_raw_text() -> None:

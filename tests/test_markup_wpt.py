@@ -5,8 +5,18 @@ from __future__ import annotations
 
 import random
 
-from experiments.markup_wpt import gold_span, main, mean_row, proportional_links, score, tag_spans, tagged_source
+from experiments.markup_wpt import (
+    break_counts,
+    gold_span,
+    main,
+    mean_row,
+    proportional_links,
+    score,
+    tag_spans,
+    tagged_source,
+)
 from translator.alignment.links import GoldLinks
+from translator.markup import extract_html
 
 
 def test_random_spans_nest_or_stay_apart() -> None:
@@ -32,13 +42,24 @@ def test_gold_spans_cover_sure_links_and_broken_ones_are_set_aside() -> None:
 
 
 def test_projecting_through_the_gold_onto_the_same_words_is_exact() -> None:
-    pairs = [("a b c d e f g", "a b c d e f g"), ("x y z w v u t s", "x y z w v u t s")]
+    pairs = [("a b c d e f g", "a b c d e f g"), ("x y z w v u t s", "x y z w v u t s")] * 8
     gold = [GoldLinks(sure=frozenset((i, i) for i in range(len(p[0].split()))), possible=frozenset()) for p in pairs]
     row = score(pairs, gold, [(set(g.sure), None) for g in gold], seed=5)
     assert row["tags"] > 0 and row["exact"] == row["f1"] == row["kept"] == row["well_formed"] == 1.0
+    assert row["breaks"] > 0 and row["breaks_right"] == 1.0
 
 
 def test_several_seeds_are_averaged_key_by_key_and_no_seed_is_refused(capsys) -> None:  # noqa: ANN001
     assert mean_row([{"exact": 0.5, "tags": 10}, {"exact": 1.0, "tags": 13}]) == {"exact": 0.75, "tags": 11.5}
     assert main(["--seeds", "0"]) == 2
     assert "--seeds" in capsys.readouterr().err
+
+
+def test_a_break_is_right_after_the_last_french_word_of_the_word_before_it() -> None:
+    gold = GoldLinks(sure=frozenset({(0, 0), (1, 2), (1, 3), (2, 1)}), possible=frozenset())  # word 1 -> 2, 3
+    marked = extract_html("a b<br>c")
+    assert break_counts("x y z<br> w", marked, gold) == {"breaks": 1, "breaks_right": 0}
+    assert break_counts("x y z w<br>", marked, gold) == {"breaks": 1, "breaks_right": 1}
+    unlinked = GoldLinks(sure=frozenset({(0, 0)}), possible=frozenset())
+    assert break_counts("x y z w<br>", marked, unlinked) == {"breaks": 0}  # set aside
+    assert break_counts("x y", extract_html("a b c"), gold) == {}
