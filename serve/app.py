@@ -145,7 +145,7 @@ def _register_translation(app: Flask, catalog: Catalog, limited: Any) -> None:
         body = parse_translate(_json_body(settings.max_body_bytes), settings)
         service = catalog.resolve(body.source, body.target)
         stored = catalog.stored_glossary(service, body.glossary_id) if body.glossary_id else None
-        req = settle_translate(body, service.default_beam(), stored)
+        req = settle_translate(body, service.default_beam(), stored, catalog.has_reverse(service))
         documents = service.translate_texts(req)
         cells = settings.max_alignment_cells
         items = [document_json(d, req.alignment, req.word_alignment, cells, req.link_rule) for d in documents]

@@ -130,6 +130,11 @@ class Catalog:
             f"this server translates {_pair_names(matches)}: name the pair with 'source' and 'target'",
         )
 
+    def has_reverse(self, service: TranslationService) -> bool:
+        """Whether this server holds the package of ``service``'s opposite pair."""
+        source, target = service.pair
+        return (target, source) in self.services
+
     def reverse_of(self, service: TranslationService) -> TranslationService:
         """The service of the opposite pair (for alignments that combine both directions); ApiError 400 naming
         the pairs there are when the server does not hold it."""

@@ -10,6 +10,7 @@ from serve.openapi_schemas import other_schemas, ref, translation_schemas
 from serve.routing import Pair
 from serve.schema import LANGUAGE, align_schema, heatmap_schema, translate_schema
 from serve.settings import Settings
+from translator.alignment.aligner import COMBINATIONS
 
 SOURCE_FIELDS = ("source", "source_lang")  # where a LANGUAGE field names the source language
 
@@ -45,12 +46,14 @@ def served_language(pairs: Sequence[Pair], field: str) -> dict[str, Any]:
 
 def _narrowed(schema: dict[str, Any], pairs: Sequence[Pair], glossaries: Sequence[str] = ()) -> dict[str, Any]:
     """A request schema whose language fields list the served codes, and whose ``symmetrise`` (which needs
-    a pair's reverse package) allows only null on a server that holds no pair in both directions."""
+    a pair's reverse package) allows only null (and its one-direction value, where it has one) on a server that
+    holds no pair in both directions."""
     properties = {
         name: served_language(pairs, name) if prop == LANGUAGE else prop for name, prop in schema["properties"].items()
     }
     if "symmetrise" in properties and not any((target, source) in pairs for source, target in pairs):
-        properties["symmetrise"] = {**properties["symmetrise"], "enum": [None]}
+        one_way = [value for value in properties["symmetrise"]["enum"] if value not in COMBINATIONS]
+        properties["symmetrise"] = {**properties["symmetrise"], "enum": one_way}
     if "glossary_id" in properties:  # the stored glossaries this server has
         properties["glossary_id"] = {**properties["glossary_id"], "enum": [*glossaries, None]}
     return {**schema, "properties": properties}

@@ -17,7 +17,7 @@ from serve.schema import ApiError
 from serve.validation import HeatmapBody, TranslateBody
 from translator.alignment.aligner import AlignMethod
 from translator.glossary import CONSTRAIN, GLOSSARY_METHODS, Glossary, GlossaryError
-from translator.markup import MARKUP_FORMATS, Marked, MarkupError, extract
+from translator.markup import MARKUP_FORMATS, ONE_DIRECTION, TAG_SYMMETRISE, Marked, MarkupError, extract
 
 
 @dataclass(frozen=True)
@@ -68,10 +68,20 @@ def settle_decoding(beam_size: int | None, n_best: int | None, default_beam: int
     return Decoding(beam, count)
 
 
-def settle_translate(body: TranslateBody, default_beam: int, stored: Glossary | None = None) -> TranslateRequest:
+def _both_directions(body: TranslateBody, marked: bool, has_reverse: bool) -> AlignMethod | None:
+    """How a request's tags combine both directions' links: the way it names, ``TAG_SYMMETRISE`` for markup
+    that names none when the opposite pair is served, or None (one direction: ``ONE_DIRECTION`` or plain text)."""
+    how = body.symmetrise or (TAG_SYMMETRISE if marked and has_reverse else None)
+    return AlignMethod(body.link_rule, symmetrise=how) if how and how != ONE_DIRECTION else None
+
+
+def settle_translate(
+    body: TranslateBody, default_beam: int, stored: Glossary | None = None, has_reverse: bool = False
+) -> TranslateRequest:
     """``body`` with its defaults filled in (``default_beam``: the answering service's), for HTML or XML its texts
-    taken apart into plain text and tags (ApiError 400 when the markup cannot be read), and its glossary: the
-    stored one it names (``stored``) overridden by its own entries."""
+    taken apart into plain text and tags (ApiError 400 when the markup cannot be read), its glossary: the
+    stored one it names (``stored``) overridden by its own entries, and for markup how its links combine both
+    directions (``TAG_SYMMETRISE`` when it names no way and the server holds the opposite pair: ``has_reverse``)."""
     marked = None
     if body.format in MARKUP_FORMATS:
         try:
@@ -90,7 +100,7 @@ def settle_translate(body: TranslateBody, default_beam: int, stored: Glossary | 
         marked=marked,
         glossary=glossary,
         glossary_method=body.glossary_method,
-        both_directions=AlignMethod(body.link_rule, symmetrise=body.symmetrise) if body.symmetrise else None,
+        both_directions=_both_directions(body, marked is not None, has_reverse),
         decoding=settle_decoding(body.beam_size, body.n_best, default_beam),
         split=body.split,
         alignment=body.alignment,

@@ -18,7 +18,7 @@ from translator.alignment.aligner import COMBINATIONS, AlignMethod
 from translator.alignment.links import DEFAULT_LINK_RULE, LINK_RULES, RULES
 from translator.glossary import GLOSSARY_METHODS
 from translator.langcode import MAX_CODE_CHARS
-from translator.markup import MARKUP_FORMATS
+from translator.markup import MARKUP_FORMATS, ONE_DIRECTION, TAG_SYMMETRISE
 
 # Control characters other than tab, newline and carriage return (escaped, so the pattern is plain ASCII in
 # the JSON document; Python's ``re``, ECMAScript and generic tools such as schemathesis read it alike). Lone
@@ -128,12 +128,13 @@ def _markup_options() -> dict[str, Any]:
         },
         "symmetrise": {
             "type": "string",
-            "enum": [*COMBINATIONS, None],  # null: leave out, as nullable says
+            "enum": [*COMBINATIONS, ONE_DIRECTION, None],  # null: leave out, as nullable says
             "nullable": True,
             "description": "formats html and xml: place the tags (and glossary terms) by links that combine "
             "this direction with the reverse direction's package (which the server must hold), both "
             "force-aligning each sentence and its translation, combined as in /v1/align (link_rule is each "
-            "direction's rule); null: the translation's own links by link_rule",
+            f"direction's rule); null: {TAG_SYMMETRISE} when the server holds the reverse package, else as "
+            f"{ONE_DIRECTION}; {ONE_DIRECTION}: the translation's own links by link_rule",
         },
         "ignore_tags": _tag_names("format html or xml: more elements kept untranslated, with their content"),
         "non_splitting_tags": _tag_names("format html or xml: block elements that do not split sentences"),

@@ -14,10 +14,12 @@ from flask import Flask
 from tiny_package import build_tiny_package
 
 from serve.app import catalog_of, create_app
+from serve.requests import settle_translate
 from serve.settings import Settings
+from serve.validation import parse_translate
 from translator.alignment.aligner import COMBINATIONS, AlignMethod, align_pairs, document_links_both
 from translator.document import translate_documents
-from translator.markup import TAG_LINK_RULE, extract_html, marked_translation
+from translator.markup import ONE_DIRECTION, TAG_LINK_RULE, TAG_SYMMETRISE, extract_html, marked_translation
 from translator.translate import Translator
 
 PAIR = {"source": "Zwei Hunde spielen im Schnee .", "target": "Two dogs play in the snow ."}
@@ -111,3 +113,32 @@ def test_tags_placed_by_both_directions_are_those_of_the_library(both_app: Flask
     assert len(word_links[3]) == len(word_links[1])  # a row for every target word, across both sentences
     assert item["translation"] == marked_translation(document, marked, TAG_LINK_RULE, None, word_links)[0]
     assert all(tag in item["translation"] for tag in ("<b>", '<a href="/s">', "<i>"))
+
+
+def test_markup_follows_both_directions_by_default_where_the_reverse_package_is_served(
+    both_app: Flask, both_ways: Path, settings: Settings
+) -> None:
+    text = 'Zwei <b>Hunde</b> spielen <a href="/s">im Schnee</a>. Ein <i>Mann</i> lacht.'
+    body = {"text": text, "format": "html", "source": "de", "target": "en", "beam_size": 2}
+    client = both_app.test_client()
+
+    def answer(**extra: str) -> str:
+        response = client.post("/v1/translate", json={**body, **extra})
+        assert response.status_code == 200, response.data
+        return response.get_json()["translations"][0]["translation"]
+
+    assert answer() == answer(symmetrise=TAG_SYMMETRISE)
+    forward = Translator.load(both_ways / "de-en")
+    marked = extract_html(text)
+    document = translate_documents(forward, [marked.text], beam_size=2)[0]
+    assert answer(symmetrise=ONE_DIRECTION) == marked_translation(document, marked, TAG_LINK_RULE)[0]
+    for extra, marked_up, has_reverse, expected in [
+        ({}, True, True, TAG_SYMMETRISE),
+        ({}, True, False, None),
+        ({}, False, True, None),  # plain text: its own links
+        ({"symmetrise": ONE_DIRECTION}, True, True, None),
+        ({"symmetrise": "union"}, True, True, "union"),
+    ]:
+        parsed = parse_translate({**body, **extra, "format": "html" if marked_up else "text"}, settings)
+        method = settle_translate(parsed, 2, None, has_reverse).both_directions
+        assert (method.symmetrise if method else None) == expected
