@@ -27,8 +27,9 @@ MONO_LANG ?= en
 HELDOUT ?= $(abspath ../shared/data/multi30k-heldout-sources)
 HELDOUT_SETS := test_2017_flickr test_2018_flickr test_2017_mscoco
 HELDOUT_OUT ?= experiments/heldout
-# $(call package,NAME,CONFIG): train CONFIG unless its package artifacts/NAME is there (a killed run resumes)
-package = test -f artifacts/$(1)/model.safetensors || $(PY) -m training.train --config $(2)
+# $(call package,NAME,CONFIG): train CONFIG into artifacts/NAME unless that holds the scored export of its finished
+# run (training.export.scored_export, the alignment recipe's rule too); a killed run resumes, a killed export redoes
+package = $(PY) -m training.train --config $(2) --out artifacts/$(1) --if-needed
 BT_STUDY := $(basename $(notdir $(wildcard configs/bt-study/de-en-bt-*.yaml configs/bt-study/de-en-subword.yaml)))
 
 help:  ## every target with one line (this list, read from the Makefile)

@@ -4,6 +4,8 @@ import csv
 import dataclasses
 import json
 import os
+import shutil
+from pathlib import Path
 
 import pytest
 import torch
@@ -11,7 +13,7 @@ import torch
 from training.average import epoch_checkpoints
 from training.clock import TrainingClock
 from training.config import load_config
-from training.export import load_checkpoint_model
+from training.export import VAL_BEAM_KEY, load_checkpoint_model
 from training.module import VAL_BLEU_KEY, recorded_val_bleu
 from training.train import FitResult, export_source, main
 
@@ -162,3 +164,22 @@ def test_epoch_checkpoints_are_kept_and_averaged_for_export(trained_run, monkeyp
     for name, tensor in averaged.state_dict().items():
         expected = (members[0].state_dict()[name] + members[1].state_dict()[name]) / 2
         torch.testing.assert_close(tensor, expected, msg=name)
+
+
+def test_if_needed_leaves_a_scored_export_alone_and_redoes_one_whose_scoring_was_lost(trained_run, tmp_path, capsys):
+    previous = os.getcwd()
+    os.chdir(trained_run.workdir)
+    try:
+        before = (trained_run.package / "metadata.json").read_text()
+        assert main(["--config", str(trained_run.config), "--if-needed"]) == 0
+        assert "trained and exported already" in capsys.readouterr().out
+        assert (trained_run.package / "metadata.json").read_text() == before
+        lost = Path(shutil.copytree(trained_run.package, tmp_path / "lost"))
+        meta = json.loads((lost / "metadata.json").read_text())
+        meta["scores"].pop(VAL_BEAM_KEY)  # as when the export was killed before its scoring
+        (lost / "metadata.json").write_text(json.dumps(meta))
+        assert main(["--config", str(trained_run.config), "--if-needed", "--out", str(lost)]) == 0
+    finally:
+        os.chdir(previous)
+    assert "trained and exported already" not in capsys.readouterr().out
+    assert VAL_BEAM_KEY in json.loads((lost / "metadata.json").read_text())["scores"]

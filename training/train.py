@@ -24,7 +24,7 @@ from training.clock import FINISHED, TrainingClock, finished_record, write_finis
 from training.config import Config, config_yaml, load_config, save_config
 from training.datamodule import TranslationDataModule
 from training.evaluate import evaluate_split, split_name
-from training.export import VAL_BEAM_KEY, export, update_scores, with_vocab_sizes
+from training.export import VAL_BEAM_KEY, export, scored_export, update_scores, with_vocab_sizes
 from training.init_from import check_before_data
 from training.module import VAL_BLEU_KEY, TranslationModule, recorded_val_bleu
 from training.paths import averaged_checkpoint, best_checkpoint, checkpoint_dir, last_checkpoint, package_dir, run_dir
@@ -253,6 +253,9 @@ def _parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--fresh", action="store_true", help="ignore an existing last checkpoint")
     parser.add_argument("--export-only", action="store_true", help="skip training: export and evaluate best.ckpt")
     parser.add_argument("--out", help="package directory (default artifacts/<config name>)")
+    parser.add_argument(
+        "--if-needed", action="store_true", help="skip when the package holds the scored export of the finished run"
+    )
     parser.add_argument("--print-config", action="store_true", help="print the resolved config (bases merged) and stop")
     return parser.parse_args(argv)
 
@@ -272,9 +275,13 @@ def main(argv: list[str] | None = None) -> int:
         if args.print_config:
             print(config_yaml(cfg), end="")
             return 0
+        package = Path(args.out or package_dir(cfg))
+        if args.if_needed and scored_export(cfg, package):
+            print(f"{package}: trained and exported already")
+            return 0
         result = existing_run(cfg) if args.export_only else fit(cfg, args.fresh)
         if result.rank == 0:
-            finish(result, Path(args.out or package_dir(cfg)))
+            finish(result, package)
     except (ConfigError, ValueError, OSError) as err:
         return bad_input(err)
     return 0
