@@ -7,10 +7,15 @@ import sys
 
 import pytest
 import sacrebleu
+from tiny_package import build_tiny_package
 
+from translator.alignment.aligner import AlignMethod, document_links_both
 from translator.alignment.links import argmax_links, mutual_links
 from translator.alignment.words import merge_alignment
+from translator.document import translate_documents
 from translator.files import read_lines
+from translator.markup import TAG_LINK_RULE, extract_html, marked_translation
+from translator.translate import Translator
 
 
 def run_cli(*args, stdin=""):
@@ -231,3 +236,22 @@ def test_progress_bar_only_on_a_terminal_and_long_input(trained_run):
     assert short.returncode == 0 and b"/300" not in drawn
     piped = run_cli(*args, stdin=lines)
     assert piped.returncode == 0 and "301/301" not in piped.stderr
+
+
+def test_translate_html_with_the_reverse_model_places_tags_by_both_directions(tmp_path):
+    forward = build_tiny_package(tmp_path / "de-en", tmp_path / "spm")
+    reverse = build_tiny_package(tmp_path / "en-de", tmp_path / "spm-en", pair=("en", "de"), seed=2)
+    text = 'Zwei <b>Hunde</b> spielen <a href="/s">im Schnee</a>. Ein <i>Mann</i> lacht.'
+    args = ["translate", "--model", forward, "--format", "html", "--beam-size", "2"]
+    out = run_cli(*args, "--reverse-model", reverse, stdin=text + "\n")
+    assert out.returncode == 0, out.stderr
+    translator, opposite = Translator.load(forward), Translator.load(reverse)
+    marked = extract_html(text)
+    document = translate_documents(translator, [marked.text], beam_size=2)[0]
+    links = document_links_both(document, translator, opposite, AlignMethod(TAG_LINK_RULE, symmetrise="mean"))
+    assert out.stdout.splitlines() == [marked_translation(document, marked, TAG_LINK_RULE, None, links)[0]]
+    plain = run_cli("translate", "--model", forward, "--reverse-model", reverse, stdin="Ein Hund.\n")
+    same_way = run_cli(*args, "--reverse-model", forward, stdin=text + "\n")
+    for bad, problem in ((plain, "--format html or xml"), (same_way, "must translate en->de")):
+        assert bad.returncode == 2 and not bad.stdout and problem in bad.stderr
+        assert bad.stderr.startswith("error: ") and len(bad.stderr.splitlines()) == 1

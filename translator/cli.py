@@ -9,11 +9,13 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 from tqdm import tqdm
 
 from translator.alignment import cli as cli_align
+from translator.alignment.aligner import COMBINATIONS, AlignMethod, document_links_both
 from translator.alignment.links import DEFAULT_LINK_RULE, LINK_RULES
 from translator.config import MAX_BEAM, n_best_problem
 from translator.document import DocumentTranslation, document_json, translate_documents
@@ -25,6 +27,7 @@ from translator.heatmap import render_heatmap
 from translator.markup import (
     MARKUP_FORMATS,
     TAG_LINK_RULE,
+    TAG_SYMMETRISE,
     Marked,
     MarkupError,
     TagOptions,
@@ -32,6 +35,7 @@ from translator.markup import (
     extract,
     marked_translation,
 )
+from translator.markup.place import WordLinks
 from translator.package import PackageError
 from translator.translate import Translator
 
@@ -74,6 +78,21 @@ def _marked_lines(lines: list[str], args: argparse.Namespace) -> list[Marked]:
     return marked
 
 
+def _tag_links(args: argparse.Namespace, translator: Translator) -> Callable[[DocumentTranslation], WordLinks | None]:
+    """How the tags of ``--format html|xml`` find their words: the translation's own links (None), or with
+    ``--reverse-model`` (the opposite pair's package) both directions' links, combined by ``--symmetrise``."""
+    if args.reverse_model is None:
+        return lambda document: None
+    if args.format not in MARKUP_FORMATS:
+        raise ValueError("--reverse-model places tags: use it with --format html or xml")
+    reverse = Translator.load(args.reverse_model)
+    source, target = translator.metadata["src_lang"], translator.metadata["tgt_lang"]
+    if (reverse.metadata["src_lang"], reverse.metadata["tgt_lang"]) != (target, source):
+        raise ValueError(f"--reverse-model must translate {target}->{source}")
+    method = AlignMethod(args.link_rule, symmetrise=args.symmetrise)
+    return lambda document: document_links_both(document, translator, reverse, method)
+
+
 def _translate(args: argparse.Namespace) -> int:
     """Each input line is a text (a sentence or a paragraph): split into sentences, translated in batches of
     ``CHUNK_LINES`` lines, put back together; one output line (or JSON object) per input line."""
@@ -90,6 +109,7 @@ def _translate(args: argparse.Namespace) -> int:
     constraints_of = (lambda sentence: term_constraints(sentence, glossary, tok)) if constrained else None
     replaced = None if constrained else glossary
     all_marked = _marked_lines(lines, args) if args.format in MARKUP_FORMATS else None  # all read before any output
+    tag_links = _tag_links(args, translator)
     show = sys.stderr.isatty() and len(lines) > PROGRESS_MIN_LINES
     with tqdm(total=len(lines), unit="line", disable=not show, file=sys.stderr) as bar:
         for start in range(0, len(lines), CHUNK_LINES):
@@ -101,7 +121,8 @@ def _translate(args: argparse.Namespace) -> int:
             )
             for i, document in enumerate(documents, start):
                 if marked and not args.json:
-                    print(marked_translation(document, marked[i - start], args.link_rule, replaced)[0])
+                    links = tag_links(document)
+                    print(marked_translation(document, marked[i - start], args.link_rule, replaced, links)[0])
                 elif replaced is not None and not args.json:
                     print(glossary_translation(document, replaced, args.link_rule)[0])
                 elif args.json:
@@ -178,6 +199,9 @@ def build_parser() -> argparse.ArgumentParser:
         help=f"how --json reads each sentence's word_links from its word matrix (as /v1/translate's link_rule); "
         f"default {DEFAULT_LINK_RULE}, with --format html or xml {TAG_LINK_RULE} (the tags follow it)",
     )
+    tr.add_argument("--reverse-model", help="with --format html or xml: the opposite pair's package; the tags follow "
+                    "both directions' links")  # fmt: skip
+    tr.add_argument("--symmetrise", choices=COMBINATIONS, default=TAG_SYMMETRISE, help="with --reverse-model")
     ev = sub.add_parser("evaluate", help="BLEU and chrF of a package on a parallel corpus")
     ev.add_argument("--src", help="source file, one sentence per line")
     ev.add_argument("--ref", help="reference file, one sentence per line")
