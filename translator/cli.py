@@ -166,9 +166,8 @@ def _heatmap(args: argparse.Namespace) -> int:
     return 0
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m translator", description=__doc__.split("\n")[0])
-    sub = parser.add_subparsers(dest="command", required=True)
+def _translate_parser(sub: argparse._SubParsersAction) -> argparse.ArgumentParser:
+    """The ``translate`` command's options (``--model`` and ``--beam-size``: ``build_parser``)."""
     tr = sub.add_parser("translate", help="translate stdin, one text (sentence or paragraph) per line")
     tr.add_argument("--json", action="store_true", help="one JSON object per line, with tokens and alignment")
     tr.add_argument(
@@ -202,6 +201,13 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--reverse-model", help="with --format html or xml: the opposite pair's package; the tags follow "
                     "both directions' links")  # fmt: skip
     tr.add_argument("--symmetrise", choices=COMBINATIONS, default=TAG_SYMMETRISE, help="with --reverse-model")
+    return tr
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="python -m translator", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    tr = _translate_parser(sub)
     ev = sub.add_parser("evaluate", help="BLEU and chrF of a package on a parallel corpus")
     ev.add_argument("--src", help="source file, one sentence per line")
     ev.add_argument("--ref", help="reference file, one sentence per line")
