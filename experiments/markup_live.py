@@ -27,13 +27,12 @@ from __future__ import annotations
 
 import argparse
 import random
-import re
 import sys
 from collections.abc import Sequence
 
 import sacrebleu
 
-from experiments.markup_wpt import BREAK_SHARE, tag_spans, tagged_source, well_formed, with_break
+from experiments.markup_wpt import BREAK_SHARE, TAG, tag_spans, tagged_source, well_formed, with_break
 from experiments.record import append
 from experiments.val_set import load_val, val_parser
 from translator.alignment.aligner import COMBINATIONS, AlignMethod, document_links_both
@@ -43,7 +42,6 @@ from translator.errors import status_of
 from translator.markup import TAG_LINK_RULE, TagOptions, extract, extract_html, marked_translation, place_tags, render
 from translator.translate import Translator
 
-TAG = re.compile(r"<[^>]+>")
 BREAK_STAND_IN = '<img alt="br">'  # an empty element that stands for a <br> in the reference's projection
 
 

@@ -49,7 +49,7 @@ Projection = list[tuple[set[Link], list[WordRow] | None]]  # per pair: its links
 
 TAGS = ("b", "i", "em", "span")
 BREAK_SHARE = 0.2  # the share of sentences that also get a <br> between two of their words
-TAG = re.compile(r"<[^>]+>")
+TAG = re.compile(r"<[^>]+>")  # a tag in markup the project wrote (its attribute values hold no ">")
 
 
 def word_spans(words: Sequence[str]) -> list[tuple[int, int]]:
