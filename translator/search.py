@@ -209,23 +209,28 @@ def beam_search(
         history.append(_record(beams, total, origin, weights, scores, PAD_ID))
         scores.index_copy_(0, beams.rows, beams.scores)
         lengths.index_copy_(0, beams.rows, beams.lengths)
-        settled = beams.finished  # (A,): beams that need no more steps
-        if constrained is not None:
-            met = constrained.complete(device)  # (A,)
-            complete.index_copy_(0, beams.rows, met)
-            settled = settled | _hopeless(beams, met, k)
-        done = settled.view(-1, k).all(dim=1)  # (n,): every beam of the sentence has settled
+        done = _settled(beams, constrained, complete, k).view(-1, k).all(dim=1)  # (n,): all its beams settled
         if bool(done.any()):  # one host sync per step, as any early stop needs
             if bool(done.all()):
                 break
-            keep = (~done).nonzero().squeeze(1)
-            keep_beams = (keep.unsqueeze(1) * k + torch.arange(k, device=device)).view(-1)  # (n' * k,)
-            enc, max_len, beams, origin = enc.select(keep), max_len[keep], beams.select(keep_beams), origin[keep_beams]
+            keep = (~done).nonzero().squeeze(1)  # (n',) sentences still searching
+            rows = (keep.unsqueeze(1) * k + torch.arange(k, device=device)).view(-1)  # (n' * k,) their beams
+            enc, max_len, beams, origin = enc.select(keep), max_len[keep], beams.select(rows), origin[rows]
             if constrained is not None:
                 constrained.keep(keep.tolist())
         state = state.select(origin)
     normalised = scores / length_penalty(lengths, alpha)
     return _best(history, normalised, normalised - UNMET_PENALTY * (~complete).float(), src_len, k, n_best)
+
+
+def _settled(beams: _Beams, constrained: ConstraintSearch | None, complete: Tensor, k: int) -> Tensor:
+    """(A,) beams that need no more steps: finished ones, and under constraints the hopeless ones; records in
+    ``complete`` (B * K,) which active beams have met all their constraints."""
+    if constrained is None:
+        return beams.finished
+    met = constrained.complete(beams.scores.device)  # (A,)
+    complete.index_copy_(0, beams.rows, met)
+    return beams.finished | _hopeless(beams, met, k)
 
 
 def _hopeless(beams: _Beams, met: Tensor, k: int) -> Tensor:
