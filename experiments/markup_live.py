@@ -17,6 +17,8 @@ Reported (Hashimoto et al. 2019 define the last two):
   directions' forced alignments combined by ``--symmetrise``), structure accuracy: outputs that an HTML5
   parser reads without a parse error and that hold every tag of the input, and the share of tags split (reopened
   around target words that are not contiguous);
+- seconds spent translating the tagged sources, and per way of linking placing their tags (forced alignments
+  included: what the reverse package costs);
 - XML-BLEU against the references with the tags projected onto them through eflomal's links (intersection, over
   Multi30k train plus val): a sentence whose tag structure (the sequence of tags, in order) matches the
   reference's contributes the text of each of its segments, paired with the reference's segment; any other
@@ -28,6 +30,7 @@ from __future__ import annotations
 import argparse
 import random
 import sys
+import time
 from collections.abc import Sequence
 
 import sacrebleu
@@ -35,7 +38,7 @@ import sacrebleu
 from experiments.markup_wpt import BREAK_SHARE, TAG, tag_spans, tagged_source, well_formed, with_break
 from experiments.record import append
 from experiments.val_set import load_val, val_parser
-from translator.alignment.aligner import COMBINATIONS, AlignMethod, document_links_both
+from translator.alignment.aligner import COMBINATIONS, AlignMethod, documents_links_both
 from translator.alignment.links import LINK_RULES, Link
 from translator.document import translate_documents
 from translator.errors import status_of
@@ -103,15 +106,13 @@ def run(args: argparse.Namespace) -> None:
     translator, src, tgt, sources, references = val.translator, val.src, val.tgt, val.sources, val.references
     tokens, links = val.tokens, val.links
     rng = random.Random(args.seed)
-    tagged = []
-    for source in sources:
-        words = [w.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for w in source.split()]
-        marked_up = tagged_source(words, tag_spans(len(words), rng))
-        tagged.append(with_break(marked_up, rng) if rng.random() < BREAK_SHARE else marked_up)
+    tagged = [_tagged(source, rng) for source in sources]
     plain = [d.text for d in translate_documents(translator, sources, split=False)]
     options = TagOptions(splitting_tags=("br",) if args.br_splits else ())
     marked = [extract(t, "html", options) for t in tagged]
+    started = time.perf_counter()
     documents = translate_documents(translator, [m.text for m in marked], split=False, lines=True)
+    translate_s = time.perf_counter() - started
     stripped = [d.text.replace("\n", " ") for d in documents]  # a <br>'s two lines, as one line of text
     tag_refs = [tagged_reference(t, r, (tokens[0][n], tokens[1][n]), links[n])
                 for n, (t, r) in enumerate(zip(tagged, references))]  # fmt: skip
@@ -123,24 +124,35 @@ def run(args: argparse.Namespace) -> None:
         "identical": sum(a == b for a, b in zip(plain, stripped)) / len(plain),
         "breaks": sum("<br>" in t for t in tagged),
         "tags": sum(len(m.inline) for m in marked),
+        "translate_s": translate_s,
     }
     print(f"{src}->{tgt} val, {len(sources)} sentences, {common['tags']} tags")
     for key, value in common.items():
         print(f"  {key}: {value:.4f}" if isinstance(value, float) else f"  {key}: {value}")
-    ways = {args.link_rule: lambda d: None}
+    ways = {args.link_rule: lambda docs: [None] * len(docs)}
     if args.reverse:  # also the tags placed by both directions' links
         reverse, method = Translator.load(args.reverse), AlignMethod(args.link_rule, symmetrise=args.symmetrise)
-        ways[f"{args.link_rule} + reverse {args.symmetrise}"] = lambda d: document_links_both(
-            d, translator, reverse, method
+        ways[f"{args.link_rule} + reverse {args.symmetrise}"] = lambda docs: documents_links_both(
+            docs, translator, reverse, method
         )
     for name, word_links in ways.items():
-        outputs = [marked_translation(d, m, args.link_rule, None, word_links(d))[0] for d, m in zip(documents, marked)]
-        row = {**common, **_tag_scores(outputs, tagged, tag_refs)}
+        started = time.perf_counter()
+        pairs = zip(documents, marked, word_links(documents), strict=True)
+        outputs = [marked_translation(d, m, args.link_rule, None, links)[0] for d, m, links in pairs]
+        row = {**common, "place_s": time.perf_counter() - started, **_tag_scores(outputs, tagged, tag_refs)}
         print(f"  links {name}: structure accuracy {row['structure_accuracy']:.4f}, XML-BLEU {row['xml_bleu']:.2f}, "
-              f"tags split {100 * row['split_tags']:.2f} %")  # fmt: skip
+              f"tags split {100 * row['split_tags']:.2f} %, tags placed in {row['place_s']:.1f} s")  # fmt: skip
         label = f"markup live {name}" + (", every <br> splits" if args.br_splits else "")
         append({"name": label, "pair": f"{src}-{tgt}", "model": str(args.model),
                 "sentences": len(sources), **row}, args.results)  # fmt: skip
+
+
+def _tagged(source: str, rng: random.Random) -> str:
+    """A val source as HTML with random tags (``experiments.markup_wpt``'s construction) and, one in
+    ``BREAK_SHARE``, a ``<br>`` between two of its words."""
+    words = [w.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;") for w in source.split()]
+    marked_up = tagged_source(words, tag_spans(len(words), rng))
+    return with_break(marked_up, rng) if rng.random() < BREAK_SHARE else marked_up
 
 
 def _tag_scores(outputs: Sequence[str], tagged: Sequence[str], tag_refs: Sequence[str]) -> dict[str, float]:

@@ -27,7 +27,7 @@ from serve.requests import TranslateRequest, settle_heatmap, settle_translate
 from serve.service import TranslationService
 from serve.settings import Settings, load_settings
 from serve.validation import ApiError, parse_align, parse_heatmap, parse_json_body, parse_translate, query_arguments
-from translator.alignment.aligner import document_links_both
+from translator.alignment.aligner import documents_links_both
 from translator.document import DocumentTranslation, document_json
 from translator.glossary import applied_json, glossary_translation, located_terms
 from translator.markup import marked_translation
@@ -150,11 +150,13 @@ def _register_translation(app: Flask, catalog: Catalog, limited: Any) -> None:
         cells = settings.max_alignment_cells
         items = [document_json(d, req.alignment, req.word_alignment, cells, req.link_rule) for d in documents]
         reverse = catalog.reverse_of(service) if req.marked and req.both_directions else None
-        for k, (item, document) in enumerate(zip(items, documents)):
-            both = reverse and document_links_both(
-                document, service.translator, reverse.translator, req.both_directions
-            )
-            item.update(_with_tags_and_terms(req, k, document, both or None))
+        boths = (
+            documents_links_both(documents, service.translator, reverse.translator, req.both_directions)
+            if reverse and req.both_directions
+            else [None] * len(documents)
+        )
+        for k, (item, document, both) in enumerate(zip(items, documents, boths, strict=True)):
+            item.update(_with_tags_and_terms(req, k, document, both))
         return jsonify(model=service.summary(), beam_size=req.decoding.beam_size, translations=items)
 
     @app.post("/v1/align")

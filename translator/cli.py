@@ -15,7 +15,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from translator.alignment import cli as cli_align
-from translator.alignment.aligner import COMBINATIONS, AlignMethod, document_links_both
+from translator.alignment.aligner import COMBINATIONS, AlignMethod, documents_links_both
 from translator.alignment.links import DEFAULT_LINK_RULE, LINK_RULES
 from translator.config import MAX_BEAM, n_best_problem
 from translator.document import DocumentTranslation, document_json, translate_documents
@@ -78,11 +78,14 @@ def _marked_lines(lines: list[str], args: argparse.Namespace) -> list[Marked]:
     return marked
 
 
-def _tag_links(args: argparse.Namespace, translator: Translator) -> Callable[[DocumentTranslation], WordLinks | None]:
-    """How the tags of ``--format html|xml`` find their words: the translation's own links (None), or with
-    ``--reverse-model`` (the opposite pair's package) both directions' links, combined by ``--symmetrise``."""
+def _tag_links(
+    args: argparse.Namespace, translator: Translator
+) -> Callable[[list[DocumentTranslation]], list[WordLinks] | list[None]]:
+    """How the tags of ``--format html|xml`` find their words, per document: the translation's own links
+    (None), or with ``--reverse-model`` (the opposite pair's package) both directions' links, combined by
+    ``--symmetrise``."""
     if args.reverse_model is None:
-        return lambda document: None
+        return lambda documents: [None] * len(documents)
     if args.format not in MARKUP_FORMATS:
         raise ValueError("--reverse-model places tags: use it with --format html or xml")
     reverse = Translator.load(args.reverse_model)
@@ -90,7 +93,7 @@ def _tag_links(args: argparse.Namespace, translator: Translator) -> Callable[[Do
     if (reverse.metadata["src_lang"], reverse.metadata["tgt_lang"]) != (target, source):
         raise ValueError(f"--reverse-model must translate {target}->{source}")
     method = AlignMethod(args.link_rule, symmetrise=args.symmetrise)
-    return lambda document: document_links_both(document, translator, reverse, method)
+    return lambda documents: documents_links_both(documents, translator, reverse, method)
 
 
 def _translate(args: argparse.Namespace) -> int:
@@ -119,9 +122,9 @@ def _translate(args: argparse.Namespace) -> int:
             documents = translate_documents(
                 translator, texts, args.beam_size, args.n_best, not args.no_split, constraints_of, bool(marked)
             )
-            for i, document in enumerate(documents, start):
+            placing = tag_links(documents) if marked and not args.json else [None] * len(documents)
+            for i, (document, links) in enumerate(zip(documents, placing, strict=True), start):
                 if marked and not args.json:
-                    links = tag_links(document)
                     print(marked_translation(document, marked[i - start], args.link_rule, replaced, links)[0])
                 elif replaced is not None and not args.json:
                     print(glossary_translation(document, replaced, args.link_rule)[0])

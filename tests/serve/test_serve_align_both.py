@@ -17,7 +17,13 @@ from serve.app import catalog_of, create_app
 from serve.requests import settle_translate
 from serve.settings import Settings
 from serve.validation import parse_translate
-from translator.alignment.aligner import COMBINATIONS, AlignMethod, align_pairs, document_links_both
+from translator.alignment.aligner import (
+    COMBINATIONS,
+    AlignMethod,
+    align_pairs,
+    document_links_both,
+    documents_links_both,
+)
 from translator.document import translate_documents
 from translator.markup import ONE_DIRECTION, TAG_LINK_RULE, TAG_SYMMETRISE, extract_html, marked_translation
 from translator.translate import Translator
@@ -142,3 +148,16 @@ def test_markup_follows_both_directions_by_default_where_the_reverse_package_is_
         parsed = parse_translate({**body, **extra, "format": "html" if marked_up else "text"}, settings)
         method = settle_translate(parsed, 2, None, has_reverse).both_directions
         assert (method.symmetrise if method else None) == expected
+
+
+def test_several_documents_aligned_together_get_the_links_and_rows_each_gets_alone(both_ways: Path) -> None:
+    forward, backward = Translator.load(both_ways / "de-en"), Translator.load(both_ways / "en-de")
+    texts = ["Zwei Hunde spielen im Schnee. Ein Mann lacht.", "Ein Kind.", "Eine Frau fährt Fahrrad im Park."]
+    documents = translate_documents(forward, texts, beam_size=2)
+    method = AlignMethod(TAG_LINK_RULE, symmetrise="mean")
+    together = documents_links_both(documents, forward, backward, method)
+    for document, (source_words, target_words, links, rows) in zip(documents, together, strict=True):
+        alone = document_links_both(document, forward, backward, method)
+        assert (source_words, target_words, links) == alone[:3] and len(rows) == len(target_words)
+        for row, single in zip(rows, alone[3], strict=True):
+            assert row.first == single.first and row.weights == pytest.approx(single.weights, abs=1e-5)

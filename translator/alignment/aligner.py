@@ -141,13 +141,36 @@ def document_links_both(
     rows of the matrix behind them (``link_matrix``): every sentence and its translation force-aligned by
     ``forward`` and, swapped, by ``backward``. A sentence whose whitespace words are not the translation's words
     (rare: special pieces) keeps its own one-direction links (``method.rule``) and rows."""
+    return documents_links_both([document], forward, backward, method)[0]
+
+
+def documents_links_both(
+    documents: Sequence[DocumentTranslation], forward: Translator, backward: Translator, method: AlignMethod
+) -> list[tuple[list[Span], list[Span], list[Link], list[WordRow]]]:
+    """``document_links_both`` of every document, the sentences of all of them force-aligned together (in
+    batches, one pass per direction)."""
+    pairs = [[(d.source[slice(*s.source_span)], s.translation.text) for s in d.sentences] for d in documents]
+    usable = [
+        (n, k) for n, texts in enumerate(pairs) for k, (src, tgt) in enumerate(texts) if src.split() and tgt.split()
+    ]
+    fwd = force_align(forward.package.model, forward.package.tokenizer, [pairs[n][k] for n, k in usable])
+    bwd = force_align(backward.package.model, backward.package.tokenizer, [pairs[n][k][::-1] for n, k in usable])
+    combined: list[dict[int, tuple[set[Link], list[list[float]]]]] = [{} for _ in documents]
+    for (n, k), f, r in zip(usable, fwd, bwd, strict=True):
+        combined[n][k] = (combined_links(f, r, method), link_matrix(f, r, method))
+    return [_assembled(d, pairs[n], combined[n], method) for n, d in enumerate(documents)]
+
+
+def _assembled(
+    document: DocumentTranslation,
+    pairs: Sequence[tuple[str, str]],
+    combined: dict[int, tuple[set[Link], list[list[float]]]],
+    method: AlignMethod,
+) -> tuple[list[Span], list[Span], list[Link], list[WordRow]]:
+    """One document's words, links and rows, numbered over the whole text: each sentence's ``combined`` links
+    and matrix (by sentence index) where its words are the pair's whitespace words, else its own."""
     source_words, target_words, links = document_links(document, method.rule)
     own_rows = document_rows(document)
-    pairs = [(document.source[slice(*s.source_span)], s.translation.text) for s in document.sentences]
-    usable = [k for k, (src, tgt) in enumerate(pairs) if src.split() and tgt.split()]
-    fwd = force_align(forward.package.model, forward.package.tokenizer, [pairs[k] for k in usable])
-    bwd = force_align(backward.package.model, backward.package.tokenizer, [pairs[k][::-1] for k in usable])
-    combined = {k: (combined_links(f, r, method), link_matrix(f, r, method)) for k, f, r in zip(usable, fwd, bwd)}
     out: list[Link] = []
     rows: list[WordRow] = []
     src_at = tgt_at = 0
