@@ -37,7 +37,14 @@ import lxml.html
 
 from experiments.alignment_data import GOLD_DIR, read_gold
 from experiments.record import append
-from translator.alignment.aligner import AlignMethod, combined_links, link_matrix, links_of, read_links_file
+from translator.alignment.aligner import (
+    AlignMethod,
+    combined_links,
+    force_align_both,
+    link_matrix,
+    links_of,
+    read_links_file,
+)
 from translator.alignment.forced import force_align
 from translator.alignment.links import GoldLinks, Link
 from translator.alignment.projection import WordRow, covered_words
@@ -133,13 +140,12 @@ def model_projection(spec: str, pairs: Sequence[tuple[str, str]]) -> Projection:
     """``PACKAGE[,REVERSE]`` -> each pair's ``mutual`` links and rows of the matrix they were read from: the
     package's forced attention, or with a reverse package both directions' mean."""
     forward, _, backward = spec.partition(",")
-    model = Translator.load(forward).package
+    model = Translator.load(forward)
     method = AlignMethod(TAG_LINK_RULE, symmetrise="mean")
-    fwd = force_align(model.model, model.tokenizer, pairs)
     if not backward:
+        fwd = force_align(model.package.model, model.package.tokenizer, pairs)
         return [(links_of(f, method), [WordRow(0, tuple(r)) for r in f.word_matrix()]) for f in fwd]
-    reverse = Translator.load(backward).package
-    bwd = force_align(reverse.model, reverse.tokenizer, [(t, s) for s, t in pairs])
+    fwd, bwd = force_align_both(pairs, model, Translator.load(backward))
     return [
         (combined_links(f, r, method), [WordRow(0, tuple(row)) for row in link_matrix(f, r, method)])
         for f, r in zip(fwd, bwd, strict=True)

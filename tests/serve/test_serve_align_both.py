@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import torch
 from api_testlib import assert_error
 from flask import Flask
 from tiny_package import build_tiny_package
@@ -23,7 +24,9 @@ from translator.alignment.aligner import (
     align_pairs,
     document_links_both,
     documents_links_both,
+    force_align_both,
 )
+from translator.alignment.forced import force_align
 from translator.document import translate_documents
 from translator.markup import ONE_DIRECTION, TAG_LINK_RULE, TAG_SYMMETRISE, extract_html, marked_translation
 from translator.translate import Translator
@@ -161,3 +164,13 @@ def test_several_documents_aligned_together_get_the_links_and_rows_each_gets_alo
         assert (source_words, target_words, links) == alone[:3] and len(rows) == len(target_words)
         for row, single in zip(rows, alone[3], strict=True):
             assert row.first == single.first and row.weights == pytest.approx(single.weights, abs=1e-5)
+
+
+def test_both_directions_are_the_pairs_forward_and_swapped(both_ways: Path) -> None:
+    forward, backward = Translator.load(both_ways / "de-en"), Translator.load(both_ways / "en-de")
+    pairs = [(PAIR["source"], PAIR["target"]), ("Ein Kind lacht .", "A child laughs .")]
+    fwd, bwd = force_align_both(pairs, forward, backward)
+    assert [a.source.words for a in fwd] == [s.split() for s, _ in pairs]
+    assert [a.source.words for a in bwd] == [t.split() for _, t in pairs]
+    (alone,) = force_align(backward.package.model, backward.package.tokenizer, [pairs[1][::-1]])
+    torch.testing.assert_close(torch.tensor(bwd[1].attention), torch.tensor(alone.attention), atol=1e-5, rtol=0)

@@ -118,12 +118,21 @@ def align_pairs(
     pairs: Sequence[tuple[str, str]], forward: Translator, method: AlignMethod, backward: Translator | None = None
 ) -> tuple[list[set[Link]], list[ForcedAlignment]]:
     """Links of every (source, target) pair, and the forward forced alignments they came from."""
-    forced = force_align(forward.package.model, forward.package.tokenizer, pairs)
     if backward is None:
+        forced = force_align(forward.package.model, forward.package.tokenizer, pairs)
         return [links_of(a, method) for a in forced], forced
-    swapped = [(t, s) for s, t in pairs]
-    reverse = force_align(backward.package.model, backward.package.tokenizer, swapped)
+    forced, reverse = force_align_both(pairs, forward, backward)
     return [combined_links(f, r, method) for f, r in zip(forced, reverse, strict=True)], forced
+
+
+def force_align_both(
+    pairs: Sequence[tuple[str, str]], forward: Translator, backward: Translator
+) -> tuple[list[ForcedAlignment], list[ForcedAlignment]]:
+    """Every (source, target) pair force-aligned by ``forward`` and, swapped to (target, source), by ``backward``:
+    the two directions' alignments, in the order of ``pairs``."""
+    forced = force_align(forward.package.model, forward.package.tokenizer, pairs)
+    reverse = force_align(backward.package.model, backward.package.tokenizer, [(t, s) for s, t in pairs])
+    return forced, reverse
 
 
 def link_matrix(forward: ForcedAlignment, backward: ForcedAlignment, method: AlignMethod) -> list[list[float]]:
@@ -153,8 +162,7 @@ def documents_links_both(
     usable = [
         (n, k) for n, texts in enumerate(pairs) for k, (src, tgt) in enumerate(texts) if src.split() and tgt.split()
     ]
-    fwd = force_align(forward.package.model, forward.package.tokenizer, [pairs[n][k] for n, k in usable])
-    bwd = force_align(backward.package.model, backward.package.tokenizer, [pairs[n][k][::-1] for n, k in usable])
+    fwd, bwd = force_align_both([pairs[n][k] for n, k in usable], forward, backward)
     combined: list[dict[int, tuple[set[Link], list[list[float]]]]] = [{} for _ in documents]
     for (n, k), f, r in zip(usable, fwd, bwd, strict=True):
         combined[n][k] = (combined_links(f, r, method), link_matrix(f, r, method))
