@@ -25,7 +25,8 @@ direction continues training a general package (``train.init_from``: its Sentenc
 template's model settings must be its own) for ``--epochs`` epochs (default 2) on the same corpus and links,
 with the rule: learning rate ``--lr-scale`` (default 0.5) times the template's, ``--warmup`` steps (default 100)
 of linear warm-up, then the template's inverse-square-root decay, and the last min(epochs, template's)
-epochs averaged. ``--upsample``: the corpus read as two, Multi30k train (weight 1) and the pairs' text weighted
+epochs averaged; ``--guided-weight`` replaces the template's guided-alignment weight. ``--upsample``: the
+corpus read as two, Multi30k train (weight 1) and the pairs' text weighted
 the template's epochs / ``--epochs`` (``upsampled``), so that each new pair is drawn as often as from scratch
 while the captions are read ``--epochs`` times.
 """
@@ -77,6 +78,7 @@ class Continued:
     warmup: int = 100
     upsample: bool = False  # the pairs' text weighted apart: each pair drawn as often as from scratch
     base_weight: float = 1.0  # with upsample: Multi30k train's weight (1: all of it each epoch)
+    guided_weight: float | None = None  # train.guided_alignment_weight; None: the template's
 
 
 def direction_config(
@@ -107,6 +109,8 @@ def direction_config(
             lr=cfg.train.lr * continued.lr_scale, warmup_steps=continued.warmup, keep_epoch_checkpoints=kept,
             average_last_epochs=min(cfg.train.average_last_epochs, kept),
         )  # fmt: skip
+        if continued.guided_weight is not None:
+            schedule = dataclasses.replace(schedule, guided_alignment_weight=continued.guided_weight)
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{run}.yaml"
     save_config(dataclasses.replace(cfg, name=run, data=data, train=schedule), path)
@@ -213,7 +217,9 @@ def run(args: argparse.Namespace) -> dict[str, AerScore] | None:
 def _continued(args: argparse.Namespace, start: str | None) -> Continued | None:
     if start is None:
         return None
-    return Continued(Path(start), args.epochs, args.lr_scale, args.warmup, args.upsample, args.base_weight)
+    return Continued(
+        Path(start), args.epochs, args.lr_scale, args.warmup, args.upsample, args.base_weight, args.guided_weight
+    )
 
 
 def write_recipe_links(packages: list[Path], pairs: list[tuple[str, str]], out: Path) -> list[set[Link]]:
@@ -252,6 +258,7 @@ def parser() -> argparse.ArgumentParser:
         "--upsample", action="store_true", help="cheap path: each new pair drawn as often as from scratch (weighted)"
     )
     p.add_argument("--base-weight", type=float, default=1.0, help="cheap path, --upsample: Multi30k train's weight")
+    p.add_argument("--guided-weight", type=float, help="cheap path: guided_alignment_weight (default the template's)")
     return p
 
 

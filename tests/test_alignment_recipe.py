@@ -236,17 +236,19 @@ def test_the_cheap_path_continues_the_general_packages_by_its_rule(finished, mon
         config = yaml.safe_load((work / f"runs/cheap-configs/cheap-{src}-{tgt}.yaml").read_text(encoding="utf-8"))
         assert config["train"]["init_from"] == start and config["train"]["max_epochs"] == 1
         assert config["train"]["lr"] == 0.0025 and config["train"]["warmup_steps"] == 100
+        assert config["train"]["guided_alignment_weight"] == template(src, tgt)["train"]["guided_alignment_weight"]
         spm = (work / f"runs/cheap-{src}-{tgt}/spm/spm.model").read_bytes()
         assert spm == (work / start / "spm.model").read_bytes()
     assert len((work / "runs/cheap-links.txt").read_text(encoding="utf-8").splitlines()) == len(PAIRS)
 
 
 def test_upsample_draws_each_new_pair_as_often_as_from_scratch(finished, monkeypatch) -> None:  # noqa: ANN001
-    """--upsample: Multi30k train at --base-weight, then the pairs' text alone at the template's epochs / --epochs."""
+    """--upsample: Multi30k train at --base-weight, then the pairs' text alone at the template's epochs / --epochs;
+    --guided-weight replaces the template's guided-alignment weight."""
     work, _ = finished
     monkeypatch.chdir(work)
     cheap = ["--pairs", "pairs.txt", "--name", "up", "--data-dir", "multi30k", "--no-record", "--upsample"]
-    cheap += ["--epochs", "1", "--base-weight", "0.5"]
+    cheap += ["--epochs", "1", "--base-weight", "0.5", "--guided-weight", "2.0"]
     template_epochs = template("en", "fr")["train"]["max_epochs"] * 4  # a longer template: weight 4
     for src, tgt in (("en", "fr"), ("fr", "en")):
         longer = template(src, tgt)
@@ -260,6 +262,7 @@ def test_upsample_draws_each_new_pair_as_often_as_from_scratch(finished, monkeyp
         assert base == {"files": {"src": f"multi30k/train.{src}", "tgt": f"multi30k/train.{tgt}"}, "weight": 0.5,
                         "tag": False}  # fmt: skip
         assert new["files"]["src"] == f"runs/up-corpus/new.{src}" and new["weight"] == template_epochs
+        assert config["train"]["guided_alignment_weight"] == 2.0
         assert (work / f"runs/up-{src}-{tgt}/finished.json").is_file()
     new_english = (work / "runs/up-corpus/new.en").read_text(encoding="utf-8").splitlines()
     assert new_english == [en.strip() for en, _ in PAIRS]
