@@ -27,60 +27,15 @@ import time
 from collections import deque
 from collections.abc import Callable, Sequence
 from concurrent.futures import Future
-from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from serve.gate import DecodeGate
+from serve.jobs import BatcherClosedError, BatchStats, Job, Kind, Monitor, QueueFullError, kind_of
 from translator.constrained import Constraints
-
-Kind = tuple[int, int, bool]  # what jobs decoded together share: beam size, n-best size, constrained or not
 
 log = logging.getLogger(__name__)
 
 TranslateFn = Callable[..., list[Any]]
-
-
-class Monitor(Protocol):
-    """Receives the size of every decode call and the number of sentences waiting (``serve.metrics``)."""
-
-    def decoded(self, sentences: int) -> None: ...
-
-    def waiting(self, sentences: int) -> None: ...
-
-
-class QueueFullError(RuntimeError):
-    """Too many sentences are already waiting; the caller should retry later."""
-
-
-class BatcherClosedError(RuntimeError):
-    """The batcher has been stopped."""
-
-
-@dataclass
-class _Job:
-    """One request: its texts, beam size and n-best size, the future for its results and when it arrived."""
-
-    texts: list[str]
-    beam_size: int
-    n_best: int = 1
-    cost: float = 0.0
-    constraints: list[Constraints] | None = None  # per text: target terms' pieces (constrained decoding)
-    future: Future = field(default_factory=Future)
-    arrived: float = field(default_factory=time.monotonic)
-
-
-@dataclass
-class BatchStats:
-    """Counters for monitoring: groups decoded, sentences decoded, the largest group seen."""
-
-    batches: int = 0
-    sentences: int = 0
-    largest: int = 0
-
-
-def _kind(job: _Job) -> Kind:
-    """What jobs must share to be decoded in one call: beam size, n-best size, and constrained or not."""
-    return job.beam_size, job.n_best, job.constraints is not None
 
 
 class MicroBatcher:
@@ -111,7 +66,7 @@ class MicroBatcher:
         self._monitor = monitor
         self.gate = gate or DecodeGate(1)  # shared: decode slots of the worker; own: no limit beyond this thread
         self.stats = BatchStats()
-        self._pending: deque[_Job] = deque()
+        self._pending: deque[Job] = deque()
         self._queued = 0  # sentences in _pending
         self._active = 0  # sentences submitted and not yet answered
         self._active_cost = 0.0  # their cost
@@ -159,7 +114,7 @@ class MicroBatcher:
         same beam and n-best size (and ``constraints``, per chunk per text, or none) are decoded together."""
         per_chunk = constraints if constraints is not None else [None] * len(chunks)
         jobs = [
-            _Job(list(texts), beam_size, n_best, float(cost), terms)
+            Job(list(texts), beam_size, n_best, float(cost), terms)
             for texts, cost, terms in zip(chunks, costs, per_chunk, strict=True)
         ]
         sentences, total = sum(len(job.texts) for job in jobs), sum(job.cost for job in jobs)
@@ -204,8 +159,8 @@ class MicroBatcher:
         self._update_peak()
         return max(1, min(self.max_batch_size, self._peak))
 
-    def _same_kind(self, kind: Kind) -> int:
-        return sum(len(j.texts) for j in self._pending if _kind(j) == kind)
+    def _samekind_of(self, kind: Kind) -> int:
+        return sum(len(j.texts) for j in self._pending if kind_of(j) == kind)
 
     def _await_work(self) -> bool:
         """Block until there is work and, under load, until its companions have come or ``max_wait`` has
@@ -217,32 +172,32 @@ class MicroBatcher:
                 return False
             first = self._pending[0]
             deadline = max(first.arrived, self._free_since) + self.max_wait
-            while not self._closed and self._same_kind(_kind(first)) < self._expected():
+            while not self._closed and self._samekind_of(kind_of(first)) < self._expected():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
                 self._cond.wait(remaining)
             return not self._closed
 
-    def _next_group(self) -> list[_Job] | None:
+    def _next_group(self) -> list[Job] | None:
         """The group of the oldest pending job's kind, taken now (None if nothing is pending: closed)."""
         with self._cond:
             if self._closed or not self._pending:
                 return None
-            return self._take(_kind(self._pending[0]))
+            return self._take(kind_of(self._pending[0]))
 
-    def _take(self, kind: Kind) -> list[_Job]:
+    def _take(self, kind: Kind) -> list[Job]:
         """Remove and return the oldest jobs of ``kind`` (beam size, n-best size, constrained), up to ``max_batch_size``
         sentences and ``max_group_cost`` (always at least one job). Called with the lock held."""
-        group: list[_Job] = []
+        group: list[Job] = []
         size, cost = 0, 0.0
-        keep: deque[_Job] = deque()
+        keep: deque[Job] = deque()
         while self._pending:
             job = self._pending.popleft()
             fits = not group or (
                 size + len(job.texts) <= self.max_batch_size and cost + job.cost <= self.max_group_cost
             )
-            if _kind(job) == kind and fits and size < self.max_batch_size:
+            if kind_of(job) == kind and fits and size < self.max_batch_size:
                 group.append(job)
                 size += len(job.texts)
                 cost += job.cost
@@ -280,7 +235,7 @@ class MicroBatcher:
                 else:
                     job.future.set_result(outcome)
 
-    def _decode(self, group: list[_Job]) -> list[tuple[_Job, list[Any] | BaseException]]:
+    def _decode(self, group: list[Job]) -> list[tuple[Job, list[Any] | BaseException]]:
         """Translate a group in one call; on failure, retry each job alone to isolate the error."""
         texts = [text for job in group for text in job.texts]
         terms = [t for job in group for t in job.constraints] if group[0].constraints is not None else None
@@ -292,14 +247,14 @@ class MicroBatcher:
             log.warning("batched decode of %d requests failed (%s); retrying one by one", len(group), err)
             return [(job, self._decode_one(job)) for job in group]
         self._record(len(texts))
-        outcomes: list[tuple[_Job, list[Any] | BaseException]] = []
+        outcomes: list[tuple[Job, list[Any] | BaseException]] = []
         start = 0
         for job in group:
             outcomes.append((job, results[start : start + len(job.texts)]))
             start += len(job.texts)
         return outcomes
 
-    def _decode_one(self, job: _Job) -> list[Any] | BaseException:
+    def _decode_one(self, job: Job) -> list[Any] | BaseException:
         try:
             result = self._call(job, job.texts, job.constraints)
         except Exception as err:  # noqa: BLE001
@@ -307,7 +262,7 @@ class MicroBatcher:
         self._record(len(job.texts))
         return result
 
-    def _call(self, job: _Job, texts: list[str], constraints: list[Constraints] | None) -> list[Any]:
+    def _call(self, job: Job, texts: list[str], constraints: list[Constraints] | None) -> list[Any]:
         """One ``translate`` call for ``texts`` with ``job``'s beam and n-best sizes (and ``constraints``)."""
         return self._translate(
             texts, beam_size=job.beam_size, batch_size=self.max_batch_size, n_best=job.n_best, constraints=constraints

@@ -54,7 +54,7 @@ WORKER_IN_FLIGHT = Gauge(
 
 
 class LaneMonitor:
-    """What a batcher lane reports (``serve.batcher.MicroBatcher``'s ``monitor``): the size of every decode
+    """What a batcher lane reports (``serve.jobs.Monitor``): the size of every decode
     call and the sentences still waiting."""
 
     def __init__(self, pair: str, lane: str) -> None:

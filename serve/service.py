@@ -12,8 +12,9 @@ from typing import Any
 
 import torch
 
-from serve.batcher import BatcherClosedError, MicroBatcher, QueueFullError
+from serve.batcher import MicroBatcher
 from serve.gate import WorkerGates
+from serve.jobs import BatcherClosedError, QueueFullError
 from serve.memory import release_memory
 from serve.metrics import LaneMonitor
 from serve.requests import Decoding, HeatmapRequest, TranslateRequest

@@ -8,7 +8,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from batcher_testlib import WAIT_S, FakeTranslator, held_batcher
 
-from serve.batcher import BatcherClosedError, MicroBatcher, QueueFullError
+from serve.batcher import MicroBatcher
+from serve.jobs import BatcherClosedError, QueueFullError
 from translator.translate import Translator
 
 

@@ -12,7 +12,8 @@ import pytest
 from batcher_testlib import WAIT_S, FakeTranslator, held_batcher
 
 from serve.app import create_app, service_of
-from serve.batcher import MicroBatcher, QueueFullError
+from serve.batcher import MicroBatcher
+from serve.jobs import QueueFullError
 from serve.memory import release_memory
 from serve.service import cost_chunks, request_cost
 from serve.settings import Settings
