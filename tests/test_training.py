@@ -5,6 +5,7 @@ import dataclasses
 import json
 import os
 import shutil
+import signal
 from pathlib import Path
 
 import pytest
@@ -87,6 +88,44 @@ def test_the_clock_adds_the_segments_of_a_resumed_run():
     clock.load_state_dict({"train_seconds": 100.0})  # what the checkpoint of the earlier segments holds
     clock.on_fit_start(None, None)
     assert 100.0 <= clock.total < 160.0 and clock.state_dict()["train_seconds"] >= 100.0
+
+
+class FakeTime:
+    """A clock that moves only when told; ``stop`` stands for the process standing still for ``stood`` s."""
+
+    def __init__(self, stood: float) -> None:
+        self.at, self.stood, self.stops = 1000.0, stood, 0
+
+    def __call__(self) -> float:
+        return self.at
+
+    def stop(self) -> None:
+        self.stops += 1
+        self.at += self.stood
+
+
+def test_the_time_a_run_stood_paused_is_not_counted() -> None:
+    fake = FakeTime(stood=500.0)
+    clock = TrainingClock(now=fake, stop=fake.stop)
+    clock.load_state_dict({"train_seconds": 100.0})
+    clock.on_fit_start(None, None)
+    fake.at += 30.0
+    clock.pause()  # SIGTSTP: the process stops for 500 s
+    fake.at += 20.0
+    assert fake.stops == 1 and clock.total == 150.0 and clock.state_dict()["train_seconds"] == 150.0
+
+
+def test_the_fit_pauses_on_sigtstp_and_gives_its_handler_back() -> None:
+    fake = FakeTime(stood=60.0)
+    clock = TrainingClock(now=fake, stop=fake.stop)
+    before = signal.getsignal(signal.SIGTSTP)
+    clock.on_fit_start(None, None)
+    try:
+        os.kill(os.getpid(), signal.SIGTSTP)  # the handler runs (in this main thread) before the next line
+        assert fake.stops == 1 and clock.paused == 60.0 and clock.total == 0.0
+    finally:
+        clock.on_fit_end(None, None)
+    assert signal.getsignal(signal.SIGTSTP) is before
 
 
 @pytest.mark.parametrize(
