@@ -222,3 +222,24 @@ def test_if_needed_leaves_a_scored_export_alone_and_redoes_one_whose_scoring_was
         os.chdir(previous)
     assert "trained and exported already" not in capsys.readouterr().out
     assert VAL_BEAM_KEY in json.loads((lost / "metadata.json").read_text())["scores"]
+
+
+def test_if_needed_exports_again_when_the_config_now_averages_otherwise(trained_run, tmp_path, capsys):
+    """The same finished run, asked to export the average of its last 2 epochs instead of its best checkpoint:
+    exported again (not trained again), and the package says which epochs it averages."""
+    averaged = tmp_path / "averaged.yaml"
+    averaged.write_text(f"base: {trained_run.config}\nname: smoke\ntrain: {{average_last_epochs: 2}}\n")
+    out = Path(shutil.copytree(trained_run.package, tmp_path / "package"))
+    previous = os.getcwd()
+    os.chdir(trained_run.workdir)
+    try:
+        steps = torch.load("runs/smoke/checkpoints/last.ckpt", map_location="cpu", weights_only=False)["global_step"]
+        assert main(["--config", str(averaged), "--if-needed", "--out", str(out)]) == 0
+        assert "trained and exported already" not in capsys.readouterr().out
+        assert json.loads((out / "metadata.json").read_text())["averaged_from"] == ["epoch-00.ckpt", "epoch-01.ckpt"]
+        last = torch.load("runs/smoke/checkpoints/last.ckpt", map_location="cpu", weights_only=False)
+        assert last["global_step"] == steps
+        assert main(["--config", str(averaged), "--if-needed", "--out", str(out)]) == 0
+        assert "trained and exported already" in capsys.readouterr().out
+    finally:
+        os.chdir(previous)

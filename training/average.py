@@ -29,6 +29,11 @@ def epoch_checkpoints(run: str | Path) -> list[Path]:
     return sorted(checkpoint_dir(Path(run)).glob("epoch-*.ckpt"))
 
 
+def last_epochs(run: str | Path, n: int) -> list[Path]:
+    """The last ``n`` epoch checkpoints of ``run`` (none for ``n`` 0): what ``train.average_last_epochs`` averages."""
+    return epoch_checkpoints(run)[-n:] if n > 0 else []
+
+
 def _model_weights(path: Path) -> dict[str, Tensor]:
     if not path.is_file():
         raise ValueError(f"checkpoint not found: {path}")

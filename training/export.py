@@ -19,6 +19,7 @@ from typing import Any
 
 import torch
 
+from training.average import last_epochs
 from training.clock import finished_record
 from training.config import Config, load_config
 from training.multi30k import resolve_mirror
@@ -107,15 +108,17 @@ VAL_BEAM_KEY = "val_bleu_beam"  # the package's val BLEU with its decode setting
 
 def scored_export(cfg: Config, package: Path) -> bool:
     """Is ``package`` the scored export of ``cfg``'s finished run? The run finished under ``cfg``'s stopping
-    settings and the package, intact, holds that run's training seconds and its val score (a package whose
-    scoring was killed, or one of an earlier, shorter run, is not)."""
+    settings and the package, intact, holds that run's training seconds, the checkpoint ``cfg`` asks to export
+    (best, or the average of the last ``average_last_epochs`` epochs) and its val score (a package whose
+    scoring was killed, one of an earlier, shorter run, or one averaged otherwise, is not)."""
     record = finished_record(run_dir(cfg), cfg)
     try:
         meta = read_metadata(package)
     except PackageError:
         return False
     trained = record is not None and meta.get("train_seconds") == record["train_seconds"]
-    return trained and VAL_BEAM_KEY in meta.get("scores", {})
+    asked = [path.name for path in last_epochs(run_dir(cfg), cfg.train.average_last_epochs)]
+    return trained and meta.get("averaged_from", []) == asked and VAL_BEAM_KEY in meta.get("scores", {})
 
 
 def update_scores(package_dir: str | Path, scores: dict[str, Any]) -> None:

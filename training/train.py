@@ -19,7 +19,7 @@ from pytorch_lightning.callbacks import EarlyStopping, LearningRateMonitor, Mode
 from pytorch_lightning.loggers import CSVLogger, TensorBoardLogger
 from pytorch_lightning.utilities import rank_zero_only
 
-from training.average import epoch_checkpoints, write_average
+from training.average import last_epochs, write_average
 from training.clock import FINISHED, TrainingClock, finished_record, write_finished
 from training.config import Config, config_yaml, load_config, save_config
 from training.datamodule import TranslationDataModule
@@ -202,7 +202,7 @@ def export_source(result: FitResult) -> tuple[Path, dict]:
     n = result.cfg.train.average_last_epochs
     if not n:
         return result.best_path, {}
-    paths = epoch_checkpoints(run_dir(result.cfg))[-n:]
+    paths = last_epochs(run_dir(result.cfg), n)
     if not paths:
         raise ValueError(f"average_last_epochs is {n} but {run_dir(result.cfg)} holds no epoch checkpoints")
     out = write_average(paths, averaged_checkpoint(run_dir(result.cfg)))
