@@ -159,7 +159,7 @@ class MicroBatcher:
         self._update_peak()
         return max(1, min(self.max_batch_size, self._peak))
 
-    def _samekind_of(self, kind: Kind) -> int:
+    def _same_kind(self, kind: Kind) -> int:
         return sum(len(j.texts) for j in self._pending if kind_of(j) == kind)
 
     def _await_work(self) -> bool:
@@ -172,7 +172,7 @@ class MicroBatcher:
                 return False
             first = self._pending[0]
             deadline = max(first.arrived, self._free_since) + self.max_wait
-            while not self._closed and self._samekind_of(kind_of(first)) < self._expected():
+            while not self._closed and self._same_kind(kind_of(first)) < self._expected():
                 remaining = deadline - time.monotonic()
                 if remaining <= 0:
                     break
