@@ -89,6 +89,26 @@ def test_teacher_forcing_matches_step_by_step_decoding():
         torch.testing.assert_close(torch.stack(steps, 1), logits, rtol=1e-4, atol=1e-5)
 
 
+def test_teacher_forcing_gradients_match_step_by_step():
+    """Looking up every target embedding at once gives the same gradients as one lookup per step."""
+    model = Seq2Seq(small_config(input_feeding=True)).eval()
+    src, src_len, tgt = padded_batch()
+
+    def gradients(loss: torch.Tensor) -> list[torch.Tensor]:
+        model.zero_grad()
+        loss.backward()
+        return [p.grad.clone() for p in model.parameters()]
+
+    fused = gradients(model(src, src_len, tgt)[0].logsumexp(-1).sum())
+    enc, state = model.encode(src, src_len)
+    total = torch.zeros(())
+    for t in range(tgt.size(1)):
+        vec, state, _ = model.decoder.step(tgt[:, t], state, enc.keys, enc.memory, enc.mask)
+        total = total + model.decoder.logits(vec).logsumexp(-1).sum()
+    for got, want in zip(fused, gradients(total), strict=True):
+        torch.testing.assert_close(got, want, rtol=1e-4, atol=1e-5)
+
+
 def test_config_rejects_bad_values():
     with pytest.raises(ConfigError):
         small_config(hidden_size=23)

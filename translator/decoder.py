@@ -111,7 +111,14 @@ class Decoder(nn.Module):
         Returns:
             att_vec (N, H) (``logits`` turns it into scores), the new state, attention (N, S).
         """
-        x = self.emb_dropout(self.embed(prev))
+        return self.step_embedded(self.emb_dropout(self.embed(prev)), state, keys, memory, mask)
+
+    def step_embedded(
+        self, x: Tensor, state: DecoderState, keys: Tensor, memory: Tensor, mask: Tensor
+    ) -> tuple[Tensor, DecoderState, Tensor]:
+        """``step`` from the previous targets' embeddings x (N, E), already through embedding dropout:
+        teacher forcing looks up a whole batch's targets at once, so the embedding's gradient is built
+        once per batch instead of once per step (a dense (V, E) buffer each time)."""
         if self.cfg.input_feeding:
             x = torch.cat([x, state.feed], dim=-1)
         new_h, new_c = [], []
@@ -155,9 +162,10 @@ class Decoder(nn.Module):
         if not self.cfg.input_feeding:
             att_vecs, weights = self._attend(self._run_sequence(tgt_in, state), keys, memory, mask)
             return self.logits(att_vecs), weights
+        embedded = self.emb_dropout(self.embed(tgt_in))  # (B, T, E): every step's input in one lookup
         vecs, attns = [], []
         for t in range(tgt_in.size(1)):
-            att_vec, state, weights = self.step(tgt_in[:, t], state, keys, memory, mask)
+            att_vec, state, weights = self.step_embedded(embedded[:, t], state, keys, memory, mask)
             vecs.append(att_vec)
             attns.append(weights)
         return self.logits(torch.stack(vecs, dim=1)), torch.stack(attns, dim=1)
