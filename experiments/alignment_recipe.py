@@ -28,7 +28,7 @@ of linear warm-up, then the template's inverse-square-root decay, and the last m
 epochs averaged; ``--guided-weight`` replaces the template's guided-alignment weight. ``--upsample``: the
 corpus read as two, Multi30k train (weight 1) and the pairs' text weighted
 the template's epochs / ``--epochs`` (``upsampled``), so that each new pair is drawn as often as from scratch
-while the captions are read ``--epochs`` times.
+while the captions are read ``--epochs`` times; ``--new-weight W`` draws each new pair W times an epoch instead.
 """
 
 from __future__ import annotations
@@ -79,6 +79,11 @@ class Continued:
     upsample: bool = False  # the pairs' text weighted apart: each pair drawn as often as from scratch
     base_weight: float = 1.0  # with upsample: Multi30k train's weight (1: all of it each epoch)
     guided_weight: float | None = None  # train.guided_alignment_weight; None: the template's
+    new_weight: float | None = None  # with upsample: the pairs' weight; None: template epochs / epochs
+
+    def __post_init__(self) -> None:
+        if self.new_weight is not None and not (self.upsample and self.new_weight > 0):
+            raise ValueError("--new-weight needs --upsample and a weight above 0")
 
 
 def direction_config(
@@ -121,11 +126,11 @@ def upsampled(cfg: Config, corpus: Path, data_dir: str, continued: Continued) ->
     """The corpus as two: Multi30k train (``data_dir``, weight ``continued.base_weight``) then the pairs' text
     (``new.*``) weighted template epochs / continued epochs, so that over the continued run each new pair is
     drawn as often as in a from-scratch run of the template (the same pairs in the same order: the same eflomal
-    links)."""
+    links), or weighted ``continued.new_weight`` where that is given."""
     src, tgt = cfg.data.src_lang, cfg.data.tgt_lang
     base = CorpusFiles(src=str(Path(data_dir) / f"train.{src}"), tgt=str(Path(data_dir) / f"train.{tgt}"))
     new = CorpusFiles(src=str(corpus / f"new.{src}"), tgt=str(corpus / f"new.{tgt}"))
-    new_weight = cfg.train.max_epochs / continued.epochs
+    new_weight = continued.new_weight or cfg.train.max_epochs / continued.epochs
     return TrainCorpus(base, weight=continued.base_weight), TrainCorpus(new, weight=new_weight)
 
 
@@ -185,6 +190,8 @@ def checked_inputs(args: argparse.Namespace) -> tuple[list[tuple[str, str]], dic
         read_gold(args.pairs, args.gold)
     check_template(args.forward_template, "en", "fr")
     check_template(args.backward_template, "fr", "en")
+    for start in args.continue_from or []:
+        _continued(args, start)  # the cheap path's rule is checked here, before the corpus is written
     return pairs, more
 
 
@@ -218,8 +225,9 @@ def _continued(args: argparse.Namespace, start: str | None) -> Continued | None:
     if start is None:
         return None
     return Continued(
-        Path(start), args.epochs, args.lr_scale, args.warmup, args.upsample, args.base_weight, args.guided_weight
-    )
+        Path(start), args.epochs, args.lr_scale, args.warmup, args.upsample, args.base_weight, args.guided_weight,
+        args.new_weight,
+    )  # fmt: skip
 
 
 def write_recipe_links(packages: list[Path], pairs: list[tuple[str, str]], out: Path) -> list[set[Link]]:
@@ -259,6 +267,11 @@ def parser() -> argparse.ArgumentParser:
     )
     p.add_argument("--base-weight", type=float, default=1.0, help="cheap path, --upsample: Multi30k train's weight")
     p.add_argument("--guided-weight", type=float, help="cheap path: guided_alignment_weight (default the template's)")
+    p.add_argument(
+        "--new-weight",
+        type=float,
+        help="cheap path, --upsample: the new pairs' weight (default template epochs / epochs)",
+    )
     return p
 
 

@@ -267,3 +267,22 @@ def test_upsample_draws_each_new_pair_as_often_as_from_scratch(finished, monkeyp
     new_english = (work / "runs/up-corpus/new.en").read_text(encoding="utf-8").splitlines()
     assert new_english == [en.strip() for en, _ in PAIRS]
     assert len((work / "runs/up-links.txt").read_text(encoding="utf-8").splitlines()) == len(PAIRS)
+
+
+def test_new_weight_replaces_the_new_pairs_weight(finished, monkeypatch) -> None:  # noqa: ANN001
+    """--new-weight W: the pairs' text drawn W times an epoch (here no captions at all); it needs --upsample and
+    a positive weight, checked before anything is written."""
+    work, _ = finished
+    monkeypatch.chdir(work)
+    cheap = ["--pairs", "pairs.txt", "--data-dir", "multi30k", "--no-record", "--epochs", "1"]
+    cheap += ["--forward-template", "en-fr.yaml", "--backward-template", "fr-en.yaml"]
+    cheap += ["--continue-from", "artifacts/tiny-en-fr", "artifacts/tiny-fr-en"]
+    for bad, name in ((["--new-weight", "3"], "bad1"), (["--upsample", "--new-weight", "0"], "bad2")):
+        assert main([*cheap, *bad, "--name", name]) == 2
+        assert not (work / f"runs/{name}-corpus").exists()
+    assert main([*cheap, "--name", "nw", "--upsample", "--base-weight", "0", "--new-weight", "3"]) == 0
+    for src, tgt in (("en", "fr"), ("fr", "en")):
+        config = yaml.safe_load((work / f"runs/nw-configs/nw-{src}-{tgt}.yaml").read_text(encoding="utf-8"))
+        base, new = config["data"]["train"]
+        assert base["weight"] == 0 and new["weight"] == 3
+        assert (work / f"runs/nw-{src}-{tgt}/finished.json").is_file()
