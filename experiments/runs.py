@@ -31,6 +31,8 @@ def val_bleu_by_epoch(run: Path) -> dict[int, float]:
             for row in csv.DictReader(handle):
                 if row.get("val_bleu"):
                     scores[int(row["epoch"])] = float(row["val_bleu"])
+    if not scores:
+        raise ValueError(f"{run}: no validation BLEU logged yet (its first epoch has not finished)")
     return scores
 
 

@@ -26,6 +26,15 @@ def test_run_summary_of_a_folder_without_logs_is_an_error(tmp_path, capsys):
     assert "not a training run folder" in capsys.readouterr().err
 
 
+def test_run_summary_before_the_first_validation_is_an_error(tmp_path, capsys):
+    logs = tmp_path / "csv" / "version_0"
+    logs.mkdir(parents=True)
+    (logs / "metrics.csv").write_text("epoch,step,train_loss\n0,49,5.2\n", encoding="utf-8")
+    assert runs_main([str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and "first epoch has not finished" in err
+
+
 def test_sweep_prints_one_row_per_setting(trained_run, capsys):
     data = trained_run.workdir / "data" / "multi30k"
     code = sweep_main(
