@@ -12,8 +12,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from serve.gate import WorkerGates
 from serve.glossaries import load_glossaries
 from serve.schema import ApiError
@@ -21,7 +19,7 @@ from serve.service import Pair, TranslationService, pair_of
 from serve.settings import Settings
 from translator.glossary import Glossary
 from translator.langcode import LanguageCodeError, normalise_code
-from translator.package import METADATA, PackageError
+from translator.package import METADATA, PackageError, check_device
 from translator.translate import Translator
 
 
@@ -58,16 +56,6 @@ def load_translators(paths: Sequence[str | Path], quantize: str | None, device: 
             raise PackageError(f"{path} and {translators[pair][0]} both translate {pair[0]}->{pair[1]}; keep one")
         translators[pair] = (path, translator)
     return [translator for _, translator in translators.values()]
-
-
-def check_device(device: str) -> None:
-    """PackageError unless ``device`` exists here: the CPU, or a CUDA device index below the count."""
-    if device == "cpu":
-        return
-    count = torch.cuda.device_count()  # 0 without CUDA
-    index = int(device.partition(":")[2] or 0)
-    if index >= count:
-        raise PackageError(f"device {device!r} asked for, but this machine has {count} CUDA device(s)")
 
 
 def _request_code(code: str | None) -> str | None:
@@ -170,4 +158,4 @@ class Catalog:
             service.close()
 
 
-__all__ = ["Catalog", "Pair", "check_device", "load_translators", "package_dirs", "pair_of"]
+__all__ = ["Catalog", "Pair", "load_translators", "package_dirs", "pair_of"]

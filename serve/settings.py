@@ -9,21 +9,19 @@ from __future__ import annotations
 
 import dataclasses
 import os
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import limits
 
-from translator.config import MAX_BEAM, QUANTIZATIONS, ConfigError, from_dict
+from translator.config import DEVICE, MAX_BEAM, QUANTIZATIONS, ConfigError, from_dict
 
 ENV_PREFIX = "SERVE_"
 # prometheus-client's multiprocess folder variable; here so that the gunicorn master can set it without
 # importing prometheus_client (which picks its value storage when first imported)
 MULTIPROC_ENV = "PROMETHEUS_MULTIPROC_DIR"
 QUANTIZE_CHOICES = ("auto", *QUANTIZATIONS)
-DEVICE = re.compile(r"cpu|cuda(:\d{1,2})?")  # where the packages decode
 
 
 class SettingsError(ConfigError):

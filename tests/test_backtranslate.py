@@ -97,3 +97,12 @@ def test_forward_writes_the_input_first_for_distillation_and_resumes(package: Pa
     out.write_bytes(written[: written.index(b"\n", len(written) // 2) + 3])
     assert _run(package, mono, out, "--forward") == 0 and out.read_bytes() == written
     assert _run(package, mono, out) == 2  # the other layout's resume check refuses it
+
+
+@pytest.mark.parametrize(("device", "message"), [("gpu", "device must be cpu, cuda or cuda:N"), ("cuda:99", "cuda:99")])
+def test_a_device_this_machine_lacks_is_one_error_line(package, mono, tmp_path, capsys, device, message) -> None:  # noqa: ANN001
+    out = tmp_path / "bt.tsv"
+    assert _run(package, mono, out, "--device", device) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1
+    assert not out.exists()

@@ -15,7 +15,7 @@ Resumable: lines are appended a batch at a time and flushed to disk, so a killed
 (and at most one cut-off line, which is dropped on restart). A restart checks that the lines already written
 belong to this input, in order, and continues after the last one: no line is duplicated or missing. Bad
 input (missing, empty or not UTF-8; an output that belongs to another input) is one ``error:`` line and exit
-status 2, and nothing is written.
+status 2, and nothing is written. ``--device cuda`` decodes on a GPU (a device this machine lacks is such an error).
 """
 
 from __future__ import annotations
@@ -29,7 +29,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from translator.errors import bad_input
-from translator.package import PackageError
+from translator.package import PackageError, check_device
 from translator.translate import Translator
 
 
@@ -134,13 +134,15 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--sample", action="store_true", help="sample each translation instead of beam search")
     parser.add_argument("--seed", type=int, default=1, help="with --sample: the seed of the draws")
     parser.add_argument("--forward", action="store_true", help="write input<TAB>translation (distillation)")
+    parser.add_argument("--device", default="cpu", help="where the package decodes: cpu, cuda or cuda:N")
     args = parser.parse_args(argv)
     try:
         if args.batch_size < 1:
             raise BacktranslationError("--batch-size must be at least 1")
+        check_device(args.device)
         total = check_input(args.input)
         done = resume_point(args.out, args.input, total, args.forward)  # a foreign output: refused before loading
-        translator = Translator.load(args.model)
+        translator = Translator.load(args.model, device=args.device)
         written = backtranslate(_decoder(translator, args), args.input, args.out, args.batch_size, total, done,
                                 args.forward)  # fmt: skip
     except (BacktranslationError, PackageError, OSError, ValueError) as err:

@@ -8,6 +8,7 @@ instead of a silently ignored setting.
 from __future__ import annotations
 
 import dataclasses
+import re
 import types
 import typing
 from collections.abc import Mapping
@@ -21,6 +22,7 @@ T = TypeVar("T")
 MAX_BEAM = 64  # the widest beam any entry point accepts (library, command line, server settings)
 # How a loaded model's weights are held for inference (``translator.quantize``): fp32, dynamic int8, bfloat16.
 QUANTIZATIONS = ("none", "int8", "bf16")
+DEVICE = re.compile(r"cpu|cuda(:\d{1,2})?")  # where a package decodes (the server, back-translation)
 TRUE_WORDS, FALSE_WORDS = ("1", "true", "yes", "on"), ("0", "false", "no", "off", "")
 
 

@@ -23,7 +23,7 @@ import yaml
 from safetensors import SafetensorError
 from safetensors.torch import load_model, save_model
 
-from translator.config import ConfigError, DecodeConfig, ModelConfig, from_dict
+from translator.config import DEVICE, ConfigError, DecodeConfig, ModelConfig, from_dict
 from translator.files import sha256_file
 from translator.model import Seq2Seq
 from translator.tokenizer import Tokenizer
@@ -109,6 +109,19 @@ def _read_config(pkg: Path) -> tuple[dict[str, Any], ModelConfig, DecodeConfig]:
         return config, from_dict(ModelConfig, config.get("model")), from_dict(DecodeConfig, config.get("decode"))
     except (yaml.YAMLError, UnicodeDecodeError, ConfigError) as err:
         raise PackageError(f"{pkg / CONFIG}: invalid config: {err}") from None
+
+
+def check_device(device: str) -> None:
+    """PackageError unless ``device`` names a device of this machine: ``cpu``, or ``cuda`` / ``cuda:N`` with N
+    below the CUDA device count."""
+    if DEVICE.fullmatch(device) is None:
+        raise PackageError(f"device must be cpu, cuda or cuda:N, not {device!r}")
+    if device == "cpu":
+        return
+    count = torch.cuda.device_count()  # 0 without CUDA
+    index = int(device.partition(":")[2] or 0)
+    if index >= count:
+        raise PackageError(f"device {device!r} asked for, but this machine has {count} CUDA device(s)")
 
 
 def load_package(path: str | Path, device: str | torch.device = "cpu") -> Package:

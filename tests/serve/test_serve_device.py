@@ -12,10 +12,10 @@ import pytest
 import torch
 
 from serve.app import catalog_of, create_app
-from serve.catalog import check_device, load_translators
+from serve.catalog import load_translators
 from serve.loadcheck import main as loadcheck
 from serve.settings import Settings
-from translator.package import PackageError
+from translator.package import PackageError, check_device
 
 HAS_CUDA = torch.cuda.is_available()
 TEXT = "Ein Mann fährt Fahrrad. Zwei Hunde spielen im Schnee."
