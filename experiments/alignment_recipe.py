@@ -190,28 +190,25 @@ def checked_inputs(args: argparse.Namespace) -> tuple[list[tuple[str, str]], dic
         read_gold(args.pairs, args.gold)
     check_template(args.forward_template, "en", "fr")
     check_template(args.backward_template, "fr", "en")
-    for start in args.continue_from or []:
-        _continued(args, start)  # the cheap path's rule is checked here, before the corpus is written
     return pairs, more
 
 
 def run(args: argparse.Namespace) -> dict[str, AerScore] | None:
     """Every step of the recipe (module doc) -> with ``--gold``, the scores ``score`` printed."""
     pairs, more = checked_inputs(args)
+    starts = args.continue_from or [None, None]
+    rules = [_continued(args, start) for start in starts]  # the cheap path's rule, checked before any write
     corpus = Path("runs") / f"{args.name}-corpus"
     corpus_args = ["--data-dir", args.data_dir, "--pairs", args.pairs, *map(str, more), "--out", str(corpus)]
     if not (corpus / "new.fr").is_file() and write_corpus(corpus_args):  # new.fr: the last file it writes
         raise RuntimeError("the corpus could not be written")
     configs = Path("runs") / f"{args.name}-configs"
-    starts = args.continue_from or [None, None]
     packages = [
         train_direction(
-            direction_config(
-                template, args.name, corpus, configs, _continued(args, start), args.seed, data_dir=args.data_dir
-            ),
+            direction_config(template, args.name, corpus, configs, rule, args.seed, data_dir=args.data_dir),
             args.threads,
         )
-        for template, start in zip((args.forward_template, args.backward_template), starts)
+        for template, rule in zip((args.forward_template, args.backward_template), rules)
     ]
     links = write_recipe_links(packages, pairs, Path("runs") / f"{args.name}-links.txt")
     for path, found in more.items():
