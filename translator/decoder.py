@@ -138,9 +138,9 @@ class Decoder(nn.Module):
         cell = None if state.cell is None else torch.stack(new_c)  # (L, N, H)
         return att_vec, DecoderState(torch.stack(new_h), cell, att_vec), weights
 
-    def _run_sequence(self, tgt_in: Tensor, state: DecoderState) -> Tensor:
-        """Teacher forcing without input feeding: tgt_in (B, T) -> top-layer outputs (B, T, H)."""
-        out = self.emb_dropout(self.embed(tgt_in))
+    def _run_sequence(self, embedded: Tensor, state: DecoderState) -> Tensor:
+        """Teacher forcing without input feeding: target embeddings (B, T, E) -> top-layer outputs (B, T, H)."""
+        out = embedded
         for i, rnn in enumerate(self.layers):
             h0 = state.hidden[i : i + 1]
             init = h0 if state.cell is None else (h0, state.cell[i : i + 1])
@@ -159,10 +159,10 @@ class Decoder(nn.Module):
         Returns:
             logits (B, T, V) and attention (B, T, S).
         """
-        if not self.cfg.input_feeding:
-            att_vecs, weights = self._attend(self._run_sequence(tgt_in, state), keys, memory, mask)
-            return self.logits(att_vecs), weights
         embedded = self.emb_dropout(self.embed(tgt_in))  # (B, T, E): every step's input in one lookup
+        if not self.cfg.input_feeding:
+            att_vecs, weights = self._attend(self._run_sequence(embedded, state), keys, memory, mask)
+            return self.logits(att_vecs), weights
         vecs, attns = [], []
         for t in range(tgt_in.size(1)):
             att_vec, state, weights = self.step_embedded(embedded[:, t], state, keys, memory, mask)
