@@ -142,8 +142,8 @@ new-text-vocab: install  ## how PAIRS' words (default the WPT dev pairs) fare in
 task2-mono: install  ## Multi30k task 2's captions of MONO_LANG (en or de) that are new text, in data/mono/task2.MONO_LANG (monolingual, for back-translation)
 	$(PY) -m training.multi30k_task2 --lang $(MONO_LANG) --out data/mono/task2.$(MONO_LANG)
 
-backtranslate: install  ## translate INPUT (target-language text, one line each) with the reverse package MODEL into OUT: synthetic source<TAB>line, resumable (SAMPLE=1: sampled, not beam; FORWARD=1: line<TAB>translation, for distillation)
-	$(PY) -m training.backtranslate --model $(MODEL) --input $(INPUT) --out $(OUT) $(if $(SAMPLE),--sample) $(if $(FORWARD),--forward)
+backtranslate: install  ## translate INPUT (target-language text, one line each) with the reverse package MODEL into OUT: synthetic source<TAB>line, resumable (SAMPLE=1: sampled, not beam; FORWARD=1: line<TAB>translation, for distillation; DEVICE=cuda: on a GPU)
+	$(PY) -m training.backtranslate --model $(MODEL) --input $(INPUT) --out $(OUT) $(if $(SAMPLE),--sample) $(if $(FORWARD),--forward) --device $(DEVICE)
 
 task2-bt: install  ## back-translate Multi30k task 2's new English captions with artifacts/en-de (trained first when missing) into runs/bt/task2.de-en.tsv (SAMPLE=1: sampled, into runs/bt/task2.de-en.sampled.tsv); resumable
 	$(PY) -m training.multi30k --config configs/en-de.yaml
