@@ -30,6 +30,7 @@ from training.guided_store import FOLDER as GUIDED_FOLDER
 from training.guided_store import PieceLinkStore, build_store
 from training.init_from import install_tokenizer
 from training.paths import run_dir, shard_dir, spm_dir
+from training.resumable_loader import ResumableLoader
 from training.sampler import BucketBatchSampler, sorted_batches
 from training.shards import ShardDataset, build_shards, read_meta
 from training.sources import describe, fetch_corpus, read_split, split_paths
@@ -219,9 +220,14 @@ class TranslationDataModule(pl.LightningDataModule):
         trainer = self.trainer
         return (trainer.global_rank, trainer.world_size) if trainer is not None else (0, 1)
 
-    def _loader(self, examples: TrainData, batch_sampler: Sampler[list[int]] | list[list[int]]) -> DataLoader:
+    def _loader(
+        self,
+        examples: TrainData,
+        batch_sampler: Sampler[list[int]] | list[list[int]],
+        loader: type[DataLoader] = DataLoader,
+    ) -> DataLoader:
         workers = self.cfg.train.num_workers
-        return DataLoader(
+        return loader(
             examples,  # type: ignore[arg-type]  # map-style: a list, or __getitems__ by batch
             batch_sampler=batch_sampler,
             collate_fn=collate,
@@ -245,7 +251,7 @@ class TranslationDataModule(pl.LightningDataModule):
             src_lengths=lengths[:, 0],
             weights=example_weights(self.cfg.data, shard_dir(self.cfg)),
         )
-        return self._loader(self.train_data, sampler)
+        return self._loader(self.train_data, sampler, ResumableLoader)  # its place in the epoch is checkpointed
 
     def val_dataloader(self) -> DataLoader:
         """Validation batches of up to ``cfg.decode.batch_size`` sentences, sorted by source length."""

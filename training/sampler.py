@@ -61,6 +61,7 @@ class BucketBatchSampler(Sampler[list[int]]):
         self.groups = [(int(starts[k]), int(starts[k + 1]), int(sizes[k])) for k in range(len(values))]
         self.seed, self.rank, self.world_size = seed, rank, world_size
         self.epoch = 0
+        self.skip = 0  # batches the next pass leaves out: a run resumed mid-epoch (training.resumable_loader)
         self.weights = None if weights is None else np.asarray(weights, dtype=np.float64)
         if self.weights is not None:
             if len(self.weights) != len(costs) or not (self.weights >= 0).all() or self.weights.sum() <= 0:
@@ -126,9 +127,11 @@ class BucketBatchSampler(Sampler[list[int]]):
         return [order[s:e].tolist() for s, e in spans]
 
     def __iter__(self) -> Iterator[list[int]]:
+        """This rank's batches of the current epoch, in order, less the first ``skip`` (then reset to 0)."""
+        skip, self.skip = self.skip, 0
         order, spans = self._epoch_order()
         per_rank = self._per_rank(len(spans))
-        for s, e in spans[: per_rank * self.world_size][self.rank :: self.world_size]:
+        for s, e in spans[: per_rank * self.world_size][self.rank :: self.world_size][skip:]:
             yield order[s:e].tolist()
 
     def __len__(self) -> int:
