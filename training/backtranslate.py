@@ -28,6 +28,7 @@ from pathlib import Path
 
 from tqdm import tqdm
 
+from training.run_lock import exclusive
 from translator.errors import bad_input
 from translator.package import PackageError, check_device
 from translator.translate import Translator
@@ -141,10 +142,11 @@ def main(argv: list[str] | None = None) -> int:
             raise BacktranslationError("--batch-size must be at least 1")
         check_device(args.device)
         total = check_input(args.input)
-        done = resume_point(args.out, args.input, total, args.forward)  # a foreign output: refused before loading
-        translator = Translator.load(args.model, device=args.device)
-        written = backtranslate(_decoder(translator, args), args.input, args.out, args.batch_size, total, done,
-                                args.forward)  # fmt: skip
+        with exclusive(args.out.with_name(args.out.name + ".lock"), f"{args.out} (a back-translation)"):
+            done = resume_point(args.out, args.input, total, args.forward)  # a foreign output: refused first
+            translator = Translator.load(args.model, device=args.device)
+            written = backtranslate(_decoder(translator, args), args.input, args.out, args.batch_size, total, done,
+                                    args.forward)  # fmt: skip
     except (BacktranslationError, PackageError, OSError, ValueError) as err:
         return bad_input(err)
     print(f"{args.out}: {written} lines translated now", file=sys.stderr)

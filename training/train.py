@@ -29,6 +29,7 @@ from training.init_from import check_before_data
 from training.module import VAL_BLEU_KEY, TranslationModule, recorded_val_bleu
 from training.paths import averaged_checkpoint, best_checkpoint, checkpoint_dir, last_checkpoint, package_dir, run_dir
 from training.resume import check_inputs_unchanged, check_resumable
+from training.run_lock import run_lock
 from translator.config import ConfigError
 from translator.errors import bad_input
 from translator.translate import Translator
@@ -279,9 +280,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.if_needed and scored_export(cfg, package):
             print(f"{package}: trained and exported already")
             return 0
-        result = existing_run(cfg) if args.export_only else fit(cfg, args.fresh)
-        if result.rank == 0:
-            finish(result, package)
+        with run_lock(run_dir(cfg), create=not args.export_only):  # a second training of the run stops here
+            result = existing_run(cfg) if args.export_only else fit(cfg, args.fresh)
+            if result.rank == 0:
+                finish(result, package)
     except (ConfigError, ValueError, OSError) as err:
         return bad_input(err)
     return 0
