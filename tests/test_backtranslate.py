@@ -106,3 +106,15 @@ def test_a_device_this_machine_lacks_is_one_error_line(package, mono, tmp_path, 
     err = capsys.readouterr().err
     assert err.startswith("error: ") and message in err and err.count("\n") == 1
     assert not out.exists()
+
+
+def test_quantize_decodes_with_those_weights(package: Path, mono: Path, tmp_path: Path) -> None:
+    out = tmp_path / "bt.tsv"
+    assert _run(package, mono, out, "--quantize", "int8") == 0
+    rows = [line.split("\t") for line in out.read_text(encoding="utf-8").splitlines()]
+    texts = [line.replace("\t", " ") for line in LINES]
+    int8 = Translator.load(package, quantize="int8")  # int8 output depends on batch-mates: the same chunks of 4
+    expected = [t.text for k in range(0, len(texts), 4) for t in int8.translate(texts[k : k + 4], batch_size=4)]
+    assert [source for source, _ in rows] == expected
+    assert expected != [t.text for t in Translator.load(package).translate(texts, batch_size=4)]  # not fp32's
+    assert [target for _, target in rows] == texts

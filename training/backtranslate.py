@@ -29,6 +29,7 @@ from pathlib import Path
 from tqdm import tqdm
 
 from training.run_lock import exclusive
+from translator.config import QUANTIZATIONS
 from translator.errors import bad_input
 from translator.package import PackageError, check_device
 from translator.translate import Translator
@@ -136,6 +137,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=1, help="with --sample: the seed of the draws")
     parser.add_argument("--forward", action="store_true", help="write input<TAB>translation (distillation)")
     parser.add_argument("--device", default="cpu", help="where the package decodes: cpu, cuda or cuda:N")
+    parser.add_argument(
+        "--quantize", choices=QUANTIZATIONS, help="weights to decode with (default: the package's; int8: CPU only)"
+    )
     args = parser.parse_args(argv)
     try:
         if args.batch_size < 1:
@@ -144,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
         total = check_input(args.input)
         with exclusive(args.out.with_name(args.out.name + ".lock"), f"{args.out} (a back-translation)"):
             done = resume_point(args.out, args.input, total, args.forward)  # a foreign output: refused first
-            translator = Translator.load(args.model, device=args.device)
+            translator = Translator.load(args.model, device=args.device, quantize=args.quantize)
             written = backtranslate(_decoder(translator, args), args.input, args.out, args.batch_size, total, done,
                                     args.forward)  # fmt: skip
     except (BacktranslationError, PackageError, OSError, ValueError) as err:
