@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from tiny_package import build_tiny_package
+from tiny_package import build_tiny_package, reseeded_copy
 
 from training.backtranslate import main
 from translator.translate import Translator
@@ -118,3 +118,15 @@ def test_quantize_decodes_with_those_weights(package: Path, mono: Path, tmp_path
     assert [source for source, _ in rows] == expected
     assert expected != [t.text for t in Translator.load(package).translate(texts, batch_size=4)]  # not fp32's
     assert [target for _, target in rows] == texts
+
+
+def test_several_models_decode_as_one_ensemble(package: Path, mono: Path, tmp_path: Path) -> None:
+    """Distillation from an ensemble teacher: ``--model A B`` writes the ensemble's beam output."""
+    other = reseeded_copy(package, tmp_path / "other", seed=1)
+    out = tmp_path / "kd.tsv"
+    assert main(["--model", str(package), str(other), "--input", str(mono), "--out", str(out), "--forward"]) == 0
+    texts = [line.replace("\t", " ") for line in LINES]
+    rows = [line.split("\t") for line in out.read_text(encoding="utf-8").splitlines()]
+    ensemble = [t.text for t in Translator.load([package, other]).translate(texts)]
+    assert [translation for _, translation in rows] == ensemble
+    assert ensemble != [t.text for t in Translator.load(package).translate(texts)]  # not the first model alone

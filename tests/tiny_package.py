@@ -12,7 +12,7 @@ import torch
 
 from translator.config import DecodeConfig, ModelConfig
 from translator.model import Seq2Seq
-from translator.package import save_package
+from translator.package import load_package, save_package
 from translator.special import BOS_ID, EOS_ID, PAD_ID, UNK_ID
 from translator.tokenizer import Tokenizer
 
@@ -90,3 +90,12 @@ def build_tiny_package(
     config["name"] = name
     meta = {"name": name, "src_lang": pair[0], "tgt_lang": pair[1], "scores": {"bleu": 0.0}}
     return save_package(out_dir, model, tokenizer, config, meta)
+
+
+def reseeded_copy(package: Path, out_dir: Path, seed: int) -> Path:
+    """A package with the tokenizer, config and metadata of ``package`` and new random weights (``seed``):
+    an ensemble member for it (SentencePiece training is not byte-identical from run to run)."""
+    loaded = load_package(package)
+    torch.manual_seed(seed)
+    model = Seq2Seq(loaded.model_cfg).eval()
+    return save_package(out_dir, model, loaded.tokenizer, loaded.config, dict(loaded.metadata))

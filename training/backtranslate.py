@@ -128,7 +128,12 @@ def _decoder(translator: Translator, args: argparse.Namespace) -> Callable[[list
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--model", required=True, help="the reverse package: translates the input's language")
+    parser.add_argument(
+        "--model",
+        required=True,
+        nargs="+",
+        help="the package that translates the input's language (several: an ensemble)",
+    )
     parser.add_argument("--input", required=True, type=Path, help="monolingual text, one sentence a line")
     parser.add_argument("--out", required=True, type=Path, help="TSV of synthetic source <TAB> input line")
     parser.add_argument("--batch-size", type=int, default=64, help="lines per decode call")
