@@ -31,6 +31,7 @@ HELDOUT_OUT ?= experiments/heldout
 # run (training.export.scored_export, the alignment recipe's rule too); a killed run resumes, a killed export redoes
 package = $(PY) -m training.train --config $(2) --out artifacts/$(1) --if-needed
 BT_STUDY := $(basename $(notdir $(wildcard configs/bt-study/de-en-bt-*.yaml configs/bt-study/de-en-subword.yaml)))
+BT_SYSTEMS := de-en-8ep-seed2 $(BT_STUDY)  # compared with de-en-8ep: a second sample of it, then every arm
 
 help:  ## every target with one line (this list, read from the Makefile)
 	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
@@ -152,12 +153,15 @@ task2-bt: install  ## back-translate Multi30k task 2's new English captions with
 	$(PY) -m training.backtranslate --model artifacts/en-de --input data/mono/task2.en --quantize int8 \
 		--out runs/bt/task2.de-en$(if $(SAMPLE),.sampled).tsv $(if $(SAMPLE),--sample)
 
-bt-study: install  ## the back-translation choices at reduced size (configs/bt-study/, 8 epochs): both back-translations, every arm trained (a finished one skipped), each against de-en-8ep on val by paired bootstrap
+bt-study: install  ## the back-translation choices at reduced size (configs/bt-study/, 8 epochs): both back-translations, every arm trained (a finished one skipped; `OMP_NUM_THREADS=1 make -j2 bt-study`: two at once), each against de-en-8ep on val by paired bootstrap
 	$(MAKE) --no-print-directory task2-bt
 	$(MAKE) --no-print-directory task2-bt SAMPLE=1
-	for name in de-en-8ep $(BT_STUDY); do $(call package,$$name,configs/bt-study/$$name.yaml) || exit 1; done
+	$(MAKE) --no-print-directory $(addprefix bt-arm-,de-en-8ep $(BT_SYSTEMS))
 	$(PY) -m experiments.paired_bleu --ref data/multi30k/val.en --baseline runs/de-en-8ep/eval/valid.hyp.en \
-		$(foreach name,$(BT_STUDY),--system runs/$(name)/eval/valid.hyp.en)
+		$(foreach name,$(BT_SYSTEMS),--system runs/$(name)/eval/valid.hyp.en)
+
+bt-arm-%: install
+	$(call package,$*,configs/bt-study/$*.yaml)
 
 recipe-de-en: install  ## the final de->en model from a fresh clone, every step resumable: en-de package, back-translations, teacher (configs/best-de-en-teacher.yaml), distilled student artifacts/best-de-en, its held-out translations
 	$(MAKE) --no-print-directory task2-bt
