@@ -4,7 +4,8 @@
 
 Validation BLEU (greedy, as logged every epoch) comes from the CSV logs; the wall-clock time of each
 epoch from the TensorBoard event timestamps, summed over resumed segments (``version_*``) so that
-pauses between them are not counted. ``--at-epoch N`` also prints BLEU after N epochs, to compare
+pauses between them are not counted. A finished run adds its own clock (``clock_seconds``, SIGTSTP pauses
+left out too) and the hardware it trained on (``cpu xN``: its torch threads) from ``finished.json``. ``--at-epoch N`` also prints BLEU after N epochs, to compare
 runs that trained for different lengths at equal cost.
 """
 
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from experiments.record import append
+from training.clock import finished_record
 from translator.errors import bad_input
 
 
@@ -63,6 +65,10 @@ def summarise(run: Path, at_epoch: int | None) -> dict[str, Any]:
         "val_bleu_by_epoch": [round(scores[e], 2) for e in sorted(scores)],
         "train_seconds": training_seconds(run),
     }
+    finished = finished_record(run)  # the run's own clock (pauses left out) and what it trained on
+    if finished is not None:
+        summary["clock_seconds"] = finished.get("train_seconds")
+        summary["hardware"] = finished.get("hardware")  # not this process's threads (record.append's default)
     if at_epoch is not None:
         summary[f"val_bleu_at_epoch_{at_epoch}"] = round(scores[at_epoch - 1], 2) if at_epoch - 1 in scores else None
     return summary

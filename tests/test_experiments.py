@@ -19,6 +19,18 @@ def test_run_summary_reads_every_epoch_and_the_time(trained_run):
     assert summary["best_val_bleu_greedy"] == max(summary["val_bleu_by_epoch"])
     assert summary["val_bleu_at_epoch_1"] == summary["val_bleu_by_epoch"][0]
     assert summary["train_seconds"] > 0
+    finished = json.loads((trained_run.workdir / "runs" / "smoke" / "finished.json").read_text(encoding="utf-8"))
+    assert summary["clock_seconds"] == finished["train_seconds"] > 0
+    assert summary["hardware"] == finished["hardware"]  # the training's, e.g. "cpu x2"
+
+
+def test_the_recorded_hardware_is_the_runs_not_the_recording_process(tmp_path):
+    logs = tmp_path / "run" / "csv" / "version_0"
+    logs.mkdir(parents=True)
+    (logs / "metrics.csv").write_text("epoch,step,val_bleu\n0,49,5.2\n", encoding="utf-8")
+    (tmp_path / "run" / "finished.json").write_text('{"train_seconds": 12.5, "hardware": "cpu x1"}', encoding="utf-8")
+    record = append(summarise(tmp_path / "run", at_epoch=None), tmp_path / "results.jsonl")
+    assert record["hardware"] == "cpu x1" and record["clock_seconds"] == 12.5
 
 
 def test_run_summary_of_a_folder_without_logs_is_an_error(tmp_path, capsys):
