@@ -5,7 +5,8 @@
 Validation BLEU (greedy, as logged every epoch) comes from the CSV logs; the wall-clock time of each
 epoch from the TensorBoard event timestamps, summed over resumed segments (``version_*``) so that
 pauses between them are not counted. A finished run adds its own clock (``clock_seconds``, SIGTSTP pauses
-left out too) and the hardware it trained on (``cpu xN``: its torch threads) from ``finished.json``. ``--at-epoch N`` also prints BLEU after N epochs, to compare
+left out too) and the hardware it trained on (``cpu xN``: its torch threads) from ``finished.json``.
+``--at-epoch N`` also prints BLEU after N epochs, to compare
 runs that trained for different lengths at equal cost.
 """
 
