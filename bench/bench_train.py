@@ -2,7 +2,7 @@
 
 The timed step is the real one: ``training.module.TranslationModule``'s training step (label-smoothed
 cross-entropy, logging), its optimizer and schedule, run by a Lightning ``Trainer`` with the options that
-``make train`` uses (``training.train.step_options``: precision, gradient clipping, device). A callback
+``make train`` uses (``training.step_options``: precision, gradient clipping, device). A callback
 times each step from the batch's start to its end (forward, backward, clipping, update). Batches are real
 token-bucketed ones of the training split (``BucketBatchSampler`` with the config's budgets and seed).
 ``bench.bench`` runs this module once per setting in a child process, so that the peak RSS belongs to that
@@ -34,7 +34,7 @@ from training.module import TranslationModule
 from training.sampler import BucketBatchSampler
 from training.shards import ShardDataset, build_shards
 from training.sources import fetch_corpus, split_paths
-from training.train import step_options
+from training.step_options import step_options
 from translator.special import PAD_ID
 from translator.tokenizer import Tokenizer
 
@@ -137,7 +137,7 @@ def measure(cfg: Config, tokenizer: Tokenizer, steps: int, warmup: int, repeats:
         "runs_tokens_per_s": [round(r, 1) for r in rates],
         "peak_memory_mib": round(peak_memory_mib(device), 1),
         "peak_memory_kind": "cuda max_memory_allocated" if device.type == "cuda" else "process peak RSS",
-        "step": "TranslationModule.training_step under pl.Trainer (training.train.step_options)",
+        "step": "TranslationModule.training_step under pl.Trainer (training.step_options)",
     }
 
 

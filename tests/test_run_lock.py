@@ -68,10 +68,17 @@ def test_a_second_training_of_a_run_stops_and_writes_nothing(tmp_path, monkeypat
     run = tmp_path / "runs" / "twice"
     with run_lock(run):
         assert train_main(["--config", "twice.yaml"]) == 2
-        assert train_main(["--config", "twice.yaml", "--export-only"]) == 2
-    err = capsys.readouterr().err.splitlines()
-    assert len(err) == 2 and all(line.startswith("error: ") and "is in use by pid" in line for line in err)
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1 and "runs/twice (a training run) is in use by pid" in err
     assert sorted(p.name for p in run.iterdir()) == [RUN_LOCK]  # no shards, checkpoints or config
+
+
+def test_an_export_while_the_run_trains_stops(trained_run, monkeypatch, capsys) -> None:
+    monkeypatch.chdir(trained_run.workdir)
+    run = trained_run.workdir / "runs" / "smoke"
+    with run_lock(run):
+        assert train_main(["--config", str(trained_run.config), "--export-only"]) == 2
+    assert "(a training run) is in use by pid" in capsys.readouterr().err
 
 
 def test_an_export_of_a_missing_run_makes_no_folder(tmp_path, monkeypatch, capsys) -> None:

@@ -9,7 +9,8 @@ import torch
 
 from training.config import Config, TrainConfig
 from training.module import TranslationModule
-from training.train import resolve_precision, scoring_device
+from training.step_options import resolve_precision
+from training.train import scoring_device
 from translator.config import ModelConfig
 
 TINY = ModelConfig(src_vocab_size=20, tgt_vocab_size=20, emb_dim=8, hidden_size=8, enc_layers=1, dec_layers=1)

@@ -56,10 +56,10 @@ def exclusive(lock: Path, what: str) -> Iterator[None]:
 
 
 @contextmanager
-def run_lock(run: Path, create: bool = True) -> Iterator[None]:
-    """``exclusive`` on the run folder ``run`` in the launching process; nothing in the others. With
-    ``create`` false a missing folder is not made (an export of a run that does not exist fails on its own)."""
-    if not is_launcher() or not (create or run.is_dir()):
+def run_lock(run: Path) -> Iterator[None]:
+    """``exclusive`` on the run folder ``run`` (made if missing) in the launching process; nothing in the
+    others. ``training.train`` takes it once a run's checks have passed, so a refused run writes nothing."""
+    if not is_launcher():
         yield
         return
     with exclusive(run / RUN_LOCK, f"{run} (a training run)"):

@@ -10,8 +10,8 @@ import argparse
 import dataclasses
 import math
 import sys
+from contextlib import ExitStack
 from pathlib import Path
-from typing import Any
 
 import pytorch_lightning as pl
 import torch
@@ -30,6 +30,7 @@ from training.module import VAL_BLEU_KEY, TranslationModule, recorded_val_bleu
 from training.paths import averaged_checkpoint, best_checkpoint, checkpoint_dir, last_checkpoint, package_dir, run_dir
 from training.resume import check_inputs_unchanged, check_resumable
 from training.run_lock import run_lock
+from training.step_options import step_options
 from translator.config import ConfigError
 from translator.errors import bad_input
 from translator.translate import Translator
@@ -38,35 +39,6 @@ from translator.translate import Translator
 def resolve_vocab(cfg: Config, datamodule: TranslationDataModule) -> Config:
     """Fill the model's vocabulary sizes from the trained SentencePiece model(s)."""
     return with_vocab_sizes(cfg, datamodule.tokenizer)
-
-
-def resolve_precision(precision: str) -> str:
-    """``auto``: bf16 mixed precision where the hardware computes in bf16 natively (CUDA GPUs with
-    bf16, CPUs with AVX512-BF16/AMX), full fp32 elsewhere."""
-    if precision != "auto":
-        return precision
-    if torch.cuda.is_available():
-        return "bf16-mixed" if torch.cuda.is_bf16_supported() else "16-mixed"
-    try:
-        native_bf16 = torch.backends.mkldnn.is_available() and torch.ops.mkldnn._is_mkldnn_bf16_supported()
-    except (AttributeError, RuntimeError):
-        native_bf16 = False
-    return "bf16-mixed" if native_bf16 else "32-true"
-
-
-def step_options(cfg: Config) -> dict[str, Any]:
-    """The Trainer options that make one optimizer step what it is (device, strategy, precision, gradient
-    clipping): shared by ``build_trainer`` and the training benchmark, so that it times the real step."""
-    train = cfg.train
-    return {
-        "accelerator": train.accelerator,
-        "devices": train.devices,
-        "num_nodes": train.num_nodes,
-        "strategy": train.strategy,
-        "precision": resolve_precision(train.precision),
-        "gradient_clip_val": train.grad_clip,
-        "use_distributed_sampler": False,
-    }
 
 
 def build_trainer(cfg: Config, out: Path) -> tuple[pl.Trainer, ModelCheckpoint]:
@@ -139,8 +111,9 @@ def hardware_name() -> str:
     return torch.cuda.get_device_name(0) if torch.cuda.is_available() else f"cpu x{torch.get_num_threads()}"
 
 
-def fit(cfg: Config, fresh: bool = False) -> FitResult:
-    """Train (resuming from runs/<name>/checkpoints/last.ckpt unless ``fresh``)."""
+def fit(cfg: Config, fresh: bool = False, held: ExitStack | None = None) -> FitResult:
+    """Train (resuming from runs/<name>/checkpoints/last.ckpt unless ``fresh``). With ``held``, the run
+    folder's lock is taken into it once the checks have passed, before the first write."""
     pl.seed_everything(cfg.train.seed, workers=True)
     if cfg.train.threads > 0:
         torch.set_num_threads(cfg.train.threads)
@@ -151,6 +124,7 @@ def fit(cfg: Config, fresh: bool = False) -> FitResult:
         check_resumable(cfg, out)  # before anything in `out` is rewritten
         check_inputs_unchanged(cfg)
         if finished_record(out, cfg) is not None:
+            _lock(out, held)
             print(
                 f"{out} has finished training under these settings; exporting it without training "
                 "(raise train.max_epochs or max_steps to train on, or pass --fresh to start over)",
@@ -159,6 +133,7 @@ def fit(cfg: Config, fresh: bool = False) -> FitResult:
             return existing_run(cfg)
     if cfg.train.init_from:
         check_before_data(cfg)  # a wrong package is refused before shards are built
+    _lock(out, held)  # a second training of this run stops here, having written nothing
     datamodule = TranslationDataModule(cfg)
     datamodule.prepare_data()
     datamodule.setup("fit")
@@ -178,6 +153,11 @@ def fit(cfg: Config, fresh: bool = False) -> FitResult:
     if not best_path.is_file():
         raise RuntimeError(f"training produced no best checkpoint in {checkpoint_dir(out)}")
     return FitResult(cfg, best_path, recorded_val_bleu(best_path), seconds, trainer.global_rank, hardware_name())
+
+
+def _lock(run: Path, held: ExitStack | None) -> None:
+    if held is not None:
+        held.enter_context(run_lock(run))
 
 
 def existing_run(cfg: Config) -> FitResult:
@@ -280,8 +260,12 @@ def main(argv: list[str] | None = None) -> int:
         if args.if_needed and scored_export(cfg, package):
             print(f"{package}: trained and exported already")
             return 0
-        with run_lock(run_dir(cfg), create=not args.export_only):  # a second training of the run stops here
-            result = existing_run(cfg) if args.export_only else fit(cfg, args.fresh)
+        with ExitStack() as held:  # the run's lock, from the first write to the end of the export
+            if args.export_only:
+                result = existing_run(cfg)
+                _lock(run_dir(cfg), held)
+            else:
+                result = fit(cfg, args.fresh, held)
             if result.rank == 0:
                 finish(result, package)
     except (ConfigError, ValueError, OSError) as err:
