@@ -103,19 +103,20 @@ alignment-eval: install  ## AER of eflomal and of the en-fr/fr-en attention on t
 	$(PY) -m experiments.eflomal_baseline
 	$(PY) -m experiments.alignment_aer --forward $(or $(FORWARD),artifacts/en-fr) --backward $(or $(BACKWARD),artifacts/fr-en)
 
-alignment-recipe: install  ## the best alignment recipe for PAIRS (default the WPT dev pairs): both guided directions trained on Multi30k + PAIRS (CONTINUE="EN_FR FR_EN": continued from those packages for EPOCHS; UPSAMPLE=1: the new pairs drawn as often as from scratch), links in runs/<RECIPE>-links.txt; with GOLD, AER beside eflomal
+alignment-recipe: install  ## the best alignment recipe for PAIRS (default the WPT dev pairs): both guided directions trained on Multi30k + PAIRS (CONTINUE="EN_FR FR_EN": continued from those packages for EPOCHS; UPSAMPLE=1: the new pairs drawn as often as from scratch; RULE="--lr-scale S --new-weight W ...": the rest of the rule), links in runs/<RECIPE>-links.txt; with GOLD, AER beside eflomal
 	$(PY) -m training.multi30k --config configs/en-fr.yaml
 	$(PY) -m experiments.alignment_recipe --pairs $(PAIRS_TO_ALIGN) --name $(RECIPE) $(if $(GOLD),--gold $(GOLD)) \
-		$(if $(MORE_PAIRS),--more-pairs $(MORE_PAIRS)) $(if $(CONTINUE),--continue-from $(CONTINUE) --epochs $(or $(EPOCHS),2) $(if $(UPSAMPLE),--upsample))
+		$(if $(MORE_PAIRS),--more-pairs $(MORE_PAIRS)) $(if $(CONTINUE),--continue-from $(CONTINUE) --epochs $(or $(EPOCHS),2) $(if $(UPSAMPLE),--upsample) $(RULE))
 
 general-aligners: install  ## the general guided en-fr and fr-en packages that the recipe's cheap path continues (configs/align/, Multi30k alone): artifacts/general-en-fr, artifacts/general-fr-en
 	$(PY) -m training.multi30k --config configs/en-fr.yaml
 	$(PY) -m experiments.cheap_path --general-only
 
-cheap-path: install  ## the cheap path against from scratch on PAIRS with GOLD (default the WPT dev pairs; MORE_PAIRS join the corpus): the general packages, then recipe runs RECIPE, RECIPE-s2, RECIPE-cont<E>[-s2] for EPOCHS (default "1 2 4"; UPSAMPLE=1: the new pairs drawn as often as from scratch, runs RECIPE-up<E>); AER against training seconds, sample means, the goal
+cheap-path: install  ## the cheap path against from scratch on PAIRS with GOLD (default the WPT dev pairs; MORE_PAIRS join the corpus): the general packages, then recipe runs RECIPE, RECIPE-s2, RECIPE-cont<E>[-s2] for EPOCHS (default "1 2 4"; UPSAMPLE=1: the new pairs drawn as often as from scratch, runs RECIPE-up<E>; RULE="--lr-scale S --new-weight W ...": the cheap rows' rule; LABEL=L: runs RECIPE-L<E>); AER against training seconds, sample means, the goal
 	$(PY) -m training.multi30k --config configs/en-fr.yaml
 	$(PY) -m experiments.cheap_path --pairs $(PAIRS_TO_ALIGN) --gold $(GOLD) --name $(RECIPE) \
-		$(if $(MORE_PAIRS),--more-pairs $(MORE_PAIRS)) $(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(UPSAMPLE),--upsample)
+		$(if $(MORE_PAIRS),--more-pairs $(MORE_PAIRS)) $(if $(EPOCHS),--epochs $(EPOCHS)) $(if $(UPSAMPLE),--upsample) \
+		$(RULE) $(if $(LABEL),--label $(LABEL))
 
 guided-links: install  ## eflomal word links of CONFIG's training pairs, for guided alignment (data.alignment_links)
 	$(PY) -m training.multi30k --config $(CONFIG)

@@ -197,7 +197,8 @@ def run(args: argparse.Namespace) -> dict[str, AerScore] | None:
     """Every step of the recipe (module doc) -> with ``--gold``, the scores ``score`` printed."""
     pairs, more = checked_inputs(args)
     starts = args.continue_from or [None, None]
-    rules = [_continued(args, start) for start in starts]  # the cheap path's rule, checked before any write
+    # the cheap path's rule, checked before any write
+    rules = [None if start is None else continued_rule(args, start, args.epochs) for start in starts]
     corpus = Path("runs") / f"{args.name}-corpus"
     corpus_args = ["--data-dir", args.data_dir, "--pairs", args.pairs, *map(str, more), "--out", str(corpus)]
     if not (corpus / "new.fr").is_file() and write_corpus(corpus_args):  # new.fr: the last file it writes
@@ -216,15 +217,6 @@ def run(args: argparse.Namespace) -> dict[str, AerScore] | None:
     if not args.gold:
         return None
     return score(args, links, [pair for found in more.values() for pair in found])
-
-
-def _continued(args: argparse.Namespace, start: str | None) -> Continued | None:
-    if start is None:
-        return None
-    return Continued(
-        Path(start), args.epochs, args.lr_scale, args.warmup, args.upsample, args.base_weight, args.guided_weight,
-        args.new_weight,
-    )  # fmt: skip
 
 
 def write_recipe_links(packages: list[Path], pairs: list[tuple[str, str]], out: Path) -> list[set[Link]]:
@@ -249,14 +241,8 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-record", action="store_true", help="do not append the AER rows to experiments/results.jsonl")
 
 
-def parser() -> argparse.ArgumentParser:
-    """The recipe's command line."""
-    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    p.add_argument("--pairs", required=True, help="the pairs to align: 'english ||| french' lines")
-    p.add_argument("--name", default="recipe", help="prefix of the run, config, package and links names")
-    add_run_options(p)
-    p.add_argument("--continue-from", nargs=2, metavar=("EN_FR", "FR_EN"), help="general packages: the cheap path")
-    p.add_argument("--epochs", type=int, default=2, help="cheap path: epochs of continued training")
+def add_rule_options(p: argparse.ArgumentParser) -> None:
+    """The cheap path's rule besides its epochs (``Continued``; ``experiments.cheap_path`` takes them too)."""
     p.add_argument("--lr-scale", type=float, default=0.5, help="cheap path: learning rate, times the template's")
     p.add_argument("--warmup", type=int, default=100, help="cheap path: warm-up steps")
     p.add_argument(
@@ -269,6 +255,25 @@ def parser() -> argparse.ArgumentParser:
         type=float,
         help="cheap path, --upsample: the new pairs' weight (default template epochs / epochs)",
     )
+
+
+def continued_rule(args: argparse.Namespace, start: str | Path, epochs: int) -> Continued:
+    """The cheap path's rule of ``add_rule_options``' options, continuing ``start`` for ``epochs`` (checked)."""
+    return Continued(
+        Path(start), epochs, args.lr_scale, args.warmup, args.upsample, args.base_weight, args.guided_weight,
+        args.new_weight,
+    )  # fmt: skip
+
+
+def parser() -> argparse.ArgumentParser:
+    """The recipe's command line."""
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("--pairs", required=True, help="the pairs to align: 'english ||| french' lines")
+    p.add_argument("--name", default="recipe", help="prefix of the run, config, package and links names")
+    add_run_options(p)
+    p.add_argument("--continue-from", nargs=2, metavar=("EN_FR", "FR_EN"), help="general packages: the cheap path")
+    p.add_argument("--epochs", type=int, default=2, help="cheap path: epochs of continued training")
+    add_rule_options(p)
     return p
 
 

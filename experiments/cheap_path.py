@@ -3,7 +3,8 @@ gold against the seconds both directions trained, from scratch and continued fro
 few epochs, several samples (seeds) of each.
 
     python -m experiments.cheap_path --pairs dev.src-tgt --gold dev.gold [--more-pairs test.src-tgt ...]
-        [--name wpt03-all] [--epochs 1 2 4] [--samples 2] [--upsample] [--general-only]
+        [--name wpt03-all] [--epochs 1 2 4] [--samples 2] [--general-only]
+        [--upsample] [--base-weight B] [--new-weight W] [--lr-scale S] [--warmup N] [--guided-weight G] [--label L]
 
 ``make cheap-path`` runs it on the WPT pairs (``make general-aligners`` only its first step). Steps, each
 resumable (the recipe's steps are):
@@ -14,8 +15,10 @@ resumable (the recipe's steps are):
 2. from scratch: the recipe as ``<name>`` (sample 1, the template's seed) and ``<name>-s<k>`` (sample k, seed
    + k - 1);
 3. the cheap path: ``--continue-from`` the general packages as ``<name>-cont<E>`` and ``<name>-cont<E>-s<k>``
-   (``--upsample``, the new pairs weighted to be drawn as often as from scratch: ``<name>-up<E>``...; every
-   path's first sample first, then the continued paths' later samples, from scratch's last);
+   (``--upsample``, the new pairs weighted to be drawn as often as from scratch: ``<name>-up<E>``...; ``--label L``:
+   ``<name>-L<E>``...; every path's first sample first, then the continued paths' later samples, from scratch's
+   last), by the recipe's rule options (``--lr-scale``, ``--warmup``, ``--base-weight``, ``--new-weight``,
+   ``--guided-weight``: ``experiments.alignment_recipe``);
 4. the table: per run, AER, precision and recall of its links on the gold pairs and the training seconds of both
    directions (``runs/<run>-en-fr/finished.json`` plus ``-fr-en``; eflomal's links, about a minute a direction,
    are not counted); per path the mean of its samples; and the goal (``verdict``): the mean AER of a cheap row
@@ -31,7 +34,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean
 
-from experiments.alignment_recipe import add_run_options, checked_inputs, train_direction
+from experiments.alignment_recipe import (
+    add_rule_options,
+    add_run_options,
+    checked_inputs,
+    continued_rule,
+    train_direction,
+)
 from experiments.alignment_recipe import parser as recipe_parser
 from experiments.alignment_recipe import run as run_recipe
 from experiments.record import append
@@ -99,12 +108,19 @@ def measure(args: argparse.Namespace, arm: Arm, general: list[Path], seed: int) 
     argv += ["--threads", str(args.threads)] if args.threads is not None else []
     argv += ["--seed", str(seed + arm.sample - 1)]
     if arm.epochs is not None:
-        argv += ["--continue-from", *map(str, general), "--epochs", str(arm.epochs)]
-        argv += ["--upsample"] if args.upsample else []
+        argv += ["--continue-from", *map(str, general), "--epochs", str(arm.epochs), *rule_argv(args)]
     scores = run_recipe(recipe_parser().parse_args(argv))
     assert scores is not None  # --gold was given
     got = scores[ATTENTION]
     return Measured(arm, 100 * got.aer, 100 * got.precision, 100 * got.recall, train_seconds(arm.name))
+
+
+def rule_argv(args: argparse.Namespace) -> list[str]:
+    """The cheap rows' rule (``alignment_recipe.add_rule_options``) as the recipe's options."""
+    argv = ["--lr-scale", str(args.lr_scale), "--warmup", str(args.warmup), "--base-weight", str(args.base_weight)]
+    argv += ["--upsample"] if args.upsample else []
+    argv += ["--guided-weight", str(args.guided_weight)] if args.guided_weight is not None else []
+    return argv + (["--new-weight", str(args.new_weight)] if args.new_weight is not None else [])
 
 
 def verdict(scratch: list[Measured], cheap: list[Measured], within: float, time_share: float) -> tuple[bool, str]:
@@ -141,7 +157,7 @@ def run(args: argparse.Namespace) -> None:
     if args.general_only:
         return
     seed = args.seed if args.seed is not None else load_config(args.forward_template).train.seed
-    studied = arms(args.name, args.epochs, args.samples, "up" if args.upsample else "cont")
+    studied = arms(args.name, args.epochs, args.samples, args.label or ("up" if args.upsample else "cont"))
     measured = [measure(args, arm, general, seed) for arm in studied]
     report(measured, args.within, args.time_share)
     if not args.no_record:
@@ -151,23 +167,34 @@ def run(args: argparse.Namespace) -> None:
                     "sample": m.arm.sample, **scores, "train_seconds": m.seconds, "gold": args.gold})  # fmt: skip
 
 
-def main(argv: list[str] | None = None) -> int:
+def parser() -> argparse.ArgumentParser:
+    """The study's command line."""
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--pairs", help="the pairs to align: 'english ||| french' lines (required unless --general-only)")
     p.add_argument("--name", default="cheap-study", help="run name of the from-scratch sample 1 (others add to it)")
     add_run_options(p)
     p.add_argument("--epochs", type=int, nargs="+", default=[1, 2, 4], help="continued epochs of each cheap row")
     p.add_argument("--samples", type=int, default=2, help="samples (seeds) of every row")
-    p.add_argument("--upsample", action="store_true", help="the cheap rows weight the new pairs (rows up<E>)")
+    add_rule_options(p)  # the cheap rows' rule
+    p.add_argument("--label", help="the cheap rows' name: <name>-<label><E> (default cont, or up with --upsample)")
     p.add_argument("--general", nargs=2, type=Path, default=list(GENERAL), help="configs of the general packages")
     p.add_argument("--general-only", action="store_true", help="train the general packages and stop")
     p.add_argument("--within", type=float, default=1.0, help="goal: cheap mean AER at most this above scratch's")
     p.add_argument("--time-share", type=float, default=0.25, help="goal: cheap mean time at most this share")
+    return p
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = parser()
     args = p.parse_args(argv)
     if not args.general_only and not (args.pairs and args.gold):
         p.error("--pairs and --gold are required unless --general-only")
     if args.samples < 1 or any(e < 1 for e in args.epochs):
         p.error("--samples and --epochs must be >= 1")
+    try:
+        continued_rule(args, ".", 1)
+    except ValueError as err:
+        p.error(str(err))
     return status_of(lambda: run(args), (ValueError, OSError, RuntimeError))
 
 

@@ -12,7 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from experiments.cheap_path import Arm, Measured, arms, main, verdict
+from experiments.alignment_recipe import continued_rule
+from experiments.alignment_recipe import parser as recipe_parser
+from experiments.cheap_path import Arm, Measured, arms, main, rule_argv, verdict
+from experiments.cheap_path import parser as study_parser
 from tests.test_alignment_recipe import GOLD, recipe_dir, template  # noqa: F401 (recipe_dir: a fixture)
 from translator.alignment.aligner import read_links_file
 from translator.alignment.links import alignment_error_rate, parse_links
@@ -60,6 +63,7 @@ def study(recipe_dir: Path) -> tuple[Path, str]:  # noqa: F811
     args = ["--pairs", "pairs.txt", "--gold", "gold.txt", "--name", "study", "--data-dir", "multi30k"]
     args += ["--forward-template", "en-fr.yaml", "--backward-template", "fr-en.yaml", "--no-record"]
     args += ["--general", "general-en-fr.yaml", "general-fr-en.yaml", "--epochs", "1", "--samples", "2"]
+    args += ["--lr-scale", "2.0", "--warmup", "7"]  # the cheap rows' rule
     with pytest.MonkeyPatch.context() as mp:
         mp.chdir(recipe_dir)
         out = io.StringIO()
@@ -84,6 +88,27 @@ def test_each_sample_after_the_first_trains_with_the_next_seed(study) -> None:  
             assert (config["train"]["init_from"] is not None) == ("cont" in run)
 
 
+def test_the_rule_options_reach_the_cheap_rows_alone(study) -> None:  # noqa: ANN001
+    work, _ = study
+    for run, lr, warmup in (("study", 0.005, 10), ("study-s2", 0.005, 10), ("study-cont1", 0.01, 7)):
+        for direction in ("en-fr", "fr-en"):
+            config = yaml.safe_load((work / f"runs/{run}-configs/{run}-{direction}.yaml").read_text())
+            assert (config["train"]["lr"], config["train"]["warmup_steps"]) == (pytest.approx(lr), warmup)
+
+
+def test_rule_argv_gives_the_recipe_the_same_rule() -> None:
+    """Every rule option of the study reaches the recipe's parser unchanged (so each cheap row trains by it)."""
+    given = ["--upsample", "--base-weight", "0", "--new-weight", "50", "--lr-scale", "2", "--warmup", "30"]
+    study = study_parser().parse_args(["--pairs", "p", "--gold", "g", *given, "--guided-weight", "1.5"])
+    recipe = recipe_parser().parse_args(["--pairs", "p", *rule_argv(study)])
+    assert continued_rule(recipe, "g", 2) == continued_rule(study, "g", 2)
+    assert continued_rule(recipe, "g", 2).new_weight == 50 and continued_rule(recipe, "g", 2).guided_weight == 1.5
+
+
+def test_cheap_rows_take_a_label() -> None:
+    assert [a.name for a in arms("w", [1], 1, "nw")] == ["w", "w-nw1"]
+
+
 def test_each_row_is_the_aer_of_its_links_and_the_time_of_both_directions(study) -> None:  # noqa: ANN001
     work, printed = study
     gold = [parse_links(line, one_indexed=True) for line in GOLD]
@@ -103,7 +128,11 @@ def test_each_row_is_the_aer_of_its_links_and_the_time_of_both_directions(study)
 
 @pytest.mark.parametrize(
     ("args", "message"),
-    [(["--pairs", "p.txt"], "--gold are required"), (["--general-only", "--samples", "0"], "must be >= 1")],
+    [
+        (["--pairs", "p.txt"], "--gold are required"),
+        (["--general-only", "--samples", "0"], "must be >= 1"),
+        (["--general-only", "--new-weight", "50"], "--new-weight needs --upsample"),
+    ],
 )
 def test_bad_options_are_a_usage_error(args: list[str], message: str, capsys) -> None:  # noqa: ANN001
     with pytest.raises(SystemExit) as stop:
