@@ -241,20 +241,29 @@ def add_run_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--no-record", action="store_true", help="do not append the AER rows to experiments/results.jsonl")
 
 
-def add_rule_options(p: argparse.ArgumentParser) -> None:
-    """The cheap path's rule besides its epochs (``Continued``; ``experiments.cheap_path`` takes them too)."""
-    p.add_argument("--lr-scale", type=float, default=0.5, help="cheap path: learning rate, times the template's")
-    p.add_argument("--warmup", type=int, default=100, help="cheap path: warm-up steps")
-    p.add_argument(
-        "--upsample", action="store_true", help="cheap path: each new pair drawn as often as from scratch (weighted)"
-    )
-    p.add_argument("--base-weight", type=float, default=1.0, help="cheap path, --upsample: Multi30k train's weight")
-    p.add_argument("--guided-weight", type=float, help="cheap path: guided_alignment_weight (default the template's)")
-    p.add_argument(
-        "--new-weight",
-        type=float,
-        help="cheap path, --upsample: the new pairs' weight (default template epochs / epochs)",
-    )
+def add_rule_options(p: argparse.ArgumentParser) -> list[argparse.Action]:
+    """The cheap path's rule besides its epochs (``Continued``; ``experiments.cheap_path`` takes them too)
+    -> the options added."""
+    return [
+        p.add_argument("--lr-scale", type=float, default=0.5, help="cheap path: learning rate, times the template's"),
+        p.add_argument("--warmup", type=int, default=100, help="cheap path: warm-up steps"),
+        p.add_argument(
+            "--upsample",
+            action="store_true",
+            help="cheap path: each new pair drawn as often as from scratch (weighted)",
+        ),
+        p.add_argument(
+            "--base-weight", type=float, default=1.0, help="cheap path, --upsample: Multi30k train's weight"
+        ),
+        p.add_argument(
+            "--guided-weight", type=float, help="cheap path: guided_alignment_weight (default the template's)"
+        ),
+        p.add_argument(
+            "--new-weight",
+            type=float,
+            help="cheap path, --upsample: the new pairs' weight (default template epochs / epochs)",
+        ),
+    ]
 
 
 def continued_rule(args: argparse.Namespace, start: str | Path, epochs: int) -> Continued:

@@ -116,11 +116,17 @@ def measure(args: argparse.Namespace, arm: Arm, general: list[Path], seed: int) 
 
 
 def rule_argv(args: argparse.Namespace) -> list[str]:
-    """The cheap rows' rule (``alignment_recipe.add_rule_options``) as the recipe's options."""
-    argv = ["--lr-scale", str(args.lr_scale), "--warmup", str(args.warmup), "--base-weight", str(args.base_weight)]
-    argv += ["--upsample"] if args.upsample else []
-    argv += ["--guided-weight", str(args.guided_weight)] if args.guided_weight is not None else []
-    return argv + (["--new-weight", str(args.new_weight)] if args.new_weight is not None else [])
+    """The cheap rows' rule as the recipe's options, read off ``alignment_recipe.add_rule_options`` itself (so an
+    option added there reaches the cheap rows with no list to keep in step here): flags that are set, values
+    that are not None."""
+    argv: list[str] = []
+    for action in add_rule_options(argparse.ArgumentParser(add_help=False)):
+        value, flag = getattr(args, action.dest), action.option_strings[0]
+        if action.nargs == 0:  # a flag (--upsample)
+            argv += [flag] if value else []
+        elif value is not None:
+            argv += [flag, str(value)]
+    return argv
 
 
 def verdict(scratch: list[Measured], cheap: list[Measured], within: float, time_share: float) -> tuple[bool, str]:
