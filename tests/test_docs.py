@@ -1,5 +1,5 @@
-"""The documentation: a short README, a docs site that builds in strict mode, every make target listed by
-``make help`` and documented, and a layout table that matches the tree."""
+"""The documentation: a short README that is also the docs site's home page, a site that builds in strict mode,
+every make target listed by ``make help`` and documented, and a layout table that matches the tree."""
 
 from __future__ import annotations
 
@@ -39,6 +39,20 @@ def test_the_docs_site_builds_in_strict_mode(tmp_path: Path) -> None:
     )
     assert done.returncode == 0, done.stderr
     assert (tmp_path / "site" / "api" / "index.html").is_file()
+    home = (tmp_path / "site" / "index.html").read_text(encoding="utf-8")
+    assert "Two commands" in home and 'href="results/"' in home  # the README, its links made site-relative
+    assert 'href="docs/' not in home
+
+
+def test_the_home_page_is_the_readme_with_links_relative_to_the_docs_folder() -> None:
+    sys.path.insert(0, str(REPO))
+    try:
+        from mkdocs_hooks import home_page
+    finally:
+        sys.path.remove(str(REPO))
+    readme = "See [Results](docs/results.md#x) and [the API](docs/api.md); `docs/` stays in code."
+    assert home_page(readme) == "See [Results](results.md#x) and [the API](api.md); `docs/` stays in code."
+    assert not (REPO / "docs" / "index.md").exists()  # one home page: the README
 
 
 @pytest.mark.skipif(shutil.which("make") is None, reason="needs make")
