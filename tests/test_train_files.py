@@ -164,7 +164,8 @@ def test_two_processes_train_with_ddp_on_cpu(tmp_path: Path) -> None:
 
 def test_a_run_continues_from_a_package_with_its_pieces_and_weights(trained: Path, monkeypatch, capsys) -> None:  # noqa: ANN001
     """train.init_from: the package's SentencePiece files are used as they are, the model starts from its
-    weights, and model settings that differ from the package's are one error line before any data is encoded."""
+    weights, and model settings that differ from the package's are one error line before any data is encoded;
+    its dropout rates are its own."""
     from training.config import load_config
     from training.export import with_vocab_sizes
     from training.module import TranslationModule
@@ -187,3 +188,9 @@ def test_a_run_continues_from_a_package_with_its_pieces_and_weights(trained: Pat
     assert main(["--config", str(trained / "wider.yaml")]) == 2
     assert "init_from's model settings differ (hidden_size: 32 there, 48 here)" in capsys.readouterr().err
     assert not (trained / "runs" / "wider").exists()  # refused before any data was read or encoded
+    calmer = yaml.safe_load(config.read_text(encoding="utf-8"))
+    calmer["name"], calmer["model"]["dropout"], calmer["model"]["emb_dropout"] = "calmer", 0.0, 0.0
+    (trained / "calmer.yaml").write_text(yaml.safe_dump(calmer), encoding="utf-8")
+    assert main(["--config", str(trained / "calmer.yaml")]) == 0
+    saved = yaml.safe_load((trained / "runs" / "calmer" / "config.yaml").read_text(encoding="utf-8"))
+    assert (saved["model"]["dropout"], saved["model"]["emb_dropout"]) == (0.0, 0.0)

@@ -3,7 +3,8 @@
 With ``train.init_from: PACKAGE``, the run uses the package's SentencePiece model(s) as they are (copied into
 ``runs/<name>/spm``; none is trained, so the new text is read with the general model's pieces) and starts from
 its weights; the config's model settings must be the package's (vocabulary sizes come from the same
-SentencePiece models). The language pair must be the package's too. Resuming a killed run starts from its own
+SentencePiece models), except the dropout rates, which shape training and not the weights (fine-tuning often
+lowers them). The language pair must be the package's too. Resuming a killed run starts from its own
 last checkpoint, as any run does.
 """
 
@@ -33,11 +34,12 @@ def install_tokenizer(package: str | Path, spm_dir: Path) -> Tokenizer:
 
 
 VOCAB_SETTINGS = ("src_vocab_size", "tgt_vocab_size")  # filled in from the SentencePiece models the run reads
+FREE_SETTINGS = ("dropout", "emb_dropout")  # regularisation only: a continued run may choose its own
 
 
 def checked_package(cfg: Config, ignore: tuple[str, ...] = ()) -> Package:
     """The package of ``cfg.train.init_from``, checked against ``cfg``: ConfigError when its language pair or a
-    model setting (except those in ``ignore``) differs."""
+    model setting (except ``FREE_SETTINGS`` and those in ``ignore``) differs."""
     package = load_package(str(cfg.train.init_from))
     meta = package.metadata
     pair = (meta.get("src_lang"), meta.get("tgt_lang"))
@@ -46,7 +48,7 @@ def checked_package(cfg: Config, ignore: tuple[str, ...] = ()) -> Package:
             f"train.init_from translates {pair[0]}->{pair[1]}, not {cfg.data.src_lang}->{cfg.data.tgt_lang}"
         )
     ours, theirs = dataclasses.asdict(cfg.model), dataclasses.asdict(package.model_cfg)
-    differ = sorted(k for k in ours if k not in ignore and ours[k] != theirs.get(k))
+    differ = sorted(k for k in ours if k not in (*FREE_SETTINGS, *ignore) and ours[k] != theirs.get(k))
     if differ:
         settings = ", ".join(f"{k}: {theirs.get(k)!r} there, {ours[k]!r} here" for k in differ)
         raise ConfigError(f"train.init_from's model settings differ ({settings})")
