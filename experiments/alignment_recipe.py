@@ -80,10 +80,13 @@ class Continued:
     base_weight: float = 1.0  # with upsample: Multi30k train's weight (1: all of it each epoch)
     guided_weight: float | None = None  # train.guided_alignment_weight; None: the template's
     new_weight: float | None = None  # with upsample: the pairs' weight; None: template epochs / epochs
+    dropout: float | None = None  # model.dropout and model.emb_dropout both; None: the template's
 
     def __post_init__(self) -> None:
         if self.new_weight is not None and not (self.upsample and self.new_weight > 0):
             raise ValueError("--new-weight needs --upsample and a weight above 0")
+        if self.dropout is not None and not 0.0 <= self.dropout < 1.0:
+            raise ValueError(f"--dropout must be in [0, 1), got {self.dropout}")
 
 
 def direction_config(
@@ -116,6 +119,10 @@ def direction_config(
         )  # fmt: skip
         if continued.guided_weight is not None:
             schedule = dataclasses.replace(schedule, guided_alignment_weight=continued.guided_weight)
+        if continued.dropout is not None:  # training.init_from lets these differ from the package's
+            cfg = dataclasses.replace(
+                cfg, model=dataclasses.replace(cfg.model, dropout=continued.dropout, emb_dropout=continued.dropout)
+            )
     out_dir.mkdir(parents=True, exist_ok=True)
     path = out_dir / f"{run}.yaml"
     save_config(dataclasses.replace(cfg, name=run, data=data, train=schedule), path)
@@ -263,6 +270,9 @@ def add_rule_options(p: argparse.ArgumentParser) -> list[argparse.Action]:
             type=float,
             help="cheap path, --upsample: the new pairs' weight (default template epochs / epochs)",
         ),
+        p.add_argument(
+            "--dropout", type=float, help="cheap path: dropout and emb_dropout both (default the template's)"
+        ),
     ]
 
 
@@ -270,7 +280,7 @@ def continued_rule(args: argparse.Namespace, start: str | Path, epochs: int) -> 
     """The cheap path's rule of ``add_rule_options``' options, continuing ``start`` for ``epochs`` (checked)."""
     return Continued(
         Path(start), epochs, args.lr_scale, args.warmup, args.upsample, args.base_weight, args.guided_weight,
-        args.new_weight,
+        args.new_weight, args.dropout,
     )  # fmt: skip
 
 

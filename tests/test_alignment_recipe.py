@@ -244,11 +244,11 @@ def test_the_cheap_path_continues_the_general_packages_by_its_rule(finished, mon
 
 def test_upsample_draws_each_new_pair_as_often_as_from_scratch(finished, monkeypatch) -> None:  # noqa: ANN001
     """--upsample: Multi30k train at --base-weight, then the pairs' text alone at the template's epochs / --epochs;
-    --guided-weight replaces the template's guided-alignment weight."""
+    --guided-weight replaces the template's guided-alignment weight, --dropout both dropouts of the model."""
     work, _ = finished
     monkeypatch.chdir(work)
     cheap = ["--pairs", "pairs.txt", "--name", "up", "--data-dir", "multi30k", "--no-record", "--upsample"]
-    cheap += ["--epochs", "1", "--base-weight", "0.5", "--guided-weight", "2.0"]
+    cheap += ["--epochs", "1", "--base-weight", "0.5", "--guided-weight", "2.0", "--dropout", "0.25"]
     template_epochs = template("en", "fr")["train"]["max_epochs"] * 4  # a longer template: weight 4
     for src, tgt in (("en", "fr"), ("fr", "en")):
         longer = template(src, tgt)
@@ -263,6 +263,8 @@ def test_upsample_draws_each_new_pair_as_often_as_from_scratch(finished, monkeyp
                         "tag": False}  # fmt: skip
         assert new["files"]["src"] == f"runs/up-corpus/new.{src}" and new["weight"] == template_epochs
         assert config["train"]["guided_alignment_weight"] == 2.0
+        assert (config["model"]["dropout"], config["model"]["emb_dropout"]) == (0.25, 0.25)
+        assert template(src, tgt)["model"]["dropout"] != 0.25  # changed from the template's
         assert (work / f"runs/up-{src}-{tgt}/finished.json").is_file()
     new_english = (work / "runs/up-corpus/new.en").read_text(encoding="utf-8").splitlines()
     assert new_english == [en.strip() for en, _ in PAIRS]

@@ -99,10 +99,12 @@ def test_the_rule_options_reach_the_cheap_rows_alone(study) -> None:  # noqa: AN
 def test_rule_argv_gives_the_recipe_the_same_rule() -> None:
     """Every rule option of the study reaches the recipe's parser unchanged (so each cheap row trains by it)."""
     given = ["--upsample", "--base-weight", "0", "--new-weight", "50", "--lr-scale", "2", "--warmup", "30"]
-    study = study_parser().parse_args(["--pairs", "p", "--gold", "g", *given, "--guided-weight", "1.5"])
+    given += ["--guided-weight", "1.5", "--dropout", "0"]
+    study = study_parser().parse_args(["--pairs", "p", "--gold", "g", *given])
     recipe = recipe_parser().parse_args(["--pairs", "p", *rule_argv(study)])
-    assert continued_rule(recipe, "g", 2) == continued_rule(study, "g", 2)
-    assert continued_rule(recipe, "g", 2).new_weight == 50 and continued_rule(recipe, "g", 2).guided_weight == 1.5
+    rule = continued_rule(recipe, "g", 2)
+    assert rule == continued_rule(study, "g", 2)
+    assert (rule.new_weight, rule.guided_weight, rule.dropout) == (50, 1.5, 0.0)
 
 
 def test_cheap_rows_take_a_label() -> None:
@@ -132,6 +134,7 @@ def test_each_row_is_the_aer_of_its_links_and_the_time_of_both_directions(study)
         (["--pairs", "p.txt"], "--gold are required"),
         (["--general-only", "--samples", "0"], "must be >= 1"),
         (["--general-only", "--new-weight", "50"], "--new-weight needs --upsample"),
+        (["--general-only", "--dropout", "1.5"], "--dropout must be in [0, 1)"),
     ],
 )
 def test_bad_options_are_a_usage_error(args: list[str], message: str, capsys) -> None:  # noqa: ANN001
