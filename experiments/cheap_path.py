@@ -18,7 +18,7 @@ resumable (the recipe's steps are):
    (``--upsample``, the new pairs weighted to be drawn as often as from scratch: ``<name>-up<E>``...; ``--label L``:
    ``<name>-L<E>``...; every path's first sample first, then the continued paths' later samples, from scratch's
    last), by the recipe's rule options (``--lr-scale``, ``--warmup``, ``--base-weight``, ``--new-weight``,
-   ``--guided-weight``: ``experiments.alignment_recipe``);
+   ``--guided-weight``, ``--dropout``: ``experiments.cheap_rule``);
 4. the table: per run, AER, precision and recall of its links on the gold pairs and the training seconds of both
    directions (``runs/<run>-en-fr/finished.json`` plus ``-fr-en``; eflomal's links, about a minute a direction,
    are not counted); per path the mean of its samples; and the goal (``verdict``): the mean AER of a cheap row
@@ -34,15 +34,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from statistics import mean
 
-from experiments.alignment_recipe import (
-    add_rule_options,
-    add_run_options,
-    checked_inputs,
-    continued_rule,
-    train_direction,
-)
+from experiments.alignment_recipe import add_run_options, checked_inputs, train_direction
 from experiments.alignment_recipe import parser as recipe_parser
 from experiments.alignment_recipe import run as run_recipe
+from experiments.cheap_rule import add_rule_options, continued_rule
 from experiments.record import append
 from training.clock import finished_record
 from training.config import load_config
@@ -116,7 +111,7 @@ def measure(args: argparse.Namespace, arm: Arm, general: list[Path], seed: int) 
 
 
 def rule_argv(args: argparse.Namespace) -> list[str]:
-    """The cheap rows' rule as the recipe's options, read off ``alignment_recipe.add_rule_options`` itself (so an
+    """The cheap rows' rule as the recipe's options, read off ``cheap_rule.add_rule_options`` itself (so an
     option added there reaches the cheap rows with no list to keep in step here): flags that are set, values
     that are not None."""
     argv: list[str] = []

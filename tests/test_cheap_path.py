@@ -12,10 +12,10 @@ from pathlib import Path
 import pytest
 import yaml
 
-from experiments.alignment_recipe import continued_rule
 from experiments.alignment_recipe import parser as recipe_parser
 from experiments.cheap_path import Arm, Measured, arms, main, rule_argv, verdict
 from experiments.cheap_path import parser as study_parser
+from experiments.cheap_rule import continued_rule
 from tests.test_alignment_recipe import GOLD, recipe_dir, template  # noqa: F401 (recipe_dir: a fixture)
 from translator.alignment.aligner import read_links_file
 from translator.alignment.links import alignment_error_rate, parse_links
