@@ -22,6 +22,7 @@ from pathlib import Path
 
 from training.config import Config, TrainConfig
 from training.corpus_config import CorpusFiles, TrainCorpus
+from translator.config import ModelConfig
 
 
 @dataclass(frozen=True)
@@ -41,8 +42,8 @@ class Continued:
     def __post_init__(self) -> None:
         if self.new_weight is not None and not (self.upsample and self.new_weight > 0):
             raise ValueError("--new-weight needs --upsample and a weight above 0")
-        if self.dropout is not None and not 0.0 <= self.dropout < 1.0:
-            raise ValueError(f"--dropout must be in [0, 1), got {self.dropout}")
+        if self.dropout is not None:  # the model's own check, before anything is written
+            ModelConfig(dropout=self.dropout, emb_dropout=self.dropout)
 
 
 def continued_config(cfg: Config, schedule: TrainConfig, continued: Continued) -> tuple[Config, TrainConfig]:

@@ -134,7 +134,7 @@ def test_each_row_is_the_aer_of_its_links_and_the_time_of_both_directions(study)
         (["--pairs", "p.txt"], "--gold are required"),
         (["--general-only", "--samples", "0"], "must be >= 1"),
         (["--general-only", "--new-weight", "50"], "--new-weight needs --upsample"),
-        (["--general-only", "--dropout", "1.5"], "--dropout must be in [0, 1)"),
+        (["--general-only", "--dropout", "1.5"], "dropout must be in [0, 1)"),
     ],
 )
 def test_bad_options_are_a_usage_error(args: list[str], message: str, capsys) -> None:  # noqa: ANN001
