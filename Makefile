@@ -36,7 +36,7 @@ BT_SYSTEMS := de-en-8ep-seed2 $(BT_STUDY)  # compared with de-en-8ep: a second s
 help:  ## every target with one line (this list, read from the Makefile)
 	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
-.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe general-aligners cheap-path guided-links markup-wpt markup-live glossary-eval own-links link-agreement task2-mono backtranslate task2-bt bt-study recipe-de-en heldout paired-bs bench-cost new-text-vocab test lint format clean
+.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe general-aligners cheap-path guided-links markup-wpt markup-live glossary-eval own-links link-agreement task2-mono backtranslate task2-bt bt-study kd-study recipe-de-en heldout paired-bs bench-cost new-text-vocab test lint format clean
 
 install: $(VENV)/.installed  ## create .venv: torch==2.13.0 (CPU) and this project with its dev extras
 
@@ -163,6 +163,18 @@ bt-study: install  ## the back-translation choices at reduced size (configs/bt-s
 
 bt-arm-%: install
 	$(call package,$*,configs/bt-study/$*.yaml)
+
+kd-study: install  ## distillation at reduced size: the student configs/bt-study/de-en-kd.yaml (8 epochs) on the beam-5 translations of the training German by the bt-study teacher de-en-bt-beam-tagged; student at beam 5 and 1 and teacher at beam 1 against the teacher at beam 5 on val (paired bootstrap)
+	$(MAKE) --no-print-directory bt-arm-de-en-bt-beam-tagged
+	$(PY) -m training.backtranslate --forward --model artifacts/de-en-bt-beam-tagged --input data/multi30k/train.de \
+		--quantize int8 --out runs/distill-study/train.de-en.tsv
+	$(call package,de-en-kd,configs/bt-study/de-en-kd.yaml)
+	for name in de-en-kd de-en-bt-beam-tagged; do \
+		$(PY) -m translator translate --model artifacts/$$name --beam-size 1 --no-split < data/multi30k/val.de \
+			> runs/$$name/eval/valid.beam1.hyp.en.part && mv runs/$$name/eval/valid.beam1.hyp.en.part \
+			runs/$$name/eval/valid.beam1.hyp.en || exit 1; done
+	$(PY) -m experiments.paired_bleu --ref data/multi30k/val.en --baseline runs/de-en-bt-beam-tagged/eval/valid.hyp.en \
+		$(foreach h,de-en-kd/eval/valid.hyp.en de-en-kd/eval/valid.beam1.hyp.en de-en-bt-beam-tagged/eval/valid.beam1.hyp.en,--system runs/$(h))
 
 recipe-de-en: install  ## the final de->en model from a fresh clone, every step resumable: en-de package, back-translations, teacher (configs/best-de-en-teacher.yaml), distilled student artifacts/best-de-en, its held-out translations
 	$(MAKE) --no-print-directory task2-bt
