@@ -180,7 +180,7 @@ recipe-de-en: install  ## the final de->en model from a fresh clone, every step 
 	$(MAKE) --no-print-directory task2-bt
 	$(call package,best-de-en-teacher,configs/best-de-en-teacher.yaml)
 	$(PY) -m training.backtranslate --forward --model artifacts/best-de-en-teacher --input data/multi30k/train.de \
-		--out runs/distill/train.de-en.tsv
+		--quantize int8 --out runs/distill/train.de-en.tsv
 	$(call package,best-de-en,configs/best-de-en.yaml)
 	$(MAKE) --no-print-directory heldout MODEL=artifacts/best-de-en
 
