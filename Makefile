@@ -36,7 +36,7 @@ BT_SYSTEMS := de-en-8ep-seed2 $(BT_STUDY)  # compared with de-en-8ep: a second s
 help:  ## every target with one line (this list, read from the Makefile)
 	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
-.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe general-aligners cheap-path guided-links markup-wpt markup-live glossary-eval own-links link-agreement task2-mono backtranslate task2-bt bt-study kd-study recipe-de-en heldout paired-bs bench-cost new-text-vocab test lint format clean
+.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe general-aligners cheap-path guided-links markup-wpt markup-live glossary-eval own-links link-agreement task2-mono backtranslate task2-bt bt-study kd-study recipe-de-en distil-de-en heldout paired-bs bench-cost new-text-vocab test lint format clean
 
 install: $(VENV)/.installed  ## create .venv: torch==2.13.0 (CPU) and this project with its dev extras
 
@@ -176,13 +176,17 @@ kd-study: install  ## distillation at reduced size: the student configs/bt-study
 	$(PY) -m experiments.paired_bleu --ref data/multi30k/val.en --baseline runs/de-en-bt-beam-tagged/eval/valid.hyp.en \
 		$(foreach h,de-en-kd/eval/valid.hyp.en de-en-kd/eval/valid.beam1.hyp.en de-en-bt-beam-tagged/eval/valid.beam1.hyp.en,--system runs/$(h))
 
-recipe-de-en: install  ## the final de->en model from a fresh clone, every step resumable: en-de package, back-translations, teacher (configs/best-de-en-teacher.yaml), distilled student artifacts/best-de-en, its held-out translations
+recipe-de-en: install  ## the final de->en model from a fresh clone, every step resumable: en-de package, back-translations, artifacts/best-de-en (configs/best-de-en.yaml, scored once on test_2016_flickr), its held-out translations
 	$(MAKE) --no-print-directory task2-bt
-	$(call package,best-de-en-teacher,configs/best-de-en-teacher.yaml)
-	$(PY) -m training.backtranslate --forward --model artifacts/best-de-en-teacher --input data/multi30k/train.de \
-		--quantize int8 --out runs/distill/train.de-en.tsv
 	$(call package,best-de-en,configs/best-de-en.yaml)
 	$(MAKE) --no-print-directory heldout MODEL=artifacts/best-de-en
+
+distil-de-en: install  ## after recipe-de-en: the student artifacts/best-de-en-student (configs/best-de-en-student.yaml) on artifacts/best-de-en's beam-5 translations of the training German, for beam 1; resumable
+	$(MAKE) --no-print-directory task2-bt
+	$(call package,best-de-en,configs/best-de-en.yaml)
+	$(PY) -m training.backtranslate --forward --model artifacts/best-de-en --input data/multi30k/train.de \
+		--quantize int8 --out runs/distill/train.de-en.tsv
+	$(call package,best-de-en-student,configs/best-de-en-student.yaml)
 
 heldout: install  ## translate the German sides of the held-out Multi30k test sets with MODEL (named: no default) (beam 5, as served) into HELDOUT_OUT/<set>.de-en.hyp
 	$(if $(filter command line environment,$(origin MODEL)),,$(error name the package: make heldout MODEL=artifacts/...))

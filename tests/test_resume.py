@@ -31,6 +31,15 @@ def test_training_length_and_export_settings_may_change(tmp_path):
     assert changed_settings(saved, later) == []
 
 
+def test_a_test_set_may_be_named_later(tmp_path):
+    """data.test is scored after training only, so a run may be resumed with one added."""
+    own = {"train": [{"files": {"src": "a.de", "tgt": "a.en"}}], "valid": {"src": "v.de", "tgt": "v.en"}}
+    saved = config(tmp_path, data=own)
+    later = config(tmp_path, data={**own, "test": {"src": "t.de", "tgt": "t.en"}})
+    assert later.data.test is not None
+    assert changed_settings(saved, later) == []
+
+
 def test_model_and_data_changes_are_listed(tmp_path):
     saved = config(tmp_path)
     other = config(tmp_path, model={"emb_dim": 512}, data={"vocab_size": 6000})

@@ -3,7 +3,8 @@
 ``make train`` resumes from ``runs/<name>/checkpoints/last.ckpt``. That is only right when the run was
 trained with the same model and data settings: otherwise the checkpoint holds weights of other shapes
 (or for another vocabulary) and resuming would either crash inside Lightning or silently continue a
-different model. Training length, schedule and export settings may change between segments.
+different model. Training length, schedule, export settings and the test set (scored only after training) may change
+between segments.
 """
 
 from __future__ import annotations
@@ -17,8 +18,9 @@ from training.shards import changed_inputs
 from training.sources import split_paths
 from translator.config import ConfigError
 
-# Filled in from the data (model) or only saying where the files come from (data): not compared.
-IGNORED = {"model": {"src_vocab_size", "tgt_vocab_size"}, "data": {"mirror", "data_dir", "max_val_pairs"}}
+# Filled in from the data (model), only saying where the files come from, or only scored after training (data):
+# not compared.
+IGNORED = {"model": {"src_vocab_size", "tgt_vocab_size"}, "data": {"mirror", "data_dir", "max_val_pairs", "test"}}
 
 
 def changed_settings(saved: Config, cfg: Config) -> list[str]:
