@@ -164,6 +164,8 @@ bt-study: install  ## the back-translation choices at reduced size (configs/bt-s
 bt-arm-%: install
 	$(call package,$*,configs/bt-study/$*.yaml)
 
+bt-arm-de-en-bt-1to2-ft bt-arm-de-en-bt-1to2-more: bt-arm-de-en-bt-tagged-1to2  # they continue that arm's package
+
 kd-study: install  ## distillation at reduced size: the student configs/bt-study/de-en-kd.yaml (8 epochs) on the beam-5 translations of the training German by the bt-study teacher de-en-bt-beam-tagged; student at beam 5 and 1 and teacher at beam 1 against the teacher at beam 5 on val (paired bootstrap)
 	$(MAKE) --no-print-directory bt-arm-de-en-bt-beam-tagged
 	$(PY) -m training.backtranslate --forward --model artifacts/de-en-bt-beam-tagged --input data/multi30k/train.de \
