@@ -27,6 +27,7 @@ MONO_LANG ?= en
 HELDOUT ?= $(abspath ../shared/data/multi30k-heldout-sources)
 HELDOUT_SETS := test_2017_flickr test_2018_flickr test_2017_mscoco
 HELDOUT_OUT ?= experiments/heldout
+FINAL ?= best-de-en
 # $(call package,NAME,CONFIG): train CONFIG into artifacts/NAME unless that holds the scored export of its finished
 # run (training.export.scored_export, the alignment recipe's rule too); a killed run resumes, a killed export redoes
 package = $(PY) -m training.train --config $(2) --out artifacts/$(1) --if-needed
@@ -36,7 +37,7 @@ BT_SYSTEMS := de-en-8ep-seed2 $(BT_STUDY)  # compared with de-en-8ep: a second s
 help:  ## every target with one line (this list, read from the Makefile)
 	@awk -F':.*## ' '/^[a-z][a-z0-9-]*:.*## / {printf "  %-18s %s\n", $$1, $$2}' $(firstword $(MAKEFILE_LIST))
 
-.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe general-aligners cheap-path guided-links markup-wpt markup-live glossary-eval own-links link-agreement task2-mono backtranslate task2-bt bt-study kd-study recipe-de-en distil-de-en heldout paired-bs bench-cost new-text-vocab test lint format clean
+.PHONY: help docs install data train export evaluate translate heatmap serve bench bench-serve bench-batching sweep runs average bench-data bench-abuse checkpoint-levers alignment-eval alignment-recipe general-aligners cheap-path guided-links markup-wpt markup-live glossary-eval own-links link-agreement task2-mono backtranslate task2-bt bt-study kd-study recipe-de-en recipe-de-en-report distil-de-en heldout paired-bs bench-cost new-text-vocab test lint format clean
 
 install: $(VENV)/.installed  ## create .venv: torch==2.13.0 (CPU) and this project with its dev extras
 
@@ -182,6 +183,12 @@ recipe-de-en: install  ## the final de->en model from a fresh clone, every step 
 	$(MAKE) --no-print-directory task2-bt
 	$(call package,best-de-en,configs/best-de-en.yaml)
 	$(MAKE) --no-print-directory heldout MODEL=artifacts/best-de-en
+
+recipe-de-en-report: install  ## the recipe model's final row against today's model artifacts/default (`make train`): paired bootstrap on val, served cost side by side (fp32, beam 5, batch 64), mutual-link agreement on 200 val pairs (FINAL=another run name)
+	$(PY) -m experiments.paired_bleu --ref data/multi30k/val.en --baseline runs/default/eval/val.hyp.en \
+		--system runs/$(FINAL)/eval/valid.hyp.en
+	$(PY) -m bench.bench_cost --model artifacts/$(FINAL) --against artifacts/default --beam 5
+	$(PY) -m experiments.link_agreement --model artifacts/$(FINAL) --against artifacts/default
 
 distil-de-en: install  ## after recipe-de-en: the student artifacts/best-de-en-student (configs/best-de-en-student.yaml) on artifacts/best-de-en's beam-5 translations of the training German, for beam 1; resumable
 	$(MAKE) --no-print-directory task2-bt
