@@ -180,9 +180,12 @@ kd-study: install  ## distillation at reduced size: the student configs/bt-study
 		$(foreach h,de-en-kd/eval/valid.hyp.en de-en-kd/eval/valid.beam1.hyp.en de-en-bt-beam-tagged/eval/valid.beam1.hyp.en,--system runs/$(h))
 
 recipe-de-en: install  ## the final de->en model from a fresh clone, every step resumable: en-de package, back-translations, artifacts/best-de-en (configs/best-de-en.yaml, scored once on test_2016_flickr), its held-out translations
+	$(MAKE) --no-print-directory recipe-de-en-model
+	$(MAKE) --no-print-directory heldout MODEL=artifacts/best-de-en
+
+recipe-de-en-model: install  # the recipe's model: its back-translations, then configs/best-de-en.yaml
 	$(MAKE) --no-print-directory task2-bt
 	$(call package,best-de-en,configs/best-de-en.yaml)
-	$(MAKE) --no-print-directory heldout MODEL=artifacts/best-de-en
 
 recipe-de-en-report: install  ## the recipe model's final row against today's model artifacts/default (`make train`): paired bootstrap on val, served cost side by side (fp32, beam 5, batch 64), mutual-link agreement on 200 val pairs (FINAL=another run name)
 	$(PY) -m experiments.paired_bleu --ref data/multi30k/val.en --baseline runs/default/eval/val.hyp.en \
@@ -191,8 +194,7 @@ recipe-de-en-report: install  ## the recipe model's final row against today's mo
 	$(PY) -m experiments.link_agreement --model artifacts/$(FINAL) --against artifacts/default
 
 distil-de-en: install  ## after recipe-de-en: the student artifacts/best-de-en-student (configs/best-de-en-student.yaml) on artifacts/best-de-en's beam-5 translations of the training German, for beam 1; resumable
-	$(MAKE) --no-print-directory task2-bt
-	$(call package,best-de-en,configs/best-de-en.yaml)
+	$(MAKE) --no-print-directory recipe-de-en-model
 	$(PY) -m training.backtranslate --forward --model artifacts/best-de-en --input data/multi30k/train.de \
 		--quantize int8 --out runs/distill/train.de-en.tsv
 	$(call package,best-de-en-student,configs/best-de-en-student.yaml)
