@@ -31,6 +31,10 @@ FINAL ?= best-de-en
 # $(call package,NAME,CONFIG): train CONFIG into artifacts/NAME unless that holds the scored export of its finished
 # run (training.export.scored_export, the alignment recipe's rule too); a killed run resumes, a killed export redoes
 package = $(PY) -m training.train --config $(2) --out artifacts/$(1) --if-needed
+# $(call distil_corpus,TEACHER,OUT): artifacts/TEACHER's beam-5 translations of the Multi30k training German, int8
+# weights (as task2-bt), as the training pairs of a distilled student; resumable
+distil_corpus = $(PY) -m training.backtranslate --forward --model artifacts/$(1) --input data/multi30k/train.de \
+	--quantize int8 --out $(2)
 BT_STUDY := $(basename $(notdir $(wildcard configs/bt-study/de-en-bt-*.yaml configs/bt-study/de-en-subword.yaml)))
 BT_SYSTEMS := de-en-8ep-seed2 $(BT_STUDY)  # compared with de-en-8ep: a second sample of it, then every arm
 
@@ -169,8 +173,7 @@ bt-arm-de-en-bt-1to2-ft bt-arm-de-en-bt-1to2-more: bt-arm-de-en-bt-tagged-1to2  
 
 kd-study: install  ## distillation at reduced size: the student configs/bt-study/de-en-kd.yaml (8 epochs) on the beam-5 translations of the training German by the bt-study teacher de-en-bt-beam-tagged; student at beam 5 and 1 and teacher at beam 1 against the teacher at beam 5 on val (paired bootstrap)
 	$(MAKE) --no-print-directory bt-arm-de-en-bt-beam-tagged
-	$(PY) -m training.backtranslate --forward --model artifacts/de-en-bt-beam-tagged --input data/multi30k/train.de \
-		--quantize int8 --out runs/distill-study/train.de-en.tsv
+	$(call distil_corpus,de-en-bt-beam-tagged,runs/distill-study/train.de-en.tsv)
 	$(call package,de-en-kd,configs/bt-study/de-en-kd.yaml)
 	for name in de-en-kd de-en-bt-beam-tagged; do \
 		$(PY) -m translator translate --model artifacts/$$name --beam-size 1 --no-split < data/multi30k/val.de \
@@ -188,15 +191,14 @@ recipe-de-en-model: install  # the recipe's model: its back-translations, then c
 	$(call package,best-de-en,configs/best-de-en.yaml)
 
 recipe-de-en-report: install  ## the recipe model's final row against today's model artifacts/default (`make train`): paired bootstrap on val, served cost side by side (fp32, beam 5, batch 64), mutual-link agreement on 200 val pairs (FINAL=another run name)
-	$(PY) -m experiments.paired_bleu --ref data/multi30k/val.en --baseline runs/default/eval/val.hyp.en \
-		--system runs/$(FINAL)/eval/valid.hyp.en
-	$(PY) -m bench.bench_cost --model artifacts/$(FINAL) --against artifacts/default --beam 5
-	$(PY) -m experiments.link_agreement --model artifacts/$(FINAL) --against artifacts/default
+	$(MAKE) --no-print-directory paired-bs REF=data/multi30k/val.en BASELINE=runs/default/eval/val.hyp.en \
+		SYSTEMS=runs/$(FINAL)/eval/valid.hyp.en
+	$(MAKE) --no-print-directory bench-cost MODEL=artifacts/$(FINAL) AGAINST=artifacts/default BEAM=5 AGAINST_BEAM=
+	$(MAKE) --no-print-directory link-agreement MODEL=artifacts/$(FINAL) AGAINST=artifacts/default
 
 distil-de-en: install  ## after recipe-de-en: the student artifacts/best-de-en-student (configs/best-de-en-student.yaml) on artifacts/best-de-en's beam-5 translations of the training German, for beam 1; resumable
 	$(MAKE) --no-print-directory recipe-de-en-model
-	$(PY) -m training.backtranslate --forward --model artifacts/best-de-en --input data/multi30k/train.de \
-		--quantize int8 --out runs/distill/train.de-en.tsv
+	$(call distil_corpus,best-de-en,runs/distill/train.de-en.tsv)
 	$(call package,best-de-en-student,configs/best-de-en-student.yaml)
 
 heldout: install  ## translate the German sides of the held-out Multi30k test sets with MODEL (named: no default) (beam 5, as served) into HELDOUT_OUT/<set>.de-en.hyp
