@@ -215,8 +215,8 @@ bench-cost: install  ## served cost of MODEL against AGAINST side by side in one
 	$(PY) -m bench.bench_cost --model $(MODEL) --against $(or $(AGAINST),artifacts/default) --beam $(BEAM) \
 		$(if $(AGAINST_BEAM),--against-beam $(AGAINST_BEAM))
 
-test: install  ## the whole test suite (CPU)
-	$(PY) -m pytest -q
+test: install  ## the whole test suite (CPU), one pytest-xdist worker per core, each file in one worker, one torch thread each
+	OMP_NUM_THREADS=1 $(PY) -m pytest -q -n auto --dist loadfile
 
 docs: install  ## build docs/ with MkDocs into site/, strict: a broken link or reference fails
 	$(VENV)/bin/mkdocs build --strict
