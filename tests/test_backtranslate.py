@@ -88,6 +88,15 @@ def test_sampled_translations_are_repeatable_and_differ_from_beam_search(package
     assert first.read_bytes() != beam.read_bytes()  # the random-weight model's distribution is far from peaked
 
 
+def test_a_sampled_run_killed_between_batches_resumes_to_the_same_file(package: Path, mono: Path, tmp_path) -> None:  # noqa: ANN001
+    whole, resumed = tmp_path / "whole.tsv", tmp_path / "resumed.tsv"
+    assert _run(package, mono, whole, "--sample") == 0
+    lines = whole.read_bytes().splitlines(keepends=True)
+    resumed.write_bytes(b"".join(lines[:12]))  # three batches of 4, as a kill after the third write leaves
+    assert _run(package, mono, resumed, "--sample") == 0
+    assert resumed.read_bytes() == whole.read_bytes()
+
+
 def test_forward_writes_the_input_first_for_distillation_and_resumes(package: Path, mono: Path, tmp_path) -> None:  # noqa: ANN001
     out = tmp_path / "kd.tsv"
     assert _run(package, mono, out, "--forward") == 0

@@ -116,11 +116,12 @@ def backtranslate(
     return total - done
 
 
-def _decoder(translator: Translator, args: argparse.Namespace) -> Callable[[list[str]], list[str]]:
-    """Lines -> translations: by beam search, or sampled (``--sample``: batch k of this run draws with seed
-    ``--seed`` + k, so a run is repeatable; a resumed run draws its own samples for the lines left)."""
+def _decoder(translator: Translator, args: argparse.Namespace, done: int) -> Callable[[list[str]], list[str]]:
+    """Lines -> translations: by beam search, or sampled (``--sample``: the k-th batch of the input draws with
+    seed ``--seed`` + k, so a run is repeatable, and one resumed after ``done`` lines that a kill left between
+    two batches writes what an unbroken run would have)."""
     if args.sample:
-        counter = itertools.count(args.seed)
+        counter = itertools.count(args.seed + done // args.batch_size)
         return lambda chunk: translator.sample(chunk, batch_size=args.batch_size, seed=next(counter))
     return lambda chunk: [t.text for t in translator.translate(chunk, beam_size=args.beam_size,
                                                                 batch_size=args.batch_size)]  # fmt: skip
@@ -154,8 +155,8 @@ def main(argv: list[str] | None = None) -> int:
         with exclusive(args.out.with_name(args.out.name + ".lock"), f"{args.out} (a back-translation)"):
             done = resume_point(args.out, args.input, total, args.forward)  # a foreign output: refused first
             translator = Translator.load(args.model, device=args.device, quantize=args.quantize)
-            written = backtranslate(_decoder(translator, args), args.input, args.out, args.batch_size, total, done,
-                                    args.forward)  # fmt: skip
+            decode = _decoder(translator, args, done)
+            written = backtranslate(decode, args.input, args.out, args.batch_size, total, done, args.forward)
     except (BacktranslationError, PackageError, OSError, ValueError) as err:
         return bad_input(err)
     print(f"{args.out}: {written} lines translated now", file=sys.stderr)

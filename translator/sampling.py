@@ -3,7 +3,8 @@
 Sampled back-translation (Edunov et al. 2018) trains on such outputs: noisier than beam search's, and more
 varied, which gives the forward model a richer training signal than the mode of the reverse model. Sampling
 uses the same ``Searchable`` interface as beam search, keeps the per-sentence length limit, and draws from a
-``torch.Generator`` the caller seeds, so that a run is repeatable.
+``torch.Generator`` the caller seeds, so that a run is repeatable. As in beam search, a sentence that has
+ended leaves the active batch, so later steps compute only the sentences still drawing.
 """
 
 from __future__ import annotations
@@ -28,22 +29,24 @@ def sample(
     bounds each output (EOS not counted); the distribution is the softmax of the logits / ``temperature``."""
     if temperature <= 0:
         raise ValueError("temperature must be > 0")
-    B = src.size(0)
+    B, T = src.size(0), int(max_len.max()) + 1
     enc, state = model.encode(src, src_len)
-    prev = torch.full((B,), BOS_ID, dtype=torch.long, device=src.device)  # (B,)
-    done = torch.zeros(B, dtype=torch.bool, device=src.device)  # (B,)
-    steps: list[Tensor] = []
-    for t in range(int(max_len.max()) + 1):
-        logits, state, _ = model.step_logits(prev, state, enc)  # (B, V)
+    pieces = torch.full((B, T), PAD_ID, dtype=torch.long, device=src.device)  # (B, T): every draw, by sentence
+    rows = torch.arange(B, device=src.device)  # (A,): the sentence of each active row
+    prev = torch.full((B,), BOS_ID, dtype=torch.long, device=src.device)  # (A,)
+    for t in range(T):
+        logits, state, _ = model.step_logits(prev, state, enc)  # (A, V)
         probs = torch.softmax(logits.float() / temperature, dim=-1)
         probs[:, PAD_ID] = 0.0
-        piece = torch.multinomial(probs, 1, generator=generator).squeeze(1)  # (B,)
+        piece = torch.multinomial(probs, 1, generator=generator).squeeze(1)  # (A,)
         piece = torch.where(max_len <= t, EOS_ID, piece)  # at the limit: end
-        piece = torch.where(done, PAD_ID, piece)
-        steps.append(piece)
-        done |= piece == EOS_ID
-        if bool(done.all()):
-            break
-        prev = torch.where(done, EOS_ID, piece)
-    pieces = torch.stack(steps, dim=1).tolist()  # (B, T)
-    return [row[: row.index(EOS_ID)] if EOS_ID in row else row for row in pieces]
+        pieces[rows, t] = piece
+        ended = piece == EOS_ID  # (A,)
+        if bool(ended.any()):  # an ended sentence leaves the active batch, as in beam search
+            if bool(ended.all()):
+                break
+            keep = (~ended).nonzero().squeeze(1)  # (A',) rows still drawing
+            rows, max_len, piece = rows[keep], max_len[keep], piece[keep]
+            enc, state = enc.select(keep), state.select(keep)
+        prev = piece
+    return [row[: row.index(EOS_ID)] for row in pieces.tolist()]
